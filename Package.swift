@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+// fraudscore: real-time transaction-fraud scoring. Layers (see DESIGN.md §1):
+// HTTPServer (sockets, HTTP) | Models (model formats, evaluation) | ModelStore (versions) | FraudScore (the API).
+import PackageDescription
+
+let package = Package(
+    name: "fraudscore",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "fraudscore", targets: ["fraudscore"]),
+    ],
+    dependencies: [
+        // CLI: options with help text and environment fallbacks.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Structured logging API; we supply a JSON handler.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries, each a module map plus one shim header.
+        .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
+        .systemLibrary(name: "CNghttp2", path: "Sources/CNghttp2", pkgConfig: "libnghttp2",
+                       providers: [.apt(["libnghttp2-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Foundation-free JSON: a byte scanner for request bodies, a DOM for model files, a writer.
+        .target(name: "JSON"),
+        .target(name: "HTTPServer", dependencies: ["CEpoll"]),
+        .target(name: "Models", dependencies: ["JSON"]),
+        .target(name: "ModelStore", dependencies: ["Models", "JSON", "COpenSSL"]),
+        .target(name: "FraudScore", dependencies: [
+            "HTTPServer", "JSON", "Models", "ModelStore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "fraudscore", dependencies: [
+            "FraudScore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "CShimTests", dependencies: ["CEpoll", "CNghttp2", "COpenSSL", "CCurl"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "Models"]),
+        .testTarget(name: "FraudScoreTests", dependencies: ["FraudScore", "HTTPServer", "Models"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

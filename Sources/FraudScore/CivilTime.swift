@@ -1,0 +1,112 @@
+/// The wall-clock fields of a transaction timestamp needed for the handbook's calendar features.
+/// Parsed without Foundation: `YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]][Z|±HH:MM]` or a date alone.
+/// The local wall-clock time as written is what counts (an offset is accepted and not applied),
+/// as pandas does for the course data's naive timestamps.
+struct CivilTime: Equatable {
+    var year: Int
+    var month: Int
+    var day: Int
+    var hour: Int
+
+    /// Saturday or Sunday.
+    var isWeekend: Bool { weekday >= 5 }
+    /// 00:00:00 to 06:59:59.
+    var isNight: Bool { hour <= 6 }
+
+    /// Monday = 0 … Sunday = 6, as Python's `weekday()`.
+    var weekday: Int {
+        let days = CivilTime.daysFromCivil(year, month, day)
+        // 1970-01-01 was a Thursday (3).
+        return ((days % 7) + 7 + 3) % 7
+    }
+
+    init(year: Int, month: Int, day: Int, hour: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+        self.hour = hour
+    }
+
+    init?(unixSeconds: Double) {
+        guard unixSeconds.isFinite, abs(unixSeconds) < 1e13 else { return nil }
+        let s = Int(unixSeconds.rounded(.down))
+        let days = s >= 0 ? s / 86400 : (s - 86399) / 86400
+        let (y, m, d) = CivilTime.civilFromDays(days)
+        self.init(year: y, month: m, day: d, hour: (s - days * 86400) / 3600)
+    }
+
+    static func parse(_ b: UnsafeRawBufferPointer) -> CivilTime? {
+        func digits(_ at: Int, _ n: Int) -> Int? {
+            guard at + n <= b.count else { return nil }
+            var v = 0
+            for k in at..<(at + n) {
+                guard b[k] &- 48 < 10 else { return nil }
+                v = v * 10 + Int(b[k] - 48)
+            }
+            return v
+        }
+        guard let y = digits(0, 4), b.count >= 10, b[4] == UInt8(ascii: "-"), let mo = digits(5, 2),
+              b[7] == UInt8(ascii: "-"), let d = digits(8, 2) else { return nil }
+        guard mo >= 1, mo <= 12, d >= 1, d <= daysInMonth(y, mo) else { return nil }
+        if b.count == 10 { return CivilTime(year: y, month: mo, day: d, hour: 0) }
+        guard b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
+              let h = digits(11, 2), h < 24, b.count >= 16, b[13] == UInt8(ascii: ":"),
+              let mi = digits(14, 2), mi < 60 else { return nil }
+        var i = 16
+        if i < b.count && b[i] == UInt8(ascii: ":") {
+            guard let sec = digits(i + 1, 2), sec < 60 else { return nil }
+            i += 3
+            if i < b.count && (b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",")) {
+                i += 1
+                let start = i
+                while i < b.count && b[i] &- 48 < 10 { i += 1 }
+                guard i > start else { return nil }
+            }
+        }
+        if i < b.count {
+            if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
+                i += 1
+            } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+                guard let oh = digits(i + 1, 2), oh < 24 else { return nil }
+                i += 3
+                if i < b.count && b[i] == UInt8(ascii: ":") { i += 1 }
+                guard let om = digits(i, 2), om < 60 else { return nil }
+                i += 2
+            }
+        }
+        guard i == b.count else { return nil }
+        return CivilTime(year: y, month: mo, day: d, hour: h)
+    }
+
+    static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
+
+    static func daysInMonth(_ y: Int, _ m: Int) -> Int {
+        switch m {
+        case 2: return isLeap(y) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 (Howard Hinnant's algorithm).
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
+        let z = z0 + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}

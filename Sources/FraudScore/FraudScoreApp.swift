@@ -1,0 +1,47 @@
+import HTTPServer
+import JSON
+import ModelStore
+import Synchronization
+
+/// The fraud-scoring API: its routes, the model being served and the decision policy.
+public final class FraudScoreApp: Sendable {
+    public let scoring: ScoringConfig
+    private let model = Mutex<ServingModel?>(nil)
+    private let draining = Atomic<Bool>(false)
+
+    public init(scoring: ScoringConfig) {
+        self.scoring = scoring
+    }
+
+    /// Makes `loaded` the model that new requests use; requests in flight finish on the old one.
+    public func serve(_ loaded: LoadedModel) {
+        let serving = ServingModel(loaded, allowMissingFeatures: scoring.allowMissingFeatures)
+        model.withLock { $0 = serving }
+    }
+
+    var currentModel: ServingModel? { model.withLock { $0 } }
+
+    public var currentModelInfo: ModelInfo? { currentModel?.loaded.info }
+
+    /// Readiness turns 503 from here on, so load balancers stop sending new work.
+    public func beginDrain() { draining.store(true, ordering: .releasing) }
+
+    var isDraining: Bool { draining.load(ordering: .acquiring) }
+
+    public func router() -> Router {
+        var router = Router()
+        let predict = PredictHandler(app: self)
+        let health = HealthHandlers(app: self)
+        router.add("POST", "/predict") { predict.handle($0) }
+        router.add("GET", "/health") { health.health($0) }
+        router.add("GET", "/health/live") { health.live($0) }
+        router.add("GET", "/health/ready") { health.ready($0) }
+        return router
+    }
+
+    func errorResponse(_ status: Int, _ errors: [ValidationError]) -> HTTPResponse {
+        var w = JSONWriter()
+        ValidationError.write(errors, into: &w)
+        return HTTPResponse(status: status, body: w.bytes)
+    }
+}

@@ -1,0 +1,22 @@
+import JSON
+import Models
+import ModelStore
+
+/// A loaded model plus everything the request path needs precomputed for it: the decoder keyed to
+/// its feature names and the constant tail of every response.
+final class ServingModel: Sendable {
+    let loaded: LoadedModel
+    let decoder: TransactionDecoder
+    /// `,"model_version":"…"}`: the same bytes for every response of this model.
+    let responseTail: [UInt8]
+
+    init(_ loaded: LoadedModel, allowMissingFeatures: Bool) {
+        self.loaded = loaded
+        decoder = TransactionDecoder(featureNames: loaded.model.featureNames, allowMissingFeatures: allowMissingFeatures)
+        var w = JSONWriter(capacity: 64)
+        w.raw(",\"model_version\":")
+        w.string(loaded.info.version)
+        w.raw("}")
+        responseTail = w.bytes
+    }
+}

@@ -1,0 +1,229 @@
+import JSON
+
+/// Reads one transaction (a JSON object) straight into a model's feature row, by feature name.
+///
+/// Semantics follow the FastAPI service users run today (pydantic, lax mode): unknown fields are
+/// ignored, the last of repeated keys wins, numeric strings and booleans are numbers, and every
+/// problem is reported per field. A feature sent as `null` is a missing value (NaN). When the model
+/// uses `tx_during_weekend` / `tx_during_night` and the request omits them, they are derived from
+/// `tx_datetime` as the Fraud Detection Handbook does.
+struct TransactionDecoder: Sendable {
+    /// The fields of a decoded transaction that are not features.
+    struct Transaction {
+        var transactionID: Int64 = 0
+    }
+
+    let featureNames: [String]
+    /// Absent features become missing values instead of errors (`--allow-missing-features`).
+    let allowMissingFeatures: Bool
+    private let keys: KeyTable
+    private let weekendSlot: Int?
+    private let nightSlot: Int?
+
+    // Key codes below `featureBase` are the transaction's own fields.
+    private static let transactionID = 0
+    private static let datetime = 1
+    private static let customerID = 2
+    private static let terminalID = 3
+    private static let featureBase = 16
+
+    init(featureNames: [String], allowMissingFeatures: Bool = false) {
+        self.featureNames = featureNames
+        self.allowMissingFeatures = allowMissingFeatures
+        var entries: [(String, Int)] = [
+            ("transaction_id", TransactionDecoder.transactionID),
+            ("tranaction_id", TransactionDecoder.transactionID),  // the course data's historical typo
+            ("tx_datetime", TransactionDecoder.datetime),
+            ("customer_id", TransactionDecoder.customerID),
+            ("terminal_id", TransactionDecoder.terminalID),
+        ]
+        for (i, name) in featureNames.enumerated() where !entries.contains(where: { $0.0 == name }) {
+            entries.append((name, TransactionDecoder.featureBase + i))
+        }
+        keys = KeyTable(entries)
+        weekendSlot = featureNames.firstIndex(of: "tx_during_weekend")
+        nightSlot = featureNames.firstIndex(of: "tx_during_night")
+    }
+
+    /// Fills `row` (featureNames.count Doubles) from `body`; on failure returns the errors instead.
+    func decode(_ body: UnsafeRawBufferPointer, into row: UnsafeMutableBufferPointer<Double>,
+                transaction: inout Transaction) -> [ValidationError]? {
+        if body.isEmpty { return [ValidationError(type: "missing", loc: .body, msg: "Field required")] }
+        // Which row slots were set; rows have at most a few hundred features, so a stack bitmap would
+        // do, but a small flag per slot keeps this simple and allocation-free.
+        return withUnsafeTemporaryAllocation(of: Bool.self, capacity: row.count) { seenBuffer in
+            let seen = seenBuffer
+            seen.initialize(repeating: false)
+            var errors: [ValidationError] = []
+            var sawID = false
+            var datetime: CivilTime? = nil
+            var scanner = JSONScanner(body)
+            do {
+                guard try scanner.peekKind() == .object else {
+                    return [ValidationError(type: "model_attributes_type", loc: .body,
+                                            msg: "Input should be a valid dictionary or object to extract fields from")]
+                }
+                _ = scanner.consume(UInt8(ascii: "{"))
+                if !scanner.consume(UInt8(ascii: "}")) {
+                    repeat {
+                        guard (try? scanner.peekKind()) == .string else {
+                            throw JSONError("Expecting property name enclosed in double quotes", at: scanner.position)
+                        }
+                        let keyToken = try scanner.readString()
+                        try scanner.expect(UInt8(ascii: ":"), "Expecting ':' delimiter")
+                        let code: Int?
+                        if keyToken.hasEscapes {
+                            let key = try scanner.unescaped(keyToken)
+                            code = key.withUnsafeBytes { keys.lookup($0) }
+                        } else {
+                            code = keys.lookup(UnsafeRawBufferPointer(rebasing: body[keyToken.range]))
+                        }
+                        guard let code else { try scanner.skipValue(depth: 1); continue }
+                        let name = keyToken.range
+                        switch code {
+                        case TransactionDecoder.transactionID:
+                            if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.transactionID = v }
+                            sawID = true
+                        case TransactionDecoder.customerID, TransactionDecoder.terminalID:
+                            _ = try readInt(&scanner, field: name, errors: &errors)
+                        case TransactionDecoder.datetime:
+                            datetime = try readDatetime(&scanner, field: name, errors: &errors)
+                        default:
+                            let slot = code - TransactionDecoder.featureBase
+                            if let v = try readFeature(&scanner, field: name, errors: &errors) {
+                                row[slot] = v
+                                seen[slot] = true
+                            }
+                        }
+                    } while scanner.consume(UInt8(ascii: ","))
+                    try scanner.expect(UInt8(ascii: "}"), "Expecting ',' delimiter")
+                }
+                try scanner.expectEnd()
+            } catch let e as JSONError {
+                return [ValidationError(type: "json_invalid", loc: .offset(e.offset), msg: "JSON decode error",
+                                        context: e.message)]
+            } catch {
+                return [ValidationError(type: "json_invalid", loc: .body, msg: "JSON decode error")]
+            }
+            if !sawID { errors.insert(.missing("transaction_id"), at: 0) }
+            // Calendar features the handbook derives from the timestamp, when not sent.
+            if let datetime {
+                if let slot = weekendSlot, !seen[slot] { row[slot] = datetime.isWeekend ? 1 : 0; seen[slot] = true }
+                if let slot = nightSlot, !seen[slot] { row[slot] = datetime.isNight ? 1 : 0; seen[slot] = true }
+            }
+            for slot in 0..<row.count where !seen[slot] {
+                if allowMissingFeatures {
+                    row[slot] = .nan
+                } else if slot == weekendSlot || slot == nightSlot {
+                    errors.append(ValidationError(type: "missing", loc: .field(featureNames[slot]),
+                                                  msg: "Field required (or send tx_datetime to derive it)"))
+                } else {
+                    errors.append(.missing(featureNames[slot]))
+                }
+            }
+            return errors.isEmpty ? nil : errors
+        }
+    }
+
+    // MARK: field readers (each consumes exactly one value)
+
+    private func readFeature(_ s: inout JSONScanner, field: Range<Int>,
+                             errors: inout [ValidationError]) throws -> Double? {
+        switch try s.peekKind() {
+        case .number:
+            return try s.readNumber().double
+        case .null:
+            try s.readNull()
+            return .nan
+        case .bool:
+            return try s.readBool() ? 1 : 0
+        case .string:
+            let token = try s.readString()
+            if let n = s.numberInString(token) { return n.double }
+            errors.append(ValidationError(type: "float_parsing", loc: .field(s.bytes.stringOf(field)),
+                                          msg: "Input should be a valid number, unable to parse string as a number"))
+            return nil
+        case .object, .array:
+            try s.skipValue(depth: 1)
+            errors.append(ValidationError(type: "float_type", loc: .field(s.bytes.stringOf(field)), msg: "Input should be a valid number"))
+            return nil
+        }
+    }
+
+    private func readInt(_ s: inout JSONScanner, field: Range<Int>,
+                         errors: inout [ValidationError]) throws -> Int64? {
+        var number: JSONNumber
+        switch try s.peekKind() {
+        case .number:
+            number = try s.readNumber()
+        case .bool:
+            return try s.readBool() ? 1 : 0
+        case .string:
+            let token = try s.readString()
+            guard let n = s.numberInString(token), n.int64 != nil else {
+                errors.append(ValidationError(type: "int_parsing", loc: .field(s.bytes.stringOf(field)),
+                                              msg: "Input should be a valid integer, unable to parse string as an integer"))
+                return nil
+            }
+            number = n
+        case .null, .object, .array:
+            try s.skipValue(depth: 1)
+            errors.append(ValidationError(type: "int_type", loc: .field(s.bytes.stringOf(field)), msg: "Input should be a valid integer"))
+            return nil
+        }
+        if let v = number.int64 { return v }
+        // 12.0 is an integer to pydantic; 12.5 is not; beyond Int64 is out of range.
+        let d = number.double
+        if d.rounded() == d && abs(d) < 9.2e18 { return Int64(d) }
+        if d.rounded() == d || !d.isFinite {
+            errors.append(ValidationError(type: "int_parsing_size", loc: .field(s.bytes.stringOf(field)),
+                                          msg: "Input should be an integer between -2^63 and 2^63-1"))
+        } else {
+            errors.append(ValidationError(type: "int_from_float", loc: .field(s.bytes.stringOf(field)),
+                                          msg: "Input should be a valid integer, got a number with a fractional part"))
+        }
+        return nil
+    }
+
+    private func readDatetime(_ s: inout JSONScanner, field: Range<Int>,
+                              errors: inout [ValidationError]) throws -> CivilTime? {
+        switch try s.peekKind() {
+        case .string:
+            let token = try s.readString()
+            if let t = CivilTime.parse(UnsafeRawBufferPointer(rebasing: s.bytes[token.range])) { return t }
+            errors.append(ValidationError(type: "datetime_from_date_parsing", loc: .field(s.bytes.stringOf(field)),
+                                          msg: "Input should be a valid datetime, expected YYYY-MM-DD HH:MM:SS"))
+            return nil
+        case .number:
+            let n = try s.readNumber()
+            // pydantic reads numbers as Unix time, in milliseconds when they are that large.
+            let seconds = abs(n.double) > 2e10 ? n.double / 1000 : n.double
+            if let t = CivilTime(unixSeconds: seconds) { return t }
+            errors.append(ValidationError(type: "datetime_parsing", loc: .field(s.bytes.stringOf(field)),
+                                          msg: "Input should be a valid datetime, timestamp out of range"))
+            return nil
+        case .null, .bool, .object, .array:
+            try s.skipValue(depth: 1)
+            errors.append(ValidationError(type: "datetime_type", loc: .field(s.bytes.stringOf(field)),
+                                          msg: "Input should be a valid datetime"))
+            return nil
+        }
+    }
+}
+
+extension JSONScanner {
+    /// The number a string holds, when it holds exactly one (surrounding spaces allowed).
+    func numberInString(_ token: StringToken) -> JSONNumber? {
+        guard !token.hasEscapes else { return nil }
+        var r = token.range
+        while r.lowerBound < r.upperBound, bytes[r.lowerBound] == 0x20 { r = (r.lowerBound + 1)..<r.upperBound }
+        while r.lowerBound < r.upperBound, bytes[r.upperBound - 1] == 0x20 { r = r.lowerBound..<(r.upperBound - 1) }
+        return JSONNumber.parse(UnsafeRawBufferPointer(rebasing: bytes[r]))
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    func stringOf(_ range: Range<Int>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: self[range]), as: UTF8.self)
+    }
+}

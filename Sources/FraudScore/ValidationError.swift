@@ -1,0 +1,47 @@
+import JSON
+
+/// One problem with a request, in FastAPI/pydantic's error shape:
+/// `{"type": "missing", "loc": ["body", "tx_amount"], "msg": "Field required"}`.
+struct ValidationError: Sendable, Equatable {
+    enum Location: Sendable, Equatable {
+        case body
+        case field(String)
+        case offset(Int)
+        case header(String)
+    }
+
+    var type: String
+    var loc: Location
+    var msg: String
+    /// `ctx.error` for JSON syntax errors.
+    var context: String? = nil
+
+    static func missing(_ field: String) -> ValidationError {
+        ValidationError(type: "missing", loc: .field(field), msg: "Field required")
+    }
+
+    static func write(_ errors: [ValidationError], into w: inout JSONWriter) {
+        w.raw("{\"detail\":[")
+        for (i, e) in errors.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.raw("{\"type\":")
+            w.string(e.type)
+            w.raw(",\"loc\":[")
+            switch e.loc {
+            case .body: w.raw("\"body\"")
+            case .field(let name): w.raw("\"body\","); w.string(name)
+            case .offset(let n): w.raw("\"body\","); w.int(Int64(n))
+            case .header(let name): w.raw("\"header\","); w.string(name)
+            }
+            w.raw("],\"msg\":")
+            w.string(e.msg)
+            if let c = e.context {
+                w.raw(",\"input\":{},\"ctx\":{\"error\":")
+                w.string(c)
+                w.raw("}")
+            }
+            w.raw("}")
+        }
+        w.raw("]}")
+    }
+}

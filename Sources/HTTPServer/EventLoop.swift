@@ -1,0 +1,180 @@
+import CEpoll
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One epoll event loop on its own thread: its listener, its connections, their deadlines.
+///
+/// `@unchecked Sendable`: the connection table and listener are touched only by the loop's own
+/// thread; other threads only call `wake()`, which writes to an eventfd.
+final class EventLoop: @unchecked Sendable {
+    private let epfd: Int32
+    private let wakeFD: Int32
+    private var listener: ListeningSocket?
+    private var connections: [HTTP1Connection?] = []
+    private var connectionCount = 0
+    private let config: HTTPServerConfig
+    private let router: Router
+    private let shouldDrain: @Sendable () -> Bool
+    private let log: @Sendable (String) -> Void
+    private var date = HTTPDateCache()
+    private var drainDeadlineMs: UInt64? = nil
+    private var lastSweepMs: UInt64 = 0
+
+    static let sweepIntervalMs: UInt64 = 50
+
+    init(listener: ListeningSocket, config: HTTPServerConfig, router: Router,
+         shouldDrain: @escaping @Sendable () -> Bool, log: @escaping @Sendable (String) -> Void) throws {
+        self.listener = listener
+        self.config = config
+        self.router = router
+        self.shouldDrain = shouldDrain
+        self.log = log
+        epfd = try syscall("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
+        wakeFD = try syscall("eventfd") { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
+        try add(listener.fd, events: EPOLLIN.rawValue)
+        try add(wakeFD, events: EPOLLIN.rawValue)
+    }
+
+    private func add(_ fd: Int32, events: UInt32) throws {
+        var ev = epoll_event()
+        ev.events = events
+        ev.data.fd = fd
+        _ = try syscall("epoll_ctl(ADD)") { epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) }
+    }
+
+    /// Asks the loop to look at the server's state (called from any thread).
+    func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    /// Runs until the server drains and the last connection has closed.
+    func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 512)
+        date.refresh()
+        while true {
+            let n = events.withUnsafeMutableBufferPointer {
+                epoll_wait(epfd, $0.baseAddress, Int32($0.count), Int32(EventLoop.sweepIntervalMs))
+            }
+            if n < 0 && errno != EINTR {
+                log("epoll_wait failed: \(String(cString: strerror(errno)))")
+                break
+            }
+            let now = Clock.monotonicMs()
+            date.refresh()
+            for k in 0..<max(0, Int(n)) {
+                let fd = events[k].data.fd
+                let flags = events[k].events
+                if fd == wakeFD {
+                    var value: UInt64 = 0
+                    _ = read(wakeFD, &value, 8)
+                    if shouldDrain() && drainDeadlineMs == nil { beginDrain(nowMs: now) }
+                } else if let l = listener, fd == l.fd {
+                    acceptAll(nowMs: now)
+                } else if let conn = connection(fd) {
+                    if flags & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 {
+                        conn.onReadable(date: date.line, nowMs: now)
+                    }
+                    if flags & EPOLLOUT.rawValue != 0 && conn.state != .closed {
+                        conn.onWritable(date: date.line, nowMs: now)
+                    }
+                    if conn.state == .closed { remove(conn) }
+                }
+            }
+            if now - lastSweepMs >= EventLoop.sweepIntervalMs {
+                lastSweepMs = now
+                sweep(nowMs: now)
+            }
+            if let deadline = drainDeadlineMs {
+                if connectionCount == 0 { break }
+                if now >= deadline {
+                    log("drain timeout: closing \(connectionCount) connection(s) still open")
+                    for case let conn? in connections { conn.close(); remove(conn) }
+                    break
+                }
+            }
+        }
+        close(epfd)
+        close(wakeFD)
+    }
+
+    private func connection(_ fd: Int32) -> HTTP1Connection? {
+        Int(fd) < connections.count ? connections[Int(fd)] : nil
+    }
+
+    private func remove(_ conn: HTTP1Connection) {
+        if Int(conn.fd) < connections.count, connections[Int(conn.fd)] === conn {
+            connections[Int(conn.fd)] = nil
+            connectionCount -= 1
+        }
+    }
+
+    private func acceptAll(nowMs: UInt64) {
+        guard let listener else { return }
+        while true {
+            let fd: Int32
+            do {
+                guard let c = try listener.accept() else { return }
+                fd = c
+            } catch let error as SystemError {
+                // EMFILE and friends: log and retry on the next event rather than spin.
+                log("\(error)")
+                return
+            } catch {
+                return
+            }
+            if connectionCount >= config.maxConnectionsPerLoop {
+                rejectOverCapacity(fd)
+                continue
+            }
+            let conn = HTTP1Connection(fd: fd, config: config, router: router, nowMs: nowMs)
+            if drainDeadlineMs != nil { conn.beginDrain(nowMs: nowMs, graceMs: config.drainIdleGraceMs) }
+            if Int(fd) >= connections.count {
+                connections.append(contentsOf: repeatElement(nil, count: Int(fd) + 1 - connections.count + 64))
+            }
+            connections[Int(fd)] = conn
+            connectionCount += 1
+            do {
+                try add(fd, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue)
+            } catch {
+                log("\(error)")
+                conn.close()
+                remove(conn)
+            }
+        }
+    }
+
+    /// Over the connection limit: a best-effort 503 on the fresh socket, then close.
+    private func rejectOverCapacity(_ fd: Int32) {
+        var out: [UInt8] = []
+        ResponseEncoder.encode(.detail(503, "Too many connections: the server's limit is "
+                                       + "\(config.maxConnectionsPerLoop) per event loop"),
+                               into: &out, date: date.line, keepAlive: false, http10: false, omitBody: false)
+        _ = out.withUnsafeBytes { try? nonBlockingWrite(fd, $0) }
+        shutdown(fd, cepoll_shut_wr())
+        close(fd)
+    }
+
+    private func sweep(nowMs: UInt64) {
+        for case let conn? in connections {
+            conn.checkDeadlines(nowMs: nowMs, date: date.line)
+            if conn.state == .closed { remove(conn) }
+        }
+    }
+
+    /// Stops accepting (after taking what is already queued, so no queued client is reset) and
+    /// lets every connection finish its current request.
+    private func beginDrain(nowMs: UInt64) {
+        drainDeadlineMs = nowMs + UInt64(config.drainTimeoutMs)
+        acceptAll(nowMs: nowMs)
+        if let l = listener {
+            epoll_ctl(epfd, EPOLL_CTL_DEL, l.fd, nil)
+            close(l.fd)
+            listener = nil
+        }
+        for case let conn? in connections {
+            conn.beginDrain(nowMs: nowMs, graceMs: config.drainIdleGraceMs)
+        }
+    }
+}

@@ -1,0 +1,251 @@
+import CEpoll
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One HTTP/1.1 connection: its buffers, parser and deadline, owned by a single event loop thread.
+///
+/// Requests are answered inline and in order, so pipelined responses never reorder. A connection that
+/// must close first flushes its output, then half-closes and keeps reading (discarding) until the peer
+/// closes or the linger deadline passes, so the peer reads the last response instead of a reset.
+final class HTTP1Connection {
+    enum State { case open, closing, lingering, closed }
+
+    /// Pending output beyond which the connection stops reading until the peer catches up.
+    static let outputHighWater = 64 * 1024
+    static let initialBuffer = 16 * 1024
+
+    let fd: Int32
+    private(set) var state = State.open
+    private var parser: HTTP1Parser
+    private let config: HTTPServerConfig
+    private let router: Router
+
+    private var input: [UInt8]
+    private var inStart = 0
+    private var inEnd = 0
+    private var output: [UInt8] = []
+    private var outStart = 0
+    private var requestsServed = 0
+    /// The socket may have unread bytes that were left because of output backpressure.
+    private var readPending = false
+    /// When the current request's first byte, or its head's end, arrived.
+    private var requestStartedMs: UInt64 = 0
+    private var headDoneMs: UInt64 = 0
+    private var lastProgressMs: UInt64
+    private var lingerUntilMs: UInt64 = 0
+    /// Set when the server drains: the next response says `Connection: close`.
+    private(set) var draining = false
+    private var drainIdleUntilMs: UInt64 = 0
+
+    init(fd: Int32, config: HTTPServerConfig, router: Router, nowMs: UInt64) {
+        self.fd = fd
+        self.config = config
+        self.router = router
+        parser = HTTP1Parser(limits: .init(maxHeaderBytes: config.maxHeaderBytes, maxHeaderCount: config.maxHeaderCount,
+                                           maxURIBytes: config.maxURIBytes, maxBodyBytes: config.maxBodyBytes))
+        input = [UInt8](repeating: 0, count: HTTP1Connection.initialBuffer)
+        output.reserveCapacity(4096)
+        lastProgressMs = nowMs
+    }
+
+    /// No request is in progress and nothing is waiting to be written.
+    var isIdle: Bool { state == .open && inStart == inEnd && !parser.isInsideRequest && outStart == output.count }
+
+    // MARK: events
+
+    func onReadable(date: [UInt8], nowMs: UInt64) {
+        readPending = true
+        readAndProcess(date: date, nowMs: nowMs)
+    }
+
+    func onWritable(date: [UInt8], nowMs: UInt64) {
+        flush(nowMs: nowMs)
+        guard state == .open, pendingOutput < HTTP1Connection.outputHighWater else { return }
+        // Requests already buffered while output was backed up, then whatever the socket still holds.
+        process(date: date, nowMs: nowMs)
+        if readPending {
+            readAndProcess(date: date, nowMs: nowMs)
+        } else {
+            flush(nowMs: nowMs)
+        }
+    }
+
+    private var pendingOutput: Int { output.count - outStart }
+
+    private func readAndProcess(date: [UInt8], nowMs: UInt64) {
+        if state == .lingering { discardInput(nowMs: nowMs); return }
+        while state == .open && readPending && pendingOutput < HTTP1Connection.outputHighWater {
+            makeRoom()
+            let result: IOResult
+            do {
+                result = try input.withUnsafeMutableBytes {
+                    try nonBlockingRead(fd, into: UnsafeMutableRawBufferPointer(rebasing: $0[inEnd...]))
+                }
+            } catch {
+                close()
+                return
+            }
+            switch result {
+            case .bytes(let n):
+                // Edge-triggered epoll: a short read means the socket is drained for now; new data
+                // raises a new event.
+                if inEnd + n < input.count { readPending = false }
+                if inStart == inEnd && !parser.isInsideRequest { requestStartedMs = nowMs }
+                inEnd += n
+                lastProgressMs = nowMs
+                process(date: date, nowMs: nowMs)
+            case .wouldBlock:
+                readPending = false
+            case .eof:
+                // The peer finished sending; answer what is complete, then close.
+                readPending = false
+                process(date: date, nowMs: nowMs)
+                if state == .open { state = .closing }
+            }
+        }
+        flush(nowMs: nowMs)
+    }
+
+    /// Parses and answers every complete request in the input buffer.
+    private func process(date: [UInt8], nowMs: UInt64) {
+        while state == .open && pendingOutput < HTTP1Connection.outputHighWater {
+            let event = input.withUnsafeBytes { parser.parse(UnsafeRawBufferPointer(rebasing: $0[inStart..<inEnd])) }
+            switch event {
+            case .needMore(let sendContinue):
+                if parser.hasHead && headDoneMs == 0 { headDoneMs = nowMs }
+                if sendContinue { ResponseEncoder.append("HTTP/1.1 100 Continue\r\n\r\n", into: &output) }
+                return
+            case .request(let request, let clientKeepAlive, let consumed):
+                inStart += consumed
+                headDoneMs = 0
+                requestsServed += 1
+                requestStartedMs = inStart < inEnd ? nowMs : 0
+                let keepAlive = clientKeepAlive && !draining && requestsServed < config.maxRequestsPerConnection
+                let response = router.handle(request)
+                ResponseEncoder.encode(response, into: &output, date: date, keepAlive: keepAlive,
+                                       http10: request.version.minor == 0, omitBody: request.method == "HEAD")
+                if !keepAlive { state = .closing; return }
+            case .error(let status, let message):
+                respondAndClose(status, message, date: date)
+                return
+            }
+        }
+    }
+
+    private func respondAndClose(_ status: Int, _ message: String, date: [UInt8]) {
+        ResponseEncoder.encode(.detail(status, message), into: &output, date: date, keepAlive: false,
+                               http10: false, omitBody: false)
+        state = .closing
+    }
+
+    /// Keeps unparsed bytes at the front and leaves at least a few KiB free to read into.
+    private func makeRoom() {
+        if inStart == inEnd {
+            inStart = 0
+            inEnd = 0
+        } else if inStart > 0 && input.count - inEnd < 4096 {
+            input.withUnsafeMutableBytes { b in
+                _ = memmove(b.baseAddress!, b.baseAddress! + inStart, inEnd - inStart)
+            }
+            inEnd -= inStart
+            inStart = 0
+        }
+        if input.count - inEnd < 4096 {
+            // Grow for a large body; the parser has already refused anything over the limits.
+            input.append(contentsOf: repeatElement(0, count: input.count))
+        }
+    }
+
+    // MARK: output
+
+    func flush(nowMs: UInt64) {
+        while outStart < output.count {
+            let result: IOResult
+            do {
+                result = try output.withUnsafeBytes {
+                    try nonBlockingWrite(fd, UnsafeRawBufferPointer(rebasing: $0[outStart...]))
+                }
+            } catch {
+                close()
+                return
+            }
+            guard case .bytes(let n) = result else { break }
+            outStart += n
+            lastProgressMs = nowMs
+        }
+        if outStart == output.count {
+            output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
+            outStart = 0
+            if state == .closing { startLinger(nowMs: nowMs) }
+        }
+    }
+
+    private func startLinger(nowMs: UInt64) {
+        shutdown(fd, cepoll_shut_wr())
+        state = .lingering
+        lingerUntilMs = nowMs + UInt64(config.lingerTimeoutMs)
+        discardInput(nowMs: nowMs)
+    }
+
+    private func discardInput(nowMs: UInt64) {
+        var scratch = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        while state == .lingering {
+            let result = withUnsafeMutableBytes(of: &scratch) { try? nonBlockingRead(fd, into: $0) }
+            switch result {
+            case .bytes?: continue
+            case .wouldBlock?: return
+            case .eof?, nil: close(); return
+            }
+        }
+    }
+
+    func close() {
+        guard state != .closed else { return }
+        state = .closed
+        Glibc.close(fd)
+    }
+
+    // MARK: deadlines and draining
+
+    /// Closes or answers the connection if one of its deadlines has passed.
+    func checkDeadlines(nowMs: UInt64, date: [UInt8]) {
+        switch state {
+        case .closed:
+            return
+        case .lingering:
+            if nowMs >= lingerUntilMs { close() }
+            return
+        case .open, .closing:
+            break
+        }
+        if pendingOutput > 0 {
+            if nowMs - lastProgressMs >= UInt64(config.writeTimeoutMs) { close() }
+            return
+        }
+        guard state == .open else { return }
+        if parser.hasHead {
+            if headDoneMs > 0 && nowMs - headDoneMs >= UInt64(config.bodyTimeoutMs) {
+                respondAndClose(408, "Request body not received within \(config.bodyTimeoutMs) ms", date: date)
+                flush(nowMs: nowMs)
+            }
+        } else if inStart < inEnd || parser.isInsideRequest {
+            // Absolute from the first byte: trickling bytes does not extend it (slowloris).
+            if nowMs - requestStartedMs >= UInt64(config.headerTimeoutMs) {
+                respondAndClose(408, "Request headers not received within \(config.headerTimeoutMs) ms", date: date)
+                flush(nowMs: nowMs)
+            }
+        } else if draining {
+            if nowMs >= drainIdleUntilMs { startLinger(nowMs: nowMs) }
+        } else if nowMs - lastProgressMs >= UInt64(config.idleTimeoutMs) {
+            close()
+        }
+    }
+
+    /// From now on every response closes the connection; an idle one closes after `graceMs`
+    /// unless a request arrives first.
+    func beginDrain(nowMs: UInt64, graceMs: Int) {
+        draining = true
+        drainIdleUntilMs = nowMs + UInt64(graceMs)
+    }
+}

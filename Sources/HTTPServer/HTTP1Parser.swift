@@ -1,0 +1,407 @@
+/// An incremental HTTP/1.1 request parser (RFC 9112) with strict framing.
+///
+/// Feed it the unconsumed bytes of a connection each time more arrive; it remembers how far it has
+/// scanned and tells how many bytes a finished step consumed. Anything ambiguous that could be used
+/// for request smuggling (bare CR or LF, obs-fold, whitespace before the colon, CL with TE, differing
+/// Content-Lengths, a Transfer-Encoding other than exactly `chunked`) is an error that closes the connection.
+struct HTTP1Parser {
+    /// What one call to `parse` found.
+    enum Event {
+        /// More bytes are needed. `sendContinue` is true once, when a complete head asked
+        /// `Expect: 100-continue` and its body has not arrived yet.
+        case needMore(sendContinue: Bool)
+        /// A whole request; `consumed` bytes of the input belong to it.
+        case request(HTTPRequest, keepAlive: Bool, consumed: Int)
+        /// The input is not an acceptable request: answer `status` and close.
+        case error(status: Int, message: String)
+    }
+
+    struct Limits {
+        var maxHeaderBytes: Int
+        var maxHeaderCount: Int
+        var maxURIBytes: Int
+        var maxBodyBytes: Int
+    }
+
+    private enum Framing { case none, length(Int), chunked }
+
+    private enum ChunkState {
+        case size, data(remaining: Int), dataEnd, trailer
+    }
+
+    private struct Head {
+        var request: HTTPRequest
+        var keepAlive: Bool
+        var framing: Framing
+        var expectContinue: Bool
+        var length: Int
+    }
+
+    let limits: Limits
+    /// Bytes of the current head already scanned for its end.
+    private var scanned = 0
+    private var head: Head?
+    private var continueSent = false
+    // Chunked body state; `bodyConsumed` counts input bytes already decoded into `body`.
+    private var chunkState = ChunkState.size
+    private var body: [UInt8] = []
+    private var bodyConsumed = 0
+
+    init(limits: Limits) {
+        self.limits = limits
+    }
+
+    /// True when part of a request has been seen (deadlines then apply to it).
+    var isInsideRequest: Bool { head != nil || scanned > 0 }
+    var hasHead: Bool { head != nil }
+
+    mutating func parse(_ input: UnsafeRawBufferPointer) -> Event {
+        if head == nil {
+            switch scanHead(input) {
+            case .needMore: return .needMore(sendContinue: false)
+            case .error(let status, let message): return .error(status: status, message: message)
+            case .head(let h):
+                head = h
+                if case .length(let n) = h.framing, n > limits.maxBodyBytes {
+                    return .error(status: 413, message: "Request body of \(n) bytes exceeds the limit of "
+                                  + "\(limits.maxBodyBytes) bytes")
+                }
+            }
+        }
+        guard let h = head else { return .needMore(sendContinue: false) }
+        switch h.framing {
+        case .none:
+            return finish(body: [], consumed: h.length)
+        case .length(let n):
+            if input.count - h.length >= n {
+                let bytes = Array(UnsafeRawBufferPointer(rebasing: input[h.length..<(h.length + n)]))
+                return finish(body: bytes, consumed: h.length + n)
+            }
+            return .needMore(sendContinue: takeContinue(h))
+        case .chunked:
+            return parseChunks(input, head: h)
+        }
+    }
+
+    private mutating func takeContinue(_ h: Head) -> Bool {
+        guard h.expectContinue, !continueSent else { return false }
+        continueSent = true
+        return true
+    }
+
+    private mutating func finish(body: [UInt8], consumed: Int) -> Event {
+        var h = head!
+        h.request.body = body
+        reset()
+        return .request(h.request, keepAlive: h.keepAlive, consumed: consumed)
+    }
+
+    private mutating func reset() {
+        scanned = 0
+        head = nil
+        continueSent = false
+        chunkState = .size
+        body = []
+        bodyConsumed = 0
+    }
+
+    // MARK: chunked bodies
+
+    private mutating func parseChunks(_ input: UnsafeRawBufferPointer, head h: Head) -> Event {
+        var i = h.length + bodyConsumed
+        let n = input.count
+        while true {
+            switch chunkState {
+            case .size:
+                guard let lf = findLF(input, from: i) else {
+                    if n - i > 1024 { return .error(status: 400, message: "Chunk size line is too long") }
+                    return .needMore(sendContinue: takeContinue(h))
+                }
+                guard lf > i, input[lf - 1] == 0x0D else { return .error(status: 400, message: "Chunk size line must end with CRLF") }
+                var size = 0
+                var k = i
+                while k < lf - 1, let d = HTTP1Parser.hexValue(input[k]) {
+                    guard size < (1 << 40) else { return .error(status: 400, message: "Chunk size overflows") }
+                    size = size << 4 | d
+                    k += 1
+                }
+                guard k > i else { return .error(status: 400, message: "Invalid chunk size") }
+                // Only a chunk extension (";name=value") may follow the size.
+                if k < lf - 1 {
+                    guard input[k] == UInt8(ascii: ";") || input[k] == 0x20 || input[k] == 0x09 else {
+                        return .error(status: 400, message: "Invalid chunk size")
+                    }
+                    for j in k..<(lf - 1) where input[j] < 0x20 && input[j] != 0x09 || input[j] == 0x7F {
+                        return .error(status: 400, message: "Invalid character in chunk extension")
+                    }
+                }
+                i = lf + 1
+                if size == 0 {
+                    chunkState = .trailer
+                } else {
+                    guard body.count + size <= limits.maxBodyBytes else {
+                        return .error(status: 413, message: "Request body exceeds the limit of \(limits.maxBodyBytes) bytes")
+                    }
+                    chunkState = .data(remaining: size)
+                }
+            case .data(let remaining):
+                let take = min(remaining, n - i)
+                if take > 0 {
+                    body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[i..<(i + take)]))
+                    i += take
+                }
+                if take < remaining {
+                    chunkState = .data(remaining: remaining - take)
+                    bodyConsumed = i - h.length
+                    return .needMore(sendContinue: takeContinue(h))
+                }
+                chunkState = .dataEnd
+            case .dataEnd:
+                guard n - i >= 2 else {
+                    bodyConsumed = i - h.length
+                    return .needMore(sendContinue: false)
+                }
+                guard input[i] == 0x0D, input[i + 1] == 0x0A else {
+                    return .error(status: 400, message: "Chunk data must be followed by CRLF")
+                }
+                i += 2
+                chunkState = .size
+            case .trailer:
+                // Trailer fields are read and ignored; they count against the header limit.
+                guard let lf = findLF(input, from: i) else {
+                    if n - i > limits.maxHeaderBytes { return .error(status: 431, message: "Trailer section is too large") }
+                    bodyConsumed = i - h.length
+                    return .needMore(sendContinue: false)
+                }
+                guard lf > i, input[lf - 1] == 0x0D else { return .error(status: 400, message: "Trailer line must end with CRLF") }
+                if lf == i + 1 {
+                    let collected = body
+                    return finish(body: collected, consumed: lf + 1)
+                }
+                i = lf + 1
+            }
+            bodyConsumed = i - h.length
+        }
+    }
+
+    // MARK: head
+
+    private enum HeadResult {
+        case needMore
+        case head(Head)
+        case error(Int, String)
+    }
+
+    private mutating func scanHead(_ input: UnsafeRawBufferPointer) -> HeadResult {
+        let n = input.count
+        // Skip empty lines before the request line (RFC 9112 §2.2).
+        var start = 0
+        while start + 1 < n, input[start] == 0x0D, input[start + 1] == 0x0A { start += 2 }
+        var i = max(scanned, start)
+        while i < n {
+            let b = input[i]
+            if b == 0x0A {
+                guard i > start, input[i - 1] == 0x0D else { return .error(400, "Bare LF in request head: lines must end with CRLF") }
+                // An empty line (CRLF CRLF) ends the head.
+                if i >= start + 3, input[i - 2] == 0x0A {
+                    scanned = 0
+                    return parseHead(UnsafeRawBufferPointer(rebasing: input[start...i]), totalLength: i + 1)
+                }
+            } else if b == 0x0D {
+                if i + 1 < n, input[i + 1] != 0x0A { return .error(400, "Bare CR in request head") }
+            }
+            i += 1
+            if i - start > limits.maxHeaderBytes {
+                if findLF(input, from: start, to: i) == nil {
+                    return .error(414, "Request line exceeds the limit of \(limits.maxURIBytes) bytes")
+                }
+                return .error(431, "Request header section exceeds the limit of \(limits.maxHeaderBytes) bytes")
+            }
+        }
+        // Still in the request line and already past the URI limit: no need to wait for more.
+        if findLF(input, from: start, to: n) == nil, n - start > limits.maxURIBytes + 32 {
+            return .error(414, "Request line exceeds the limit of \(limits.maxURIBytes) bytes")
+        }
+        scanned = n
+        return .needMore
+    }
+
+    /// Parses a complete head (request line + fields + the final CRLF CRLF).
+    private func parseHead(_ h: UnsafeRawBufferPointer, totalLength: Int) -> HeadResult {
+        // Request line: method SP target SP version CRLF.
+        guard let lineEnd = findLF(h, from: 0) else { return .error(400, "Malformed request line") }
+        let line = UnsafeRawBufferPointer(rebasing: h[0..<(lineEnd - 1)])
+        guard let sp1 = line.firstIndex(of: 0x20), sp1 > 0 else { return .error(400, "Malformed request line") }
+        guard let sp2 = line[(sp1 + 1)...].firstIndex(of: 0x20), sp2 > sp1 + 1 else {
+            return .error(400, "Malformed request line")
+        }
+        for k in 0..<sp1 where !HTTP1Parser.isTokenChar(line[k]) { return .error(400, "Invalid method") }
+        let targetLength = sp2 - sp1 - 1
+        guard targetLength <= limits.maxURIBytes else {
+            return .error(414, "Request target of \(targetLength) bytes exceeds the limit of \(limits.maxURIBytes) bytes")
+        }
+        for k in (sp1 + 1)..<sp2 where line[k] <= 0x20 || line[k] == 0x7F {
+            return .error(400, "Invalid character in request target")
+        }
+        let versionBytes = UnsafeRawBufferPointer(rebasing: line[(sp2 + 1)...])
+        let minor: Int
+        if versionBytes.elementsEqual("HTTP/1.1".utf8) {
+            minor = 1
+        } else if versionBytes.elementsEqual("HTTP/1.0".utf8) {
+            minor = 0
+        } else if versionBytes.count == 8, versionBytes.starts(with: "HTTP/".utf8) {
+            return .error(505, "Only HTTP/1.0 and HTTP/1.1 are supported on this connection")
+        } else {
+            return .error(400, "Malformed HTTP version")
+        }
+        let method = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<sp1]), as: UTF8.self)
+        let target = UnsafeRawBufferPointer(rebasing: line[(sp1 + 1)..<sp2])
+        let path: String
+        let query: String
+        if let q = target.firstIndex(of: UInt8(ascii: "?")) {
+            path = String(decoding: UnsafeRawBufferPointer(rebasing: target[..<q]), as: UTF8.self)
+            query = String(decoding: UnsafeRawBufferPointer(rebasing: target[(q + 1)...]), as: UTF8.self)
+        } else {
+            path = String(decoding: target, as: UTF8.self)
+            query = ""
+        }
+
+        var headers = HTTPHeaders()
+        var hosts = 0
+        var contentLength: Int? = nil
+        var transferEncoding: String? = nil
+        var keepAlive = minor == 1
+        var expectContinue = false
+        var p = lineEnd + 1
+        while p < h.count {
+            guard let lf = findLF(h, from: p) else { break }
+            if lf == p + 1 { break }  // the final empty line
+            let field = UnsafeRawBufferPointer(rebasing: h[p..<(lf - 1)])
+            p = lf + 1
+            if field[0] == 0x20 || field[0] == 0x09 {
+                return .error(400, "Obsolete line folding (obs-fold) is not accepted")
+            }
+            guard let colon = field.firstIndex(of: UInt8(ascii: ":")), colon > 0 else {
+                return .error(400, "Header line without a field name and colon")
+            }
+            for k in 0..<colon where !HTTP1Parser.isTokenChar(field[k]) {
+                return .error(400, field[k] == 0x20 || field[k] == 0x09
+                              ? "Whitespace between header field name and colon"
+                              : "Invalid character in header field name")
+            }
+            var vs = colon + 1
+            var ve = field.count
+            while vs < ve, field[vs] == 0x20 || field[vs] == 0x09 { vs += 1 }
+            while ve > vs, field[ve - 1] == 0x20 || field[ve - 1] == 0x09 { ve -= 1 }
+            for k in vs..<ve where (field[k] < 0x20 && field[k] != 0x09) || field[k] == 0x7F {
+                return .error(400, "Invalid character in header field value")
+            }
+            guard headers.count < limits.maxHeaderCount else {
+                return .error(431, "More than \(limits.maxHeaderCount) header fields")
+            }
+            let name = String(decoding: UnsafeRawBufferPointer(rebasing: field[0..<colon]), as: UTF8.self)
+            let value = String(decoding: UnsafeRawBufferPointer(rebasing: field[vs..<ve]), as: UTF8.self)
+            headers.add(name: name, value: value)
+
+            // Known fields compared in place: no lowercased copies on the request path.
+            if HTTPHeaders.equalsIgnoringCase(name, "host") {
+                hosts += 1
+            } else if HTTPHeaders.equalsIgnoringCase(name, "content-length") {
+                guard let n = HTTP1Parser.parseContentLength(value) else {
+                    return .error(400, "Invalid Content-Length")
+                }
+                if let previous = contentLength, previous != n {
+                    return .error(400, "Conflicting Content-Length values")
+                }
+                contentLength = n
+            } else if HTTPHeaders.equalsIgnoringCase(name, "transfer-encoding") {
+                transferEncoding = transferEncoding.map { $0 + ", " + value } ?? value
+            } else if HTTPHeaders.equalsIgnoringCase(name, "connection") {
+                for token in value.split(separator: ",") {
+                    let t = String(token.trimmingSpaces())
+                    if HTTPHeaders.equalsIgnoringCase(t, "close") { keepAlive = false }
+                    if HTTPHeaders.equalsIgnoringCase(t, "keep-alive") && minor == 0 { keepAlive = true }
+                }
+            } else if HTTPHeaders.equalsIgnoringCase(name, "expect") {
+                guard HTTPHeaders.equalsIgnoringCase(value, "100-continue") else {
+                    return .error(417, "Only the expectation 100-continue is supported")
+                }
+                expectContinue = minor == 1
+            }
+        }
+        if minor == 1 && hosts != 1 {
+            return .error(400, hosts == 0 ? "HTTP/1.1 request without a Host header" : "More than one Host header")
+        }
+        var framing = Framing.none
+        if let te = transferEncoding {
+            guard contentLength == nil else {
+                return .error(400, "Both Content-Length and Transfer-Encoding: a request may have only one")
+            }
+            guard minor == 1 else { return .error(400, "Transfer-Encoding is not allowed in HTTP/1.0") }
+            guard HTTPHeaders.equalsIgnoringCase(te, "chunked") else {
+                return .error(501, "Transfer-Encoding \"\(te)\" is not supported; only chunked is")
+            }
+            framing = .chunked
+        } else if let n = contentLength, n > 0 {
+            framing = .length(n)
+        }
+        let request = HTTPRequest(method: method, path: path, query: query, version: (1, minor), headers: headers)
+        return .head(Head(request: request, keepAlive: keepAlive, framing: framing,
+                          expectContinue: expectContinue, length: totalLength))
+    }
+
+    // MARK: bytes
+
+    private func findLF(_ b: UnsafeRawBufferPointer, from: Int, to end: Int? = nil) -> Int? {
+        let e = end ?? b.count
+        var i = from
+        while i < e {
+            if b[i] == 0x0A { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    static func parseContentLength(_ s: String) -> Int? {
+        guard !s.isEmpty, s.utf8.count <= 15 else { return nil }
+        var v = 0
+        for c in s.utf8 {
+            guard c &- 48 < 10 else { return nil }
+            v = v * 10 + Int(c - 48)
+        }
+        return v
+    }
+
+    static func hexValue(_ c: UInt8) -> Int? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return Int(c - 48)
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return Int(c - 87)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(c - 55)
+        default: return nil
+        }
+    }
+
+    /// tchar of RFC 9110 §5.6.2.
+    static func isTokenChar(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> Substring {
+        var s = self
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,94 @@
+import CEpoll
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A non-blocking TCP listener. Each event loop has its own, bound with SO_REUSEPORT to the
+/// same address, so the kernel spreads new connections across loops without a shared accept lock.
+struct ListeningSocket {
+    let fd: Int32
+    let port: Int
+
+    /// Binds `host:port` (IPv4 dotted quad, or "::"/IPv6 literal). Port 0 picks a free port.
+    static func bind(host: String, port: Int, backlog: Int32) throws -> ListeningSocket {
+        let isIPv6 = host.contains(":")
+        let fd = try syscall("socket") { socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | cepoll_sock_nonblock_cloexec(), 0) }
+        do {
+            var one: Int32 = 1
+            _ = try syscall("setsockopt(SO_REUSEADDR)") {
+                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            }
+            _ = try syscall("setsockopt(SO_REUSEPORT)") {
+                setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
+            }
+            if isIPv6 {
+                var addr = sockaddr_in6()
+                addr.sin6_family = sa_family_t(AF_INET6)
+                addr.sin6_port = in_port_t(UInt16(port).bigEndian)
+                guard inet_pton(AF_INET6, host, &addr.sin6_addr) == 1 else {
+                    throw SystemError(call: "inet_pton(\(host))", errno: EINVAL)
+                }
+                _ = try syscall("bind(\(host):\(port))") {
+                    withUnsafePointer(to: &addr) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                        }
+                    }
+                }
+            } else {
+                var addr = sockaddr_in()
+                addr.sin_family = sa_family_t(AF_INET)
+                addr.sin_port = in_port_t(UInt16(port).bigEndian)
+                guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else {
+                    throw SystemError(call: "inet_pton(\(host))", errno: EINVAL)
+                }
+                _ = try syscall("bind(\(host):\(port))") {
+                    withUnsafePointer(to: &addr) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                        }
+                    }
+                }
+            }
+            _ = try syscall("listen") { listen(fd, backlog) }
+            return ListeningSocket(fd: fd, port: try boundPort(fd))
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    private static func boundPort(_ fd: Int32) throws -> Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = try syscall("getsockname") {
+            withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+        }
+        let family = storage.ss_family
+        let raw: UInt16 = withUnsafePointer(to: &storage) { p in
+            family == sa_family_t(AF_INET6)
+                ? p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_port }
+                : p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_port }
+        }
+        return Int(UInt16(bigEndian: raw))
+    }
+
+    /// Accepts one pending connection as a non-blocking socket with TCP_NODELAY; nil when none is pending.
+    func accept() throws -> Int32? {
+        while true {
+            let c = accept4(fd, nil, nil, cepoll_sock_nonblock_cloexec())
+            if c >= 0 {
+                var one: Int32 = 1
+                setsockopt(c, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                return c
+            }
+            switch errno {
+            case EINTR, ECONNABORTED: continue
+            case EAGAIN, EWOULDBLOCK: return nil
+            case let e: throw SystemError(call: "accept4", errno: e)
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/// Serialises HTTP/1.1 responses into a connection's output buffer.
+enum ResponseEncoder {
+    static func encode(_ response: HTTPResponse, into out: inout [UInt8], date: [UInt8],
+                       keepAlive: Bool, http10: Bool, omitBody: Bool) {
+        appendStatusLine(response.status, into: &out)
+        out.append(contentsOf: date)
+        append("Server: fraudscore\r\n", into: &out)
+        if !response.contentType.isEmpty {
+            append("Content-Type: ", into: &out)
+            var ct = response.contentType
+            ct.withUTF8 { out.append(contentsOf: $0) }
+            append("\r\n", into: &out)
+        }
+        append("Content-Length: ", into: &out)
+        appendDecimal(response.body.count, into: &out)
+        append("\r\n", into: &out)
+        if !keepAlive {
+            append("Connection: close\r\n", into: &out)
+        } else if http10 {
+            append("Connection: keep-alive\r\n", into: &out)
+        }
+        for (name, value) in response.headers {
+            var n = name, v = value
+            n.withUTF8 { out.append(contentsOf: $0) }
+            append(": ", into: &out)
+            v.withUTF8 { out.append(contentsOf: $0) }
+            append("\r\n", into: &out)
+        }
+        append("\r\n", into: &out)
+        if !omitBody { out.append(contentsOf: response.body) }
+    }
+
+    static func appendStatusLine(_ status: Int, into out: inout [UInt8]) {
+        switch status {
+        case 200: append("HTTP/1.1 200 OK\r\n", into: &out)
+        case 422: append("HTTP/1.1 422 Unprocessable Content\r\n", into: &out)
+        default:
+            append("HTTP/1.1 ", into: &out)
+            appendDecimal(status, into: &out)
+            out.append(0x20)
+            out.append(contentsOf: HTTPStatus.reason(status).utf8)
+            append("\r\n", into: &out)
+        }
+    }
+
+    @inline(__always)
+    static func append(_ s: StaticString, into out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    static func appendDecimal(_ v: Int, into out: inout [UInt8]) {
+        if v >= 10 { appendDecimal(v / 10, into: &out) }
+        out.append(UInt8(48 + v % 10))
+    }
+}

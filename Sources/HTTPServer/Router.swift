@@ -1,0 +1,31 @@
+/// Maps method and exact path to a handler; a plain table, built before the server starts.
+/// An unknown path is 404; a known path with another method is 405 with `Allow`.
+public struct Router: Sendable {
+    public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
+
+    private var routes: [String: [(method: String, handler: Handler)]] = [:]
+
+    public init() {}
+
+    public mutating func add(_ method: String, _ path: String, _ handler: @escaping Handler) {
+        routes[path, default: []].append((method, handler))
+    }
+
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        guard let candidates = routes[request.path] else {
+            return .detail(404, "Not Found")
+        }
+        for c in candidates where c.method == request.method {
+            return c.handler(request)
+        }
+        // HEAD is answered like GET without a body (RFC 9110 §9.3.2).
+        if request.method == "HEAD", let get = candidates.first(where: { $0.method == "GET" }) {
+            var response = get.handler(request)
+            response.body = []
+            return response
+        }
+        var allowed = candidates.map(\.method)
+        if allowed.contains("GET") { allowed.append("HEAD") }
+        return .detail(405, "Method Not Allowed", headers: [("Allow", allowed.joined(separator: ", "))])
+    }
+}

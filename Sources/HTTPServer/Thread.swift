@@ -1,0 +1,34 @@
+import CEpoll
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A joinable OS thread running a closure; event loops run on these, not on Swift's task pool.
+struct OSThread {
+    private let handle: pthread_t
+
+    private final class Box {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+
+    init(name: String, _ body: @escaping @Sendable () -> Void) throws {
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var t = pthread_t()
+        let rc = pthread_create(&t, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        guard rc == 0 else {
+            Unmanaged<Box>.fromOpaque(box).release()
+            throw SystemError(call: "pthread_create", errno: rc)
+        }
+        pthread_setname_np(t, String(name.prefix(15)))
+        handle = t
+    }
+
+    func join() {
+        pthread_join(handle, nil)
+    }
+}

@@ -1,0 +1,235 @@
+/// A forward-only reader over the bytes of one JSON document. It never allocates for
+/// numbers, literals or escape-free strings: callers get byte ranges and decide what to keep.
+///
+/// The buffer must outlive the scanner; the scanner does not own it.
+public struct JSONScanner {
+    public let bytes: UnsafeRawBufferPointer
+    public private(set) var position: Int = 0
+    /// Containers deeper than this are rejected, so a hostile body cannot exhaust the stack.
+    public var maxDepth = 64
+
+    public init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    /// The kind of value that starts at the current position.
+    public enum Kind: Sendable, Equatable {
+        case object, array, string, number, bool, null
+    }
+
+    /// A string token: `range` covers the bytes between the quotes, still escaped if `hasEscapes`.
+    public struct StringToken: Sendable {
+        public var range: Range<Int>
+        public var hasEscapes: Bool
+    }
+
+    public var isAtEnd: Bool { position >= bytes.count }
+
+    public mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    /// Skips whitespace and names the next value's kind; throws "Expecting value" if none starts here.
+    public mutating func peekKind() throws -> Kind {
+        skipWhitespace()
+        guard position < bytes.count else { throw JSONError("Expecting value", at: position) }
+        switch bytes[position] {
+        case UInt8(ascii: "{"): return .object
+        case UInt8(ascii: "["): return .array
+        case UInt8(ascii: "\""): return .string
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool
+        case UInt8(ascii: "n"): return .null
+        default: throw JSONError("Expecting value", at: position)
+        }
+    }
+
+    /// Consumes `byte` after optional whitespace or throws `message`.
+    public mutating func expect(_ byte: UInt8, _ message: String) throws {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == byte else { throw JSONError(message, at: position) }
+        position += 1
+    }
+
+    /// Consumes `byte` after optional whitespace if it is there.
+    public mutating func consume(_ byte: UInt8) -> Bool {
+        skipWhitespace()
+        if position < bytes.count && bytes[position] == byte {
+            position += 1
+            return true
+        }
+        return false
+    }
+
+    public mutating func readString() throws -> StringToken {
+        try expect(UInt8(ascii: "\""), "Expecting value")
+        let start = position
+        var escapes = false
+        while position < bytes.count {
+            let b = bytes[position]
+            if b == UInt8(ascii: "\"") {
+                position += 1
+                return StringToken(range: start..<(position - 1), hasEscapes: escapes)
+            }
+            if b == UInt8(ascii: "\\") {
+                escapes = true
+                position += 2
+                continue
+            }
+            if b < 0x20 { throw JSONError("Invalid control character at", at: position) }
+            position += 1
+        }
+        throw JSONError("Unterminated string starting at", at: start - 1)
+    }
+
+    /// The unescaped UTF-8 bytes of a string token (allocates only when it has escapes).
+    public func unescaped(_ token: StringToken) throws -> [UInt8] {
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[token.range])
+        guard token.hasEscapes else { return Array(raw) }
+        return try JSONScanner.unescape(raw, offset: token.range.lowerBound)
+    }
+
+    public func string(_ token: StringToken) throws -> String {
+        if !token.hasEscapes {
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[token.range]), as: UTF8.self)
+        }
+        return String(decoding: try unescaped(token), as: UTF8.self)
+    }
+
+    public mutating func readNumber() throws -> JSONNumber {
+        skipWhitespace()
+        let start = position
+        while position < bytes.count {
+            switch bytes[position] {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"),
+                 UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"):
+                position += 1
+            default:
+                return try number(start..<position)
+            }
+        }
+        return try number(start..<position)
+    }
+
+    private func number(_ range: Range<Int>) throws -> JSONNumber {
+        guard let n = JSONNumber.parse(UnsafeRawBufferPointer(rebasing: bytes[range])) else {
+            throw JSONError("Expecting value", at: range.lowerBound)
+        }
+        return n
+    }
+
+    public mutating func readBool() throws -> Bool {
+        if try readLiteral("true") { return true }
+        if try readLiteral("false") { return false }
+        throw JSONError("Expecting value", at: position)
+    }
+
+    public mutating func readNull() throws {
+        guard try readLiteral("null") else { throw JSONError("Expecting value", at: position) }
+    }
+
+    private mutating func readLiteral(_ word: StaticString) throws -> Bool {
+        skipWhitespace()
+        let n = word.utf8CodeUnitCount
+        guard position + n <= bytes.count else { return false }
+        let p = word.utf8Start
+        for k in 0..<n where bytes[position + k] != p[k] { return false }
+        position += n
+        return true
+    }
+
+    /// Skips one whole value of any kind, checking its syntax.
+    public mutating func skipValue(depth: Int = 0) throws {
+        switch try peekKind() {
+        case .string: _ = try readString()
+        case .number: _ = try readNumber()
+        case .bool: _ = try readBool()
+        case .null: try readNull()
+        case .object:
+            guard depth < maxDepth else { throw JSONError("Nesting too deep", at: position) }
+            position += 1
+            if consume(UInt8(ascii: "}")) { return }
+            repeat {
+                guard (try? peekKind()) == .string else {
+                    throw JSONError("Expecting property name enclosed in double quotes", at: position)
+                }
+                _ = try readString()
+                try expect(UInt8(ascii: ":"), "Expecting ':' delimiter")
+                try skipValue(depth: depth + 1)
+            } while consume(UInt8(ascii: ","))
+            try expect(UInt8(ascii: "}"), "Expecting ',' delimiter")
+        case .array:
+            guard depth < maxDepth else { throw JSONError("Nesting too deep", at: position) }
+            position += 1
+            if consume(UInt8(ascii: "]")) { return }
+            repeat { try skipValue(depth: depth + 1) } while consume(UInt8(ascii: ","))
+            try expect(UInt8(ascii: "]"), "Expecting ',' delimiter")
+        }
+    }
+
+    /// Throws "Extra data" unless only whitespace is left.
+    public mutating func expectEnd() throws {
+        skipWhitespace()
+        if position < bytes.count { throw JSONError("Extra data", at: position) }
+    }
+
+    static func unescape(_ raw: UnsafeRawBufferPointer, offset: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = 0
+        func hex4(_ at: Int) throws -> UInt32 {
+            guard at + 4 <= raw.count else { throw JSONError("Invalid \\uXXXX escape", at: offset + at) }
+            var v: UInt32 = 0
+            for k in at..<(at + 4) {
+                let c = raw[k]
+                let d: UInt8
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - 48
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - 87
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): d = c - 55
+                default: throw JSONError("Invalid \\uXXXX escape", at: offset + at)
+                }
+                v = v << 4 | UInt32(d)
+            }
+            return v
+        }
+        while i < raw.count {
+            let b = raw[i]
+            guard b == UInt8(ascii: "\\") else { out.append(b); i += 1; continue }
+            guard i + 1 < raw.count else { throw JSONError("Invalid \\escape", at: offset + i) }
+            let e = raw[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4(i)
+                i += 4
+                if scalar >= 0xD800 && scalar < 0xDC00, i + 6 <= raw.count,
+                   raw[i] == UInt8(ascii: "\\"), raw[i + 1] == UInt8(ascii: "u") {
+                    let low = try hex4(i + 2)
+                    if low >= 0xDC00 && low < 0xE000 {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        i += 6
+                    }
+                }
+                let s = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                out.append(contentsOf: UTF8.encode(s)!)
+            default:
+                throw JSONError("Invalid \\escape", at: offset + i - 2)
+            }
+        }
+        return out
+    }
+}

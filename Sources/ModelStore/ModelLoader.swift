@@ -1,0 +1,74 @@
+import JSON
+import Models
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Loads a model from a local path: a model file, or a folder holding one and its `model_meta.json`.
+///
+/// `model_meta.json` (optional, beside the file) may give `model_version`, `name`,
+/// `decision_threshold`, and the expected sha256 of the file (`sha256`, or `files.<name>.sha256`);
+/// a file whose digest differs is refused.
+public enum ModelLoader {
+    public static let metadataFileName = "model_meta.json"
+    /// File names looked for, in order, when the path is a folder without metadata naming the file.
+    static let knownFiles = ["xgb_model.json", "model.json"]
+
+    public static func load(path: String, version: String? = nil) throws -> LoadedModel {
+        var filePath = path
+        var meta: JSONValue? = nil
+        let folder = FileSystem.isDirectory(path) ? path : FileSystem.directory(of: path)
+        let metaPath = folder + "/" + metadataFileName
+        if FileSystem.exists(metaPath) {
+            do {
+                meta = try JSONValue.parse(try FileSystem.readAll(metaPath))
+            } catch {
+                throw ModelError("\(metaPath) is not valid JSON: \(error)")
+            }
+        }
+        if FileSystem.isDirectory(path) {
+            if let name = meta?["file"]?.stringValue {
+                filePath = folder + "/" + name
+            } else if let name = knownFiles.first(where: { FileSystem.exists(folder + "/" + $0) }) {
+                filePath = folder + "/" + name
+            } else {
+                throw ModelError("no model file in \(path): expected one of \(knownFiles.joined(separator: ", ")) "
+                                 + "or a \(metadataFileName) naming it in \"file\"")
+            }
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.readAll(filePath)
+        } catch {
+            throw ModelError("\(error)")
+        }
+        let digest = SHA256.hex(bytes)
+        let fileName = FileSystem.baseName(filePath)
+        if let meta, let expected = expectedDigest(meta, fileName: fileName), expected.lowercased() != digest {
+            throw ModelError("\(filePath) has sha256 \(digest) but \(metaPath) expects \(expected): "
+                             + "the file is corrupt or the metadata belongs to another model")
+        }
+        let model: any Model
+        do {
+            model = try XGBoostModel(jsonBytes: bytes)
+        } catch let error as ModelError {
+            throw ModelError("\(filePath): \(error.message)")
+        }
+        let stem = fileName.split(separator: ".").first.map(String.init) ?? fileName
+        let info = ModelInfo(
+            name: meta?["name"]?.stringValue ?? stem,
+            version: version ?? meta?["model_version"]?.stringValue ?? "\(stem)-\(digest.prefix(12))",
+            format: .xgboostJSON,
+            sha256: digest,
+            loadedAt: FileSystem.iso8601(time(nil)),
+            path: filePath,
+            threshold: meta?["decision_threshold"]?.doubleValue)
+        return LoadedModel(model: model, info: info)
+    }
+
+    private static func expectedDigest(_ meta: JSONValue, fileName: String) -> String? {
+        if let d = meta["files"]?[fileName]?["sha256"]?.stringValue { return d }
+        if meta["file"]?.stringValue == fileName || meta["file"] == nil { return meta["sha256"]?.stringValue }
+        return nil
+    }
+}

@@ -1,0 +1,130 @@
+import JSON
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A gradient-boosted tree model saved by XGBoost's `Booster.save_model` (JSON), scored with
+/// XGBoost's own arithmetic: Float32 inputs, `x < split` goes left, NaN follows `default_left`,
+/// Float32 sums in tree order from the base margin, and glibc's `expf` for the sigmoid.
+public struct XGBoostModel: Model {
+    public let featureNames: [String]
+    public let output: ModelOutput
+    public let objective: String
+    public let baseMargin: Float
+    public let trees: TreeEnsemble
+
+    /// Objectives whose base_score is a probability (margin = logit) and whether the
+    /// prediction is passed through the sigmoid.
+    private static let objectives: [String: (logitBase: Bool, sigmoid: Bool)] = [
+        "binary:logistic": (true, true),
+        "reg:logistic": (true, true),
+        "binary:logitraw": (true, false),
+        "reg:squarederror": (false, false),
+        "reg:linear": (false, false),
+    ]
+
+    public init(jsonBytes: [UInt8]) throws {
+        let doc: JSONValue
+        do {
+            doc = try JSONValue.parse(jsonBytes)
+        } catch let e as JSONError {
+            throw ModelError("not a valid XGBoost JSON model: \(e)")
+        }
+        try self.init(document: doc)
+    }
+
+    /// Builds the model from the document tree that JSON and UBJSON files share.
+    public init(document doc: JSONValue) throws {
+        guard let learner = doc["learner"] else {
+            throw ModelError("not an XGBoost model: no \"learner\" object (save it with Booster.save_model)")
+        }
+        let objective = learner["objective"]?["name"]?.stringValue ?? ""
+        guard let kind = XGBoostModel.objectives[objective] else {
+            throw ModelError("XGBoost objective \"\(objective)\" is not supported; supported: "
+                             + XGBoostModel.objectives.keys.sorted().joined(separator: ", "))
+        }
+        self.objective = objective
+        output = kind.sigmoid ? .probability : .raw
+
+        let params = learner["learner_model_param"]
+        let numFeature = params?["num_feature"]?.stringValue.flatMap { Int($0) } ?? 0
+        let numClass = params?["num_class"]?.stringValue.flatMap { Int($0) } ?? 0
+        let numTarget = params?["num_target"]?.stringValue.flatMap { Int($0) } ?? 1
+        guard numClass <= 1, numTarget <= 1 else {
+            throw ModelError("multi-class / multi-target XGBoost models are not supported (num_class=\(numClass))")
+        }
+        guard numFeature > 0 else { throw ModelError("XGBoost model has no num_feature") }
+
+        // base_score: "0.5" in 1.x/2.x, "[8.472101E-3]" in 3.x.
+        var baseText = params?["base_score"]?.stringValue ?? "0.5"
+        baseText.removeAll { $0 == "[" || $0 == "]" }
+        // Read as Double and take the logit in Double, then round once (matches XGBoost's output).
+        guard let base = Double(baseText) else { throw ModelError("unreadable base_score \"\(baseText)\"") }
+        if kind.logitBase {
+            guard base > 0, base < 1 else { throw ModelError("base_score \(base) is not a probability") }
+            baseMargin = Float(log(base / (1 - base)))
+        } else {
+            baseMargin = Float(base)
+        }
+
+        let names = (learner["feature_names"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if names.isEmpty {
+            throw ModelError("the XGBoost model has no feature names; train it on a DataFrame or pass "
+                             + "feature_names= so requests can be matched to columns by name")
+        }
+        guard names.count == numFeature else {
+            throw ModelError("model lists \(names.count) feature names but num_feature is \(numFeature)")
+        }
+        if let types = learner["feature_types"]?.arrayValue, types.contains(where: { $0.stringValue == "c" }) {
+            throw ModelError("categorical features are not supported yet")
+        }
+        featureNames = names
+
+        guard let booster = learner["gradient_booster"], booster["name"]?.stringValue == "gbtree",
+              let jsonTrees = booster["model"]?["trees"]?.arrayValue else {
+            throw ModelError("only the gbtree booster is supported (gblinear and dart are not)")
+        }
+        var ensemble = TreeEnsemble(featureCount: numFeature)
+        for (t, tree) in jsonTrees.enumerated() {
+            func ints(_ key: String) throws -> [Int] {
+                guard let a = tree[key]?.arrayValue else { throw ModelError("tree \(t): missing \(key)") }
+                return try a.map {
+                    guard let v = $0.intValue else { throw ModelError("tree \(t): \(key) holds a non-integer") }
+                    return v
+                }
+            }
+            if let splitType = tree["split_type"]?.arrayValue, splitType.contains(where: { $0.intValue != 0 }) {
+                throw ModelError("tree \(t) has categorical splits, which are not supported yet")
+            }
+            guard let conditions = tree["split_conditions"]?.arrayValue else {
+                throw ModelError("tree \(t): missing split_conditions")
+            }
+            let thresholds = try conditions.map {
+                guard let d = $0.doubleValue else { throw ModelError("tree \(t): split_conditions holds a non-number") }
+                return Float(d)
+            }
+            let defaultLeft = try ints("default_left").map { $0 != 0 }
+            try ensemble.appendTree(left: try ints("left_children"), right: try ints("right_children"),
+                                    feature: try ints("split_indices"), threshold: thresholds,
+                                    defaultLeft: defaultLeft)
+        }
+        trees = ensemble
+    }
+
+    /// The margin before the objective's transform.
+    public func margin(_ row: UnsafeBufferPointer<Double>) -> Float {
+        precondition(row.count == featureNames.count)
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: row.count) { f in
+            for i in 0..<row.count { f[i] = Float(row[i]) }
+            return trees.sum(UnsafeBufferPointer(f), start: baseMargin)
+        }
+    }
+
+    public func predict(_ row: UnsafeBufferPointer<Double>) -> Double {
+        let m = margin(row)
+        guard output == .probability else { return Double(m) }
+        // XGBoost: 1 / (expf(min(-m, 88.7f)) + 1), in Float32.
+        let e = expf(min(-m, 88.7))
+        return Double(Float(1) / (e + Float(1)))
+    }
+}

@@ -1,0 +1,150 @@
+import ArgumentParser
+import FraudScore
+import HTTPServer
+import Logging
+import ModelStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve POST /predict and GET /health on a model.",
+        discussion: """
+            Every option may also be set by an environment variable: FRAUDSCORE_ and the option's name in \
+            upper case with '_' for '-' (FRAUDSCORE_PORT=9000, FRAUDSCORE_ALLOW_MISSING_FEATURES=1). \
+            Command-line options win. SIGTERM or SIGINT drains requests in flight and exits 0.
+            """)
+
+    @Option(help: "Address to listen on (IPv4 or IPv6 literal).")
+    var host = "0.0.0.0"
+    @Option(help: "TCP port.")
+    var port = 8080
+    @Option(help: "Model file or folder (XGBoost JSON; a model_meta.json beside it gives version and sha256).")
+    var model = "models/default"
+    @Option(help: "Version reported in responses (default: model_meta.json's model_version, else file name + sha256).")
+    var modelVersion: String?
+    @Option(help: "Event-loop threads (0 = one per CPU).")
+    var threads = 0
+    @Option(help: "is_fraud = fraud_probability >= threshold (default: the model's decision_threshold, else 0.5).")
+    var threshold: Double?
+    @Flag(help: "Score absent features as missing values instead of answering 422.")
+    var allowMissingFeatures = false
+
+    @Option(help: "Limit: request line + headers in bytes (431).")
+    var maxHeaderBytes = 16 * 1024
+    @Option(help: "Limit: header fields per request (431).")
+    var maxHeaderCount = 100
+    @Option(help: "Limit: request-target bytes (414).")
+    var maxUriBytes = 8 * 1024
+    @Option(help: "Limit: request body bytes (413, sent before the body is read).")
+    var maxBodyBytes = 1024 * 1024
+    @Option(help: "Limit: ms from a request's first byte to the end of its headers (408; slowloris).")
+    var headerTimeoutMs = 10_000
+    @Option(help: "Limit: ms from the end of the headers to the end of the body (408).")
+    var bodyTimeoutMs = 30_000
+    @Option(help: "Limit: ms an idle keep-alive connection stays open.")
+    var idleTimeoutMs = 60_000
+    @Option(help: "Limit: ms a response may make no write progress before the connection closes.")
+    var writeTimeoutMs = 30_000
+    @Option(help: "Limit: open connections per event loop (503 beyond).")
+    var maxConnections = 10_000
+    @Option(help: "Limit: requests per keep-alive connection before it closes.")
+    var maxRequestsPerConnection = 10_000
+    @Option(help: "On SIGTERM: ms to let requests in flight finish before exiting.")
+    var drainTimeoutMs = 10_000
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535, got \(port)") }
+        guard threads >= 0 else { throw ValidationError("--threads must be >= 0") }
+        if let threshold, !(0...1).contains(threshold) {
+            throw ValidationError("--threshold must be between 0 and 1, got \(threshold)")
+        }
+        for (name, value) in [("--max-header-bytes", maxHeaderBytes), ("--max-header-count", maxHeaderCount),
+                              ("--max-uri-bytes", maxUriBytes), ("--max-body-bytes", maxBodyBytes),
+                              ("--header-timeout-ms", headerTimeoutMs), ("--body-timeout-ms", bodyTimeoutMs),
+                              ("--idle-timeout-ms", idleTimeoutMs), ("--write-timeout-ms", writeTimeoutMs),
+                              ("--max-connections", maxConnections),
+                              ("--max-requests-per-connection", maxRequestsPerConnection),
+                              ("--drain-timeout-ms", drainTimeoutMs)] where value <= 0 {
+            throw ValidationError("\(name) must be positive, got \(value)")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func run() throws {
+        let log = Logger(label: "fraudscore")
+        let loaded: LoadedModel
+        do {
+            loaded = try ModelLoader.load(path: model, version: modelVersion)
+        } catch {
+            log.critical("cannot load model", metadata: ["path": "\(model)", "error": "\(error)"])
+            throw ExitCode(2)
+        }
+        let app = FraudScoreApp(scoring: ScoringConfig(threshold: threshold ?? loaded.info.threshold ?? 0.5,
+                                                       allowMissingFeatures: allowMissingFeatures))
+        app.serve(loaded)
+        log.info("model loaded", metadata: [
+            "name": "\(loaded.info.name)", "version": "\(loaded.info.version)", "path": "\(loaded.info.path)",
+            "sha256": "\(loaded.info.sha256)", "features": "\(loaded.model.featureNames.count)",
+        ])
+
+        var config = HTTPServerConfig()
+        config.host = host
+        config.port = port
+        config.threads = threads
+        config.maxHeaderBytes = maxHeaderBytes
+        config.maxHeaderCount = maxHeaderCount
+        config.maxURIBytes = maxUriBytes
+        config.maxBodyBytes = maxBodyBytes
+        config.headerTimeoutMs = headerTimeoutMs
+        config.bodyTimeoutMs = bodyTimeoutMs
+        config.idleTimeoutMs = idleTimeoutMs
+        config.writeTimeoutMs = writeTimeoutMs
+        config.maxConnectionsPerLoop = maxConnections
+        config.maxRequestsPerConnection = maxRequestsPerConnection
+        config.drainTimeoutMs = drainTimeoutMs
+
+        // Signals are taken synchronously by this thread; the event loops inherit the blocked mask.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+        let errorLog = Logger(label: "fraudscore.http")
+        let server = HTTPServer(config: config, router: app.router()) { errorLog.error("\($0)") }
+        do {
+            try server.start()
+        } catch {
+            log.critical("cannot listen", metadata: ["address": "\(host):\(port)", "error": "\(error)"])
+            throw ExitCode(1)
+        }
+        log.info("listening", metadata: [
+            "address": "\(host):\(server.port)",
+            "threads": "\(threads > 0 ? threads : HTTPServer.defaultThreadCount)",
+        ])
+
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        log.info("draining", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")",
+                                         "timeout_ms": "\(drainTimeoutMs)"])
+        app.beginDrain()
+        server.beginShutdown()
+        server.wait()
+        log.info("stopped")
+    }
+}
+
+func logLevelFromEnvironment() -> Logger.Level {
+    let args = CommandLine.arguments
+    if let i = args.firstIndex(of: "--log-level"), i + 1 < args.count, let l = Logger.Level(rawValue: args[i + 1]) {
+        return l
+    }
+    if let env = getenv("FRAUDSCORE_LOG_LEVEL"), let l = Logger.Level(rawValue: String(cString: env)) { return l }
+    return .info
+}
