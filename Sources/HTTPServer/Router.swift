@@ -20,9 +20,7 @@ public struct Router: Sendable {
         }
         // HEAD is answered like GET without a body (RFC 9110 §9.3.2).
         if request.method == "HEAD", let get = candidates.first(where: { $0.method == "GET" }) {
-            var response = get.handler(request)
-            response.body = []
-            return response
+            return get.handler(request)  // the connection omits the body and keeps Content-Length
         }
         var allowed = candidates.map(\.method)
         if allowed.contains("GET") { allowed.append("HEAD") }
