@@ -40,12 +40,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Test helpers: a raw-socket HTTP client and the paths of the repo and ../shared.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CShimTests", dependencies: ["CEpoll", "CNghttp2", "COpenSSL", "CCurl"]),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "JSON", "TestSupport"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "Models"]),
-        .testTarget(name: "FraudScoreTests", dependencies: ["FraudScore", "HTTPServer", "Models"]),
+        .testTarget(name: "FraudScoreTests", dependencies: ["FraudScore", "HTTPServer", "Models", "ModelStore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -58,13 +58,14 @@ public struct XGBoostModel: Model {
         // base_score: "0.5" in 1.x/2.x, "[8.472101E-3]" in 3.x.
         var baseText = params?["base_score"]?.stringValue ?? "0.5"
         baseText.removeAll { $0 == "[" || $0 == "]" }
-        // Read as Double and take the logit in Double, then round once (matches XGBoost's output).
-        guard let base = Double(baseText) else { throw ModelError("unreadable base_score \"\(baseText)\"") }
+        // XGBoost keeps base_score as Float32 and takes the logit in Double, rounding once. Parsing the
+        // text straight to Double is 1 ulp off for some models (e.g. "[1.0396845E-2]").
+        guard let base = Float(baseText) else { throw ModelError("unreadable base_score \"\(baseText)\"") }
         if kind.logitBase {
             guard base > 0, base < 1 else { throw ModelError("base_score \(base) is not a probability") }
-            baseMargin = Float(log(base / (1 - base)))
+            baseMargin = Float(log(Double(base) / (1 - Double(base))))
         } else {
-            baseMargin = Float(base)
+            baseMargin = base
         }
 
         let names = (learner["feature_names"]?.arrayValue ?? []).compactMap(\.stringValue)

@@ -1,4 +1,5 @@
 import HTTPServer
+import TestSupport
 import XCTest
 
 /// Keep-alive, close, HTTP/1.0, pipelining, chunked bodies and 100-continue over real sockets.

@@ -1,4 +1,5 @@
 import HTTPServer
+import TestSupport
 import XCTest
 
 /// Strict framing (RFC 9112, DESIGN.md §3): every ambiguity that could smuggle a request is a 4xx/5xx

@@ -1,4 +1,5 @@
 import HTTPServer
+import TestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc

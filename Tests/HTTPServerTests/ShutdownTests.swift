@@ -1,4 +1,5 @@
 import HTTPServer
+import TestSupport
 import XCTest
 
 /// Draining: stop accepting, finish what was accepted, close idle connections, return from wait().

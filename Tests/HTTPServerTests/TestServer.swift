@@ -1,4 +1,5 @@
 import HTTPServer
+import TestSupport
 import XCTest
 
 /// Starts an `HTTPServer` on an ephemeral loopback port for one test and drains it afterwards.

@@ -6,21 +6,21 @@ import Glibc
 /// A blocking TCP client for tests: sends exact bytes and reads raw responses, so tests see
 /// precisely what the server put on the wire.
 /// `@unchecked Sendable`: a test hands it to one helper thread at a time.
-final class RawClient: @unchecked Sendable {
-    let fd: Int32
+public final class RawClient: @unchecked Sendable {
+    public let fd: Int32
     private var buffer: [UInt8] = []
 
-    struct Response {
-        var status: Int
-        var headers: [(String, String)]
-        var body: [UInt8]
-        var bodyText: String { String(decoding: body, as: UTF8.self) }
-        func header(_ name: String) -> String? {
+    public struct Response {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var body: [UInt8]
+        public var bodyText: String { String(decoding: body, as: UTF8.self) }
+        public func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
     }
 
-    init(port: Int, timeoutSeconds: Int = 5) throws {
+    public init(port: Int, timeoutSeconds: Int = 5) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -39,9 +39,9 @@ final class RawClient: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    func send(_ text: String) { send(Array(text.utf8)) }
+    public func send(_ text: String) { send(Array(text.utf8)) }
 
-    func send(_ bytes: [UInt8]) {
+    public func send(_ bytes: [UInt8]) {
         var sent = 0
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
@@ -60,7 +60,7 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// Reads one response (Content-Length framed), or nil if the connection ended first.
-    func readResponse() -> Response? {
+    public func readResponse() -> Response? {
         while true {
             if let end = headEnd() {
                 let head = String(decoding: buffer[0..<end], as: UTF8.self)
@@ -92,21 +92,21 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// Everything the server sends until it closes the connection (or the read times out).
-    func readUntilEOF() -> [UInt8] {
+    public func readUntilEOF() -> [UInt8] {
         while fill() {}
         defer { buffer = [] }
         return buffer
     }
 
     /// True when the server has closed its side (EOF) with nothing more to read.
-    func readsEOF() -> Bool {
+    public func readsEOF() -> Bool {
         if !buffer.isEmpty { return false }
         var byte: UInt8 = 0
         return recv(fd, &byte, 1, 0) == 0
     }
 
     /// Sends one request and reads its response.
-    func request(_ method: String, _ path: String, body: String? = nil, headers: [String] = []) -> Response? {
+    public func request(_ method: String, _ path: String, body: String? = nil, headers: [String] = []) -> Response? {
         var text = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
         for h in headers { text += h + "\r\n" }
         if let body { text += "Content-Length: \(body.utf8.count)\r\n\r\n" + body } else { text += "\r\n" }

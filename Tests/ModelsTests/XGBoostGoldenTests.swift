@@ -1,0 +1,50 @@
+import Foundation
+import JSON
+import Models
+import TestSupport
+import XCTest
+
+/// The evaluator agrees with XGBoost's own predictions bit for bit.
+final class XGBoostGoldenTests: XCTestCase {
+    private func load(_ path: String) throws -> XGBoostModel {
+        try XGBoostModel(jsonBytes: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+    }
+
+    /// Rows of a JSON-lines file with the model's features in the model's order.
+    private func rows(_ path: String, features: [String]) throws -> [(row: [Double], line: JSONValue)] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return try text.split(separator: "\n").map { line in
+            let v = try JSONValue.parse(Array(line.utf8))
+            let row = try features.map { name in try XCTUnwrap(v[name]?.doubleValue, name) }
+            return (row, v)
+        }
+    }
+
+    func testReferenceModelMatchesXGBoostOnAll2000GoldenRows() throws {
+        let model = try load(try RepoFiles.shared("reference/models/xgb_model.json"))
+        XCTAssertEqual(model.featureNames.count, 15)
+        XCTAssertEqual(model.trees.treeCount, 200)
+        let golden = try rows(try RepoFiles.shared("reference/golden/golden_test_2000.jsonl"), features: model.featureNames)
+        XCTAssertEqual(golden.count, 2000)
+        var exactProb = 0, exactMargin = 0
+        for (row, line) in golden {
+            let p = row.withUnsafeBufferPointer { model.predict($0) }
+            let m = row.withUnsafeBufferPointer { model.margin($0) }
+            if p.bitPattern == line["xgb_prob"]!.doubleValue!.bitPattern { exactProb += 1 }
+            if Double(m).bitPattern == line["xgb_margin"]!.doubleValue!.bitPattern { exactMargin += 1 }
+        }
+        XCTAssertEqual(exactProb, 2000)
+        XCTAssertEqual(exactMargin, 2000)
+    }
+
+    func testBundledDefaultModelMatchesItsValidationRows() throws {
+        let root = RepoFiles.root
+        let model = try load(root + "/models/default/xgb_model.json")
+        let validation = try rows(root + "/models/default/validation.jsonl", features: model.featureNames)
+        XCTAssertEqual(validation.count, 50)
+        for (row, line) in validation {
+            let p = row.withUnsafeBufferPointer { model.predict($0) }
+            XCTAssertEqual(p, line["expected_prob"]?.doubleValue)
+        }
+    }
+}
