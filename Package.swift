@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "JSON", "TestSupport"]),
-        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "Models"]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "Models", "TestSupport"]),
         .testTarget(name: "FraudScoreTests", dependencies: ["FraudScore", "HTTPServer", "Models", "ModelStore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -90,10 +90,9 @@ struct TransactionDecoder: Sendable {
                             datetime = try readDatetime(&scanner, field: name, errors: &errors)
                         default:
                             let slot = code - TransactionDecoder.featureBase
-                            if let v = try readFeature(&scanner, field: name, errors: &errors) {
-                                row[slot] = v
-                                seen[slot] = true
-                            }
+                            // A value of the wrong type is reported once, as such, not also as missing.
+                            seen[slot] = true
+                            if let v = try readFeature(&scanner, field: name, errors: &errors) { row[slot] = v }
                         }
                     } while scanner.consume(UInt8(ascii: ","))
                     try scanner.expect(UInt8(ascii: "}"), "Expecting ',' delimiter")
