@@ -29,6 +29,8 @@ final class HTTP1Connection {
     private var requestsServed = 0
     /// The socket may have unread bytes that were left because of output backpressure.
     private var readPending = false
+    /// The peer has half-closed: no more requests will come.
+    private var peerClosed = false
     /// When the current request's first byte, or its head's end, arrived.
     private var requestStartedMs: UInt64 = 0
     private var headDoneMs: UInt64 = 0
@@ -56,66 +58,70 @@ final class HTTP1Connection {
 
     func onReadable(date: [UInt8], nowMs: UInt64) {
         readPending = true
-        readAndProcess(date: date, nowMs: nowMs)
+        drive(date: date, nowMs: nowMs)
     }
 
     func onWritable(date: [UInt8], nowMs: UInt64) {
-        flush(nowMs: nowMs)
-        guard state == .open, pendingOutput < HTTP1Connection.outputHighWater else { return }
-        // Requests already buffered while output was backed up, then whatever the socket still holds.
-        process(date: date, nowMs: nowMs)
-        if readPending {
-            readAndProcess(date: date, nowMs: nowMs)
-        } else {
-            flush(nowMs: nowMs)
-        }
+        drive(date: date, nowMs: nowMs)
     }
 
     private var pendingOutput: Int { output.count - outStart }
 
-    private func readAndProcess(date: [UInt8], nowMs: UInt64) {
+    /// Answers buffered requests, writes, and reads more, until the connection has to wait: for input
+    /// (socket drained, request incomplete) or for the peer to read (output above the high-water mark,
+    /// and the last write hit EAGAIN so EPOLLOUT will resume us).
+    private func drive(date: [UInt8], nowMs: UInt64) {
         if state == .lingering { discardInput(nowMs: nowMs); return }
-        while state == .open && readPending && pendingOutput < HTTP1Connection.outputHighWater {
-            makeRoom()
-            let result: IOResult
-            do {
-                result = try input.withUnsafeMutableBytes {
-                    try nonBlockingRead(fd, into: UnsafeMutableRawBufferPointer(rebasing: $0[inEnd...]))
-                }
-            } catch {
-                close()
-                return
-            }
-            switch result {
-            case .bytes(let n):
-                // Edge-triggered epoll: a short read means the socket is drained for now; new data
-                // raises a new event.
-                if inEnd + n < input.count { readPending = false }
-                if inStart == inEnd && !parser.isInsideRequest { requestStartedMs = nowMs }
-                inEnd += n
-                lastProgressMs = nowMs
-                process(date: date, nowMs: nowMs)
-            case .wouldBlock:
-                readPending = false
-            case .eof:
-                // The peer finished sending; answer what is complete, then close.
-                readPending = false
-                process(date: date, nowMs: nowMs)
-                if state == .open { state = .closing }
-            }
+        while state == .open {
+            let needsInput = process(date: date, nowMs: nowMs)
+            flush(nowMs: nowMs)
+            guard state == .open, pendingOutput < HTTP1Connection.outputHighWater else { return }
+            if !needsInput { continue }  // stopped at the high-water mark; output has drained since
+            guard readPending else { return }
+            readOnce(nowMs: nowMs)
         }
-        flush(nowMs: nowMs)
     }
 
-    /// Parses and answers every complete request in the input buffer.
-    private func process(date: [UInt8], nowMs: UInt64) {
-        while state == .open && pendingOutput < HTTP1Connection.outputHighWater {
+    private func readOnce(nowMs: UInt64) {
+        makeRoom()
+        let result: IOResult
+        do {
+            result = try input.withUnsafeMutableBytes {
+                try nonBlockingRead(fd, into: UnsafeMutableRawBufferPointer(rebasing: $0[inEnd...]))
+            }
+        } catch {
+            close()
+            return
+        }
+        switch result {
+        case .bytes(let n):
+            // Edge-triggered epoll: a short read means the socket is drained for now; data that
+            // arrives later raises a new event.
+            if inEnd + n < input.count { readPending = false }
+            if inStart == inEnd && !parser.isInsideRequest { requestStartedMs = nowMs }
+            inEnd += n
+            lastProgressMs = nowMs
+        case .wouldBlock:
+            readPending = false
+        case .eof:
+            // The peer has finished sending: answer what is complete, then close.
+            readPending = false
+            peerClosed = true
+        }
+    }
+
+    /// Parses and answers the complete requests in the input buffer. Returns true when it stopped
+    /// because it needs more input, false when it stopped at the output high-water mark.
+    private func process(date: [UInt8], nowMs: UInt64) -> Bool {
+        while state == .open {
+            guard pendingOutput < HTTP1Connection.outputHighWater else { return false }
             let event = input.withUnsafeBytes { parser.parse(UnsafeRawBufferPointer(rebasing: $0[inStart..<inEnd])) }
             switch event {
             case .needMore(let sendContinue):
                 if parser.hasHead && headDoneMs == 0 { headDoneMs = nowMs }
                 if sendContinue { ResponseEncoder.append("HTTP/1.1 100 Continue\r\n\r\n", into: &output) }
-                return
+                if peerClosed { state = .closing }
+                return true
             case .request(let request, let clientKeepAlive, let consumed):
                 inStart += consumed
                 headDoneMs = 0
@@ -125,12 +131,12 @@ final class HTTP1Connection {
                 let response = router.handle(request)
                 ResponseEncoder.encode(response, into: &output, date: date, keepAlive: keepAlive,
                                        http10: request.version.minor == 0, omitBody: request.method == "HEAD")
-                if !keepAlive { state = .closing; return }
+                if !keepAlive { state = .closing }
             case .error(let status, let message):
                 respondAndClose(status, message, date: date)
-                return
             }
         }
+        return true
     }
 
     private func respondAndClose(_ status: Int, _ message: String, date: [UInt8]) {

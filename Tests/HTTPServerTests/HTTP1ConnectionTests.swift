@@ -57,11 +57,16 @@ final class HTTP1ConnectionTests: XCTestCase {
     func testManyPipelinedRequestsSurviveOutputBackpressure() throws {
         let c = try server.client()
         let big = String(repeating: "x", count: 50_000)
-        var text = ""
-        for _ in 0..<20 { text += "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: \(big.count)\r\n\r\n\(big)" }
-        text += "GET /c HTTP/1.1\r\nHost: x\r\n\r\n"
-        c.send(text)
-        for _ in 0..<20 { XCTAssertEqual(c.readResponse()?.body.count, big.count) }
+        var request = ""
+        for _ in 0..<20 { request += "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: \(big.count)\r\n\r\n\(big)" }
+        let text = request + "GET /c HTTP/1.1\r\nHost: x\r\n\r\n"
+        // Sent from another thread: the server stops reading while we do not read its responses.
+        let sender = Thread { c.send(text) }
+        sender.start()
+        for i in 0..<20 {
+            let r = c.readResponse()
+            XCTAssertEqual(r?.body.count, big.count, "response \(i): \(r?.status ?? -1) \(r?.bodyText.prefix(100) ?? "")")
+        }
         XCTAssertEqual(c.readResponse()?.bodyText, "c")
     }
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the system libraries fraudscore builds against (Debian 12 / Ubuntu):
+# libnghttp2 (HTTP/2), OpenSSL (TLS, SHA-256), libcurl (model downloads), pkg-config to find them.
+# Swift 6.x itself must already be on PATH (https://www.swift.org/install/).
+set -euo pipefail
+PACKAGES=(libnghttp2-dev libssl-dev libcurl4-openssl-dev pkg-config)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+command -v swift >/dev/null || { echo "swift not found: install Swift 6.x first (https://www.swift.org/install/)" >&2; exit 1; }
+echo "system packages ready"

@@ -1,0 +1,73 @@
+"""Fixtures for end-to-end tests: the built fraudscore binary, started on a free loopback port.
+
+The server is considered up when it logs its "listening" line (JSON on stderr), which carries the
+port it bound: no sleeps, no polling.
+"""
+import json
+import os
+import signal
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("FRAUDSCORE_SHARED", REPO.parent / "shared"))
+
+
+def binary() -> str:
+    path = os.environ.get("FRAUDSCORE_BIN")
+    if not path:
+        raise RuntimeError("set FRAUDSCORE_BIN to the fraudscore executable (scripts/test.sh does)")
+    return path
+
+
+class Server:
+    def __init__(self, args, env=None):
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        self.proc = subprocess.Popen([binary(), "serve", "--host", "127.0.0.1", *args], cwd=REPO,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=full_env, text=True)
+        self.logs = []
+        self.port = None
+        for line in self.proc.stderr:
+            self.logs.append(line)
+            entry = json.loads(line)
+            if entry.get("msg") == "listening":
+                self.port = int(entry["address"].rsplit(":", 1)[1])
+                break
+        if self.port is None:
+            raise RuntimeError("server did not start:\n" + "".join(self.logs))
+        # Keep draining stderr so the server never blocks on a full pipe.
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self):
+        for line in self.proc.stderr:
+            self.logs.append(line)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.proc.wait(timeout=timeout)
+
+
+@pytest.fixture
+def start_server():
+    started = []
+
+    def start(*args, env=None):
+        s = Server(list(args), env=env)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        if s.proc.poll() is None:
+            s.proc.kill()
+            s.proc.wait()
