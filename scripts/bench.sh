@@ -49,7 +49,7 @@ FASTAPI=$(run fastapi 127.0.0.1:$FASTAPI_PORT)
 FRAUD=$(run fraudscore 127.0.0.1:$PORT)
 printf '%s\n%s\n%s\n' "$NGINX" "$FASTAPI" "$FRAUD"
 
-field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" <<<"$1"; }
+field() { sed -n "s|.* $2=\([0-9.]*\).*|\1|p" <<<"$1"; }
 awk -v f="$(field "$FRAUD" 'req/s')" -v n="$(field "$NGINX" 'req/s')" -v a="$(field "$FASTAPI" 'req/s')" \
     -v fp="$(field "$FRAUD" p99)" -v np="$(field "$NGINX" p99)" -v fe="$(field "$FRAUD" non2xx)" 'BEGIN {
   printf "RATIO fraudscore/nginx req/s = %.2f (target >= 0.6)\n", f / n

@@ -35,19 +35,25 @@ struct PredictHandler: Sendable {
         }
     }
 
-    /// application/json (any parameters) or a structured-syntax `+json` type.
+    /// application/json (any parameters) or a structured-syntax `+json` type; compared in place,
+    /// without lowercased copies, since every request passes here.
     static func isJSON(_ contentType: String) -> Bool {
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters() } ?? ""
-        let lower = mediaType.lowercased()
-        return lower == "application/json" || (lower.hasPrefix("application/") && lower.hasSuffix("+json"))
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> Substring {
-        var s = self
-        while s.first == " " || s.first == "\t" { s.removeFirst() }
-        while s.last == " " || s.last == "\t" { s.removeLast() }
-        return s
+        var ct = contentType
+        return ct.withUTF8 { bytes -> Bool in
+            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+            while end > 0 && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
+            let mediaType = UnsafeBufferPointer(rebasing: bytes[0..<end])
+            func lower(_ c: UInt8) -> UInt8 { c &- 65 < 26 ? c | 0x20 : c }
+            func hasPrefix(_ s: StaticString, in b: UnsafeBufferPointer<UInt8>) -> Bool {
+                let n = s.utf8CodeUnitCount
+                guard b.count >= n else { return false }
+                for k in 0..<n where lower(b[k]) != s.utf8Start[k] { return false }
+                return true
+            }
+            guard hasPrefix("application/", in: mediaType) else { return false }
+            let subtype = UnsafeBufferPointer(rebasing: mediaType[12...])
+            if subtype.count == 4 && hasPrefix("json", in: subtype) { return true }
+            return subtype.count > 5 && hasPrefix("+json", in: UnsafeBufferPointer(rebasing: subtype[(subtype.count - 5)...]))
+        }
     }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An incremental HTTP/1.1 request parser (RFC 9112) with strict framing.
 ///
 /// Feed it the unconsumed bytes of a connection each time more arrive; it remembers how far it has
@@ -197,32 +201,31 @@ struct HTTP1Parser {
         // Skip empty lines before the request line (RFC 9112 §2.2).
         var start = 0
         while start + 1 < n, input[start] == 0x0D, input[start + 1] == 0x0A { start += 2 }
+        let limit = min(n, start + limits.maxHeaderBytes + 1)
         var i = max(scanned, start)
-        while i < n {
-            let b = input[i]
-            if b == 0x0A {
-                guard i > start, input[i - 1] == 0x0D else { return .error(400, "Bare LF in request head: lines must end with CRLF") }
-                // An empty line (CRLF CRLF) ends the head.
-                if i >= start + 3, input[i - 2] == 0x0A {
-                    scanned = 0
-                    return parseHead(UnsafeRawBufferPointer(rebasing: input[start...i]), totalLength: i + 1)
-                }
-            } else if b == 0x0D {
-                if i + 1 < n, input[i + 1] != 0x0A { return .error(400, "Bare CR in request head") }
+        // Line by line (memchr for LF): every LF must follow a CR, and CRLF CRLF ends the head.
+        // Bare CRs inside lines are caught by the character checks of parseHead.
+        while i < limit, let lf = findLF(input, from: i, to: limit) {
+            guard lf > start, input[lf - 1] == 0x0D else {
+                return .error(400, "Bare LF in request head: lines must end with CRLF")
             }
-            i += 1
-            if i - start > limits.maxHeaderBytes {
-                if findLF(input, from: start, to: i) == nil {
-                    return .error(414, "Request line exceeds the limit of \(limits.maxURIBytes) bytes")
-                }
-                return .error(431, "Request header section exceeds the limit of \(limits.maxHeaderBytes) bytes")
+            if lf >= start + 3, input[lf - 2] == 0x0A {
+                scanned = 0
+                return parseHead(UnsafeRawBufferPointer(rebasing: input[start...lf]), totalLength: lf + 1)
             }
+            i = lf + 1
+        }
+        if n - start > limits.maxHeaderBytes {
+            if findLF(input, from: start, to: limit) == nil {
+                return .error(414, "Request line exceeds the limit of \(limits.maxURIBytes) bytes")
+            }
+            return .error(431, "Request header section exceeds the limit of \(limits.maxHeaderBytes) bytes")
         }
         // Still in the request line and already past the URI limit: no need to wait for more.
         if findLF(input, from: start, to: n) == nil, n - start > limits.maxURIBytes + 32 {
             return .error(414, "Request line exceeds the limit of \(limits.maxURIBytes) bytes")
         }
-        scanned = n
+        scanned = i
         return .needMore
     }
 
@@ -266,7 +269,7 @@ struct HTTP1Parser {
             query = ""
         }
 
-        var headers = HTTPHeaders()
+        var headers = HTTPHeaders(capacity: 8)
         var hosts = 0
         var contentLength: Int? = nil
         var transferEncoding: String? = nil
@@ -354,12 +357,9 @@ struct HTTP1Parser {
 
     private func findLF(_ b: UnsafeRawBufferPointer, from: Int, to end: Int? = nil) -> Int? {
         let e = end ?? b.count
-        var i = from
-        while i < e {
-            if b[i] == 0x0A { return i }
-            i += 1
-        }
-        return nil
+        guard from < e, let base = b.baseAddress else { return nil }
+        guard let hit = memchr(base + from, 0x0A, e - from) else { return nil }
+        return UnsafeRawPointer(hit) - base
     }
 
     static func parseContentLength(_ s: String) -> Int? {

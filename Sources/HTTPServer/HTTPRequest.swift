@@ -27,6 +27,11 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     public init() {}
 
+    /// Room for `capacity` fields in one allocation (the parser's usual case).
+    init(capacity: Int) {
+        fields.reserveCapacity(capacity)
+    }
+
     public init(_ pairs: [(String, String)]) {
         fields = pairs.map { (name: $0.0, value: $0.1) }
     }
@@ -53,7 +58,14 @@ public struct HTTPHeaders: Sendable, Sequence {
     }
 
     static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
-        a.utf8.elementsEqual(b.utf8) { x, y in lower(x) == lower(y) }
+        guard a.utf8.count == b.utf8.count else { return false }
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                for i in 0..<x.count where lower(x[i]) != lower(y[i]) { return false }
+                return true
+            }
+        }
     }
 
     @inline(__always) static func lower(_ c: UInt8) -> UInt8 {

@@ -21,20 +21,24 @@ public struct JSONWriter {
 
     public mutating func string(bytes input: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
-        for b in input {
+        // Copy runs that need no escaping in one append each.
+        var runStart = 0
+        for (i, b) in input.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+            if i > runStart { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[runStart..<i])) }
+            runStart = i + 1
             switch b {
             case UInt8(ascii: "\""): raw("\\\"")
             case UInt8(ascii: "\\"): raw("\\\\")
             case 0x0A: raw("\\n")
             case 0x0D: raw("\\r")
             case 0x09: raw("\\t")
-            case 0x00..<0x20:
+            default:
                 raw("\\u00")
                 bytes.append(JSONWriter.hex[Int(b >> 4)])
                 bytes.append(JSONWriter.hex[Int(b & 15)])
-            default: bytes.append(b)
             }
         }
+        if input.count > runStart { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[runStart...])) }
         bytes.append(UInt8(ascii: "\""))
     }
 

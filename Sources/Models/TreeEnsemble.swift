@@ -82,18 +82,21 @@ public struct TreeEnsemble: Sendable {
     /// Sum of the leaf values each tree gives `row`, added in Float32 in tree order onto `start`
     /// (XGBoost's accumulation). `row` holds Float32 features, NaN for missing.
     @inline(__always)
-    public func sum(_ row: UnsafeBufferPointer<Float>, start: Float) -> Float {
+    public func sum(_ row: UnsafePointer<Float>, start: Float) -> Float {
         var acc = start
-        nodes.withUnsafeBufferPointer { nodes in
+        nodes.withUnsafeBufferPointer { nodeBuffer in
             roots.withUnsafeBufferPointer { roots in
+                let base = nodeBuffer.baseAddress!
                 for root in roots {
-                    var i = Int(root)
-                    var node = nodes[i]
-                    while node.left != -1 {
-                        let x = row[node.featureIndex]
-                        let goLeft = x.isNaN ? node.defaultLeft : x < node.threshold
-                        i = Int(goLeft ? node.left : node.right)
-                        node = nodes[i]
+                    var node = base[Int(root)]
+                    while node.left >= 0 {
+                        let x = row[Int(node.feature & ~Node.defaultLeftBit)]
+                        // Branch-free: the direction is data-dependent and would mispredict half the
+                        // time. NaN compares false, so it goes left only when the node says so.
+                        let less: UInt32 = x < node.threshold ? 1 : 0
+                        let missing: UInt32 = x.isNaN ? 1 : 0
+                        let goLeft = less | (missing & (node.feature >> 31))
+                        node = base[Int(goLeft != 0 ? node.left : node.right)]
                     }
                     acc += node.threshold
                 }

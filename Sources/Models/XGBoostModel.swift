@@ -117,7 +117,7 @@ public struct XGBoostModel: Model {
         precondition(row.count == featureNames.count)
         return withUnsafeTemporaryAllocation(of: Float.self, capacity: row.count) { f in
             for i in 0..<row.count { f[i] = Float(row[i]) }
-            return trees.sum(UnsafeBufferPointer(f), start: baseMargin)
+            return trees.sum(UnsafePointer(f.baseAddress!), start: baseMargin)
         }
     }
 

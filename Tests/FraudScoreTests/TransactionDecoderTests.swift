@@ -96,3 +96,16 @@ final class TransactionDecoderTests: XCTestCase {
         XCTAssertEqual(r.row[0], 5)
     }
 }
+
+final class ContentTypeTests: XCTestCase {
+    func testJSONMediaTypes() {
+        for ok in ["application/json", "Application/JSON", "application/json; charset=utf-8", "application/json ;x=y",
+                   "application/vnd.api+json", "application/problem+json; q=1"] {
+            XCTAssertTrue(PredictHandler.isJSON(ok), ok)
+        }
+        for bad in ["text/plain", "application/jsonx", "application/x-www-form-urlencoded", "application/", "json",
+                    "application/+json", ""] {
+            XCTAssertFalse(PredictHandler.isJSON(bad), bad)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Instructions per request, counted by valgrind's callgrind: unlike wall-clock figures, these
+# repeat exactly run to run. Builds release, serves the default model on one event loop under
+# callgrind, sends N keep-alive POSTs of the sample request (h2load --h1, exact count), and
+# prints the event-loop thread's instructions per request plus its top functions.
+#   N=2000 ./scripts/callgrind.sh
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+N="${N:-2000}"
+PORT="${PORT:-18501}"
+for tool in valgrind callgrind_control callgrind_annotate h2load curl; do
+  command -v "$tool" >/dev/null || { echo "$tool missing: apt-get install -y valgrind nghttp2-client curl" >&2; exit 1; }
+done
+OUT=$(mktemp -d /tmp/fraudscore-callgrind.XXXXXX)
+cd "$ROOT"
+swift build -c release --product fraudscore >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }
+BIN="$(swift build -c release --show-bin-path)/fraudscore"
+valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.out" --dump-instr=no --separate-threads=yes \
+  "$BIN" serve --host 127.0.0.1 --port "$PORT" --threads 1 --log-level warning >"$OUT/server.log" 2>&1 &
+VG=$!
+trap 'kill -TERM $VG 2>/dev/null || true' EXIT
+for _ in $(seq 300); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/health/ready" && break; sleep 0.1; done
+load() {
+  h2load --h1 -n "$1" -c 1 -d "$ROOT/examples/sample_request.json" -H 'content-type: application/json' \
+    "http://127.0.0.1:$PORT/predict" | grep -E '^(requests|status codes):'
+}
+load "$N"
+kill -TERM $VG
+wait $VG || true
+# With --separate-threads the event-loop thread has its own file: model loading (main thread) is
+# not in it, so its total over N requests is the cost per request (plus one connection's setup).
+DUMP="$OUT/cg.out-02"
+TOTAL=$(callgrind_annotate --inclusive=no "$DUMP" | sed -n 's/^\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
+echo "RESULT callgrind Ir/request=$(( TOTAL / N )) requests=$N total_Ir=$TOTAL"
+callgrind_annotate --inclusive=no "$DUMP" | sed -n '/file:function/,$p' | sed -n '3,25p' | cut -c1-160
