@@ -12,7 +12,8 @@ import Glibc
 public enum ModelLoader {
     public static let metadataFileName = "model_meta.json"
     /// File names looked for, in order, when the path is a folder without metadata naming the file.
-    static let knownFiles = ["xgb_model.json", "model.json"]
+    static let knownFiles = ["xgb_model.json", "model.json", "xgb_model.ubj", "model.ubj", "model.xgb",
+                             "lgbm_model.txt", "model.lgb", "model.txt"]
 
     public static func load(path: String, version: String? = nil) throws -> LoadedModel {
         var filePath = path
@@ -49,8 +50,9 @@ public enum ModelLoader {
                              + "the file is corrupt or the metadata belongs to another model")
         }
         let model: any Model
+        let format: ModelFormat
         do {
-            model = try XGBoostModel(jsonBytes: bytes)
+            (model, format) = try ModelFormat.loadModel(bytes)
         } catch let error as ModelError {
             throw ModelError("\(filePath): \(error.message)")
         }
@@ -58,7 +60,7 @@ public enum ModelLoader {
         let info = ModelInfo(
             name: meta?["name"]?.stringValue ?? stem,
             version: version ?? meta?["model_version"]?.stringValue ?? "\(stem)-\(digest.prefix(12))",
-            format: .xgboostJSON,
+            format: format,
             sha256: digest,
             loadedAt: FileSystem.iso8601(time(nil)),
             path: filePath,

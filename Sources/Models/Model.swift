@@ -18,11 +18,6 @@ public enum ModelOutput: String, Sendable {
     case raw
 }
 
-/// The file formats fraudscore reads.
-public enum ModelFormat: String, Sendable, CaseIterable {
-    case xgboostJSON = "xgboost-json"
-}
-
 /// Why a model file could not be used, in words that say what to fix.
 public struct ModelError: Error, Sendable, CustomStringConvertible {
     public var message: String

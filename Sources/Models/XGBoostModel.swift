@@ -33,6 +33,17 @@ public struct XGBoostModel: Model {
         try self.init(document: doc)
     }
 
+    /// A model saved as UBJSON (`.ubj`, or `model.xgb` from XGBoost 2.1 on).
+    public init(ubjsonBytes: [UInt8]) throws {
+        let doc: JSONValue
+        do {
+            doc = try UBJSONReader.parse(ubjsonBytes)
+        } catch let e as JSONError {
+            throw ModelError("not a valid XGBoost UBJSON model: \(e)")
+        }
+        try self.init(document: doc)
+    }
+
     /// Builds the model from the document tree that JSON and UBJSON files share.
     public init(document doc: JSONValue) throws {
         guard let learner = doc["learner"] else {

@@ -4,8 +4,8 @@ import Models
 import TestSupport
 import XCTest
 
-/// The evaluator agrees with XGBoost's own predictions bit for bit.
-final class XGBoostGoldenTests: XCTestCase {
+/// The evaluators agree with the libraries' own predictions bit for bit on the reference models.
+final class GoldenTests: XCTestCase {
     private func load(_ path: String) throws -> XGBoostModel {
         try XGBoostModel(jsonBytes: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
     }
@@ -35,6 +35,34 @@ final class XGBoostGoldenTests: XCTestCase {
         }
         XCTAssertEqual(exactProb, 2000)
         XCTAssertEqual(exactMargin, 2000)
+    }
+
+    func testReferenceUBJSONModelMatchesXGBoostOnAll2000GoldenRows() throws {
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/xgb_model.ubj"))))
+        XCTAssertEqual(ModelFormat.detect(bytes), .xgboostUBJSON)
+        let model = try XGBoostModel(ubjsonBytes: bytes)
+        XCTAssertEqual(model.trees.treeCount, 200)
+        let golden = try rows(try RepoFiles.shared("reference/golden/golden_test_2000.jsonl"), features: model.featureNames)
+        let exact = golden.filter { row, line in
+            row.withUnsafeBufferPointer { model.predict($0) }.bitPattern == line["xgb_prob"]!.doubleValue!.bitPattern
+        }.count
+        XCTAssertEqual(exact, 2000)
+    }
+
+    func testLightGBMTextModelMatchesLightGBMOnAll2000GoldenRows() throws {
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/lgbm_model.txt"))))
+        XCTAssertEqual(ModelFormat.detect(bytes), .lightGBMText)
+        let model = try LightGBMModel(text: bytes)
+        XCTAssertEqual(model.treeCount, 200)
+        XCTAssertEqual(model.output, .probability)
+        let golden = try rows(try RepoFiles.shared("reference/golden/golden_test_2000.jsonl"), features: model.featureNames)
+        var exactProb = 0, exactRaw = 0
+        for (row, line) in golden {
+            if row.withUnsafeBufferPointer({ model.predict($0) }) == line["lgbm_prob"]!.doubleValue! { exactProb += 1 }
+            if row.withUnsafeBufferPointer({ model.raw($0) }) == line["lgbm_raw"]!.doubleValue! { exactRaw += 1 }
+        }
+        XCTAssertEqual(exactRaw, 2000)
+        XCTAssertEqual(exactProb, 2000)
     }
 
     func testBundledDefaultModelMatchesItsValidationRows() throws {

@@ -1,0 +1,38 @@
+import JSON
+
+/// The file formats fraudscore reads, recognised by content, never by file name.
+public enum ModelFormat: String, Sendable, CaseIterable {
+    case xgboostJSON = "xgboost-json"
+    case xgboostUBJSON = "xgboost-ubj"
+    case lightGBMText = "lightgbm-text"
+
+    /// The format of a model file's bytes, or nil if none matches.
+    public static func detect(_ bytes: [UInt8]) -> ModelFormat? {
+        if LightGBMModel.looksLikeLightGBM(bytes) { return .lightGBMText }
+        if UBJSONReader.looksLikeUBJSON(bytes) { return .xgboostUBJSON }
+        // JSON: optional whitespace, then an object.
+        if let first = bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
+           first == UInt8(ascii: "{") {
+            return .xgboostJSON
+        }
+        return nil
+    }
+
+    /// Loads a model of this format.
+    public func load(_ bytes: [UInt8]) throws -> any Model {
+        switch self {
+        case .xgboostJSON: return try XGBoostModel(jsonBytes: bytes)
+        case .xgboostUBJSON: return try XGBoostModel(ubjsonBytes: bytes)
+        case .lightGBMText: return try LightGBMModel(text: bytes)
+        }
+    }
+
+    /// Detects the format and loads the model, or says which formats are understood.
+    public static func loadModel(_ bytes: [UInt8]) throws -> (any Model, ModelFormat) {
+        guard let format = detect(bytes) else {
+            throw ModelError("unrecognised model file: expected XGBoost JSON or UBJSON (Booster.save_model) "
+                             + "or a LightGBM text model (Booster.save_model)")
+        }
+        return (try format.load(bytes), format)
+    }
+}
