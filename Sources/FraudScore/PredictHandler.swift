@@ -24,13 +24,7 @@ struct PredictHandler: Sendable {
             if let errors { return app.errorResponse(422, errors) }
             let p = serving.loaded.model.predict(UnsafeBufferPointer(row))
             var w = JSONWriter(capacity: 160)
-            w.raw("{\"transaction_id\":")
-            w.int(transaction.transactionID)
-            w.raw(",\"fraud_probability\":")
-            w.double(p)
-            w.raw(",\"is_fraud\":")
-            w.bool(p >= app.scoring.threshold)
-            w.bytes.append(contentsOf: serving.responseTail)
+            serving.writePrediction(id: transaction.transactionID, probability: p, threshold: app.scoring.threshold, into: &w)
             return HTTPResponse(status: 200, body: w.bytes)
         }
     }

@@ -19,4 +19,15 @@ final class ServingModel: Sendable {
         w.raw("}")
         responseTail = w.bytes
     }
+
+    /// `{"transaction_id":…,"fraud_probability":…,"is_fraud":…,"model_version":"…"}`
+    func writePrediction(id: Int64, probability p: Double, threshold: Double, into w: inout JSONWriter) {
+        w.raw("{\"transaction_id\":")
+        w.int(id)
+        w.raw(",\"fraud_probability\":")
+        w.double(p)
+        w.raw(",\"is_fraud\":")
+        w.bool(p >= threshold)
+        w.bytes.append(contentsOf: responseTail)
+    }
 }

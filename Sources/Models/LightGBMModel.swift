@@ -10,6 +10,7 @@ public struct LightGBMModel: Model {
     public let featureNames: [String]
     public let output: ModelOutput
     public let objective: String
+    public let metadata: ModelMetadata
     /// Applied to the raw sum: sigmoid (binary, cross_entropy), exp (poisson, gamma, tweedie) or none.
     let transform: Transform
     let sigmoid: Double
@@ -97,6 +98,9 @@ public struct LightGBMModel: Model {
             throw ModelError("LightGBM objective \"\(objectiveLine)\" is not supported; supported: binary, "
                              + "cross_entropy, regression (l1, l2, huber, fair, quantile, mape), poisson, gamma, tweedie")
         }
+        metadata = ModelMetadata(format: .lightGBMText, objective: objective,
+                                 libraryVersion: header["version"].map { "lightgbm model format " + $0 },
+                                 treeCount: trees.count, acceptsMissingValues: true)
         for (t, tree) in trees.enumerated() {
             try appendTree(tree, index: t)
         }

@@ -1,8 +1,11 @@
-/// Binary decision trees flattened into one contiguous node array, walked without recursion.
+/// Binary decision trees flattened into one contiguous node array, walked without recursion or branches.
 ///
-/// A node is 16 bytes (threshold, feature, children) so one cache line holds four of them: a walk
-/// touches one line per level instead of one per field, which beats separate arrays per field here.
-/// Leaves have `left == -1` and keep their value in `threshold`.
+/// A node is 16 bytes (threshold, feature, children), so one cache line holds four: a walk touches one
+/// line per level instead of one per field. A leaf keeps its value in `threshold` and points to itself,
+/// so stepping a leaf is a no-op: trees are walked eight at a time for a fixed number of steps (the
+/// deepest of the eight), which lets the CPU overlap eight independent chains of loads instead of
+/// waiting on one and mispredicting every data-dependent branch. Leaf values are then added in tree
+/// order, so the Float32 sum is exactly the library's.
 public struct TreeEnsemble: Sendable {
     public struct Node: Sendable, Equatable {
         public var threshold: Float
@@ -13,14 +16,18 @@ public struct TreeEnsemble: Sendable {
 
         public static let defaultLeftBit: UInt32 = 1 << 31
 
-        public var isLeaf: Bool { left == -1 }
         public var featureIndex: Int { Int(feature & ~Node.defaultLeftBit) }
         public var defaultLeft: Bool { feature & Node.defaultLeftBit != 0 }
     }
 
-    public private(set) var nodes: [Node] = []
+    static let group = 8
+
+    /// Node 0 is a self-looping leaf of value 0 that pads the last group of trees.
+    public private(set) var nodes: [Node] = [Node(threshold: 0, feature: 0, left: 0, right: 0)]
     /// Index in `nodes` of each tree's root, in the order the trees are summed.
     public private(set) var roots: [Int32] = []
+    /// Per group of eight trees: the steps that bring every one of them to a leaf (their max depth).
+    private var groupSteps: [Int32] = []
     public let featureCount: Int
 
     public init(featureCount: Int) {
@@ -29,79 +36,118 @@ public struct TreeEnsemble: Sendable {
 
     public var treeCount: Int { roots.count }
 
-    /// Adds a tree given in a format's own per-tree arrays, with child indices local to the tree.
-    /// Checks every index, so evaluation can trust them.
+    /// Adds a tree given in a format's own per-tree arrays, with child indices local to the tree and
+    /// `-1` as the left child of a leaf. Checks every index, so evaluation can trust them.
     public mutating func appendTree(
         left: [Int], right: [Int], feature: [Int], threshold: [Float], defaultLeft: [Bool]
     ) throws {
         let n = left.count
+        let t = roots.count
         guard n > 0, right.count == n, feature.count == n, threshold.count == n, defaultLeft.count == n else {
-            throw ModelError("tree \(roots.count): node arrays have different lengths")
+            throw ModelError("tree \(t): node arrays have different lengths")
         }
         let base = nodes.count
         guard base + n < Int(Int32.max) else { throw ModelError("model too large") }
-        roots.append(Int32(base))
-        nodes.reserveCapacity(base + n)
+        var tree: [Node] = []
+        tree.reserveCapacity(n)
         for i in 0..<n {
             if left[i] == -1 {
-                nodes.append(Node(threshold: threshold[i], feature: 0, left: -1, right: -1))
+                tree.append(Node(threshold: threshold[i], feature: 0, left: Int32(base + i), right: Int32(base + i)))
                 continue
             }
             guard left[i] >= 0, left[i] < n, right[i] >= 0, right[i] < n else {
-                throw ModelError("tree \(roots.count - 1): node \(i) has a child index out of range")
+                throw ModelError("tree \(t): node \(i) has a child index out of range")
             }
             guard feature[i] >= 0, feature[i] < featureCount else {
-                throw ModelError("tree \(roots.count - 1): node \(i) splits on feature \(feature[i]) "
+                throw ModelError("tree \(t): node \(i) splits on feature \(feature[i]) "
                                  + "but the model has \(featureCount) features")
             }
-            nodes.append(Node(threshold: threshold[i],
-                              feature: UInt32(feature[i]) | (defaultLeft[i] ? Node.defaultLeftBit : 0),
-                              left: Int32(base + left[i]), right: Int32(base + right[i])))
+            tree.append(Node(threshold: threshold[i],
+                             feature: UInt32(feature[i]) | (defaultLeft[i] ? Node.defaultLeftBit : 0),
+                             left: Int32(base + left[i]), right: Int32(base + right[i])))
         }
-        try checkIsTree(base: base, count: n)
+        let depth = try TreeEnsemble.depth(of: tree, isLeaf: left.map { $0 == -1 }, base: base, tree: t)
+        nodes += tree
+        roots.append(Int32(base))
+        if t % TreeEnsemble.group == 0 { groupSteps.append(0) }
+        groupSteps[groupSteps.count - 1] = max(groupSteps[groupSteps.count - 1], Int32(depth))
     }
 
-    /// Every node reachable from the root is reached once: no cycles, no shared children,
-    /// so a walk always ends at a leaf.
-    private func checkIsTree(base: Int, count: Int) throws {
-        var seen = [Bool](repeating: false, count: count)
-        var stack = [0]
-        while let local = stack.popLast() {
-            guard !seen[local] else {
-                throw ModelError("tree \(roots.count - 1): node \(local) is reached twice (not a tree)")
-            }
+    /// The tree's depth, after checking that every node is reached once from the root: no cycles,
+    /// no shared children, so a walk always ends at a leaf.
+    private static func depth(of tree: [Node], isLeaf: [Bool], base: Int, tree t: Int) throws -> Int {
+        var seen = [Bool](repeating: false, count: tree.count)
+        var stack = [(0, 0)]
+        var deepest = 0
+        while let (local, depth) = stack.popLast() {
+            guard !seen[local] else { throw ModelError("tree \(t): node \(local) is reached twice (not a tree)") }
             seen[local] = true
-            let node = nodes[base + local]
-            if !node.isLeaf {
-                stack.append(Int(node.left) - base)
-                stack.append(Int(node.right) - base)
+            deepest = max(deepest, depth)
+            if !isLeaf[local] {
+                stack.append((Int(tree[local].left) - base, depth + 1))
+                stack.append((Int(tree[local].right) - base, depth + 1))
             }
         }
+        return deepest
+    }
+
+    /// Walks trees `first..<first+count` (at most eight) for one row; returns each tree's leaf index.
+    @inline(__always)
+    private func walkGroup(_ nodes: UnsafePointer<Node>, _ roots: UnsafePointer<Int32>, first: Int, count: Int,
+                           steps: Int32, row: UnsafePointer<Float>) -> SIMD8<Int32> {
+        var at = SIMD8<Int32>(repeating: 0)
+        for k in 0..<count { at[k] = roots[first + k] }
+        for _ in 0..<steps {
+            for k in 0..<TreeEnsemble.group {
+                let node = nodes[Int(at[k])]
+                let x = row[Int(node.feature & ~Node.defaultLeftBit)]
+                // NaN compares false, so it goes left only when the node says so.
+                let less: UInt32 = x < node.threshold ? 1 : 0
+                let missing: UInt32 = x.isNaN ? 1 : 0
+                at[k] = (less | (missing & (node.feature >> 31))) != 0 ? node.left : node.right
+            }
+        }
+        return at
     }
 
     /// Sum of the leaf values each tree gives `row`, added in Float32 in tree order onto `start`
     /// (XGBoost's accumulation). `row` holds Float32 features, NaN for missing.
-    @inline(__always)
     public func sum(_ row: UnsafePointer<Float>, start: Float) -> Float {
         var acc = start
         nodes.withUnsafeBufferPointer { nodeBuffer in
             roots.withUnsafeBufferPointer { roots in
                 let base = nodeBuffer.baseAddress!
-                for root in roots {
-                    var node = base[Int(root)]
-                    while node.left >= 0 {
-                        let x = row[Int(node.feature & ~Node.defaultLeftBit)]
-                        // Branch-free: the direction is data-dependent and would mispredict half the
-                        // time. NaN compares false, so it goes left only when the node says so.
-                        let less: UInt32 = x < node.threshold ? 1 : 0
-                        let missing: UInt32 = x.isNaN ? 1 : 0
-                        let goLeft = less | (missing & (node.feature >> 31))
-                        node = base[Int(goLeft != 0 ? node.left : node.right)]
-                    }
-                    acc += node.threshold
+                var g = 0
+                for first in stride(from: 0, to: roots.count, by: TreeEnsemble.group) {
+                    let count = min(TreeEnsemble.group, roots.count - first)
+                    let leaves = walkGroup(base, roots.baseAddress!, first: first, count: count, steps: groupSteps[g], row: row)
+                    for k in 0..<count { acc += base[Int(leaves[k])].threshold }
+                    g += 1
                 }
             }
         }
         return acc
+    }
+
+    /// Adds every tree's leaf value to `acc[r]` for `count` rows of `width` Float32 features. Group by
+    /// group of trees (which stay in L1 while the rows pass), each row still adding trees in order.
+    public func addBatch(_ rows: UnsafePointer<Float>, width: Int, count: Int, into acc: UnsafeMutablePointer<Float>) {
+        nodes.withUnsafeBufferPointer { nodeBuffer in
+            roots.withUnsafeBufferPointer { roots in
+                let base = nodeBuffer.baseAddress!
+                var g = 0
+                for first in stride(from: 0, to: roots.count, by: TreeEnsemble.group) {
+                    let trees = min(TreeEnsemble.group, roots.count - first)
+                    for r in 0..<count {
+                        let leaves = walkGroup(base, roots.baseAddress!, first: first, count: trees,
+                                               steps: groupSteps[g], row: rows + r * width)
+                        var a = acc[r]
+                        for k in 0..<trees { a += base[Int(leaves[k])].threshold }
+                        acc[r] = a
+                    }
+                    g += 1
+                }
+            }
+        }
     }
 }

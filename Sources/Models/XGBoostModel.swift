@@ -12,6 +12,7 @@ public struct XGBoostModel: Model {
     public let objective: String
     public let baseMargin: Float
     public let trees: TreeEnsemble
+    public let metadata: ModelMetadata
 
     /// Objectives whose base_score is a probability (margin = logit) and whether the
     /// prediction is passed through the sigmoid.
@@ -30,7 +31,7 @@ public struct XGBoostModel: Model {
         } catch let e as JSONError {
             throw ModelError("not a valid XGBoost JSON model: \(e)")
         }
-        try self.init(document: doc)
+        try self.init(document: doc, format: .xgboostJSON)
     }
 
     /// A model saved as UBJSON (`.ubj`, or `model.xgb` from XGBoost 2.1 on).
@@ -41,11 +42,11 @@ public struct XGBoostModel: Model {
         } catch let e as JSONError {
             throw ModelError("not a valid XGBoost UBJSON model: \(e)")
         }
-        try self.init(document: doc)
+        try self.init(document: doc, format: .xgboostUBJSON)
     }
 
     /// Builds the model from the document tree that JSON and UBJSON files share.
-    public init(document doc: JSONValue) throws {
+    public init(document doc: JSONValue, format: ModelFormat) throws {
         guard let learner = doc["learner"] else {
             throw ModelError("not an XGBoost model: no \"learner\" object (save it with Booster.save_model)")
         }
@@ -121,6 +122,9 @@ public struct XGBoostModel: Model {
                                     defaultLeft: defaultLeft)
         }
         trees = ensemble
+        let version = doc["version"]?.arrayValue?.compactMap(\.intValue).map(String.init).joined(separator: ".")
+        metadata = ModelMetadata(format: format, objective: objective, libraryVersion: version.map { "xgboost " + $0 },
+                                 treeCount: ensemble.treeCount, acceptsMissingValues: true)
     }
 
     /// The margin before the objective's transform.
@@ -133,7 +137,32 @@ public struct XGBoostModel: Model {
     }
 
     public func predict(_ row: UnsafeBufferPointer<Double>) -> Double {
-        let m = margin(row)
+        transform(margin(row))
+    }
+
+    /// Tree-major over blocks of rows: each tree's nodes stay in cache while a block of rows walks it.
+    /// Every row still adds the trees in order, so results equal `predict` bit for bit.
+    public func predict(rows: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
+        let width = featureNames.count
+        precondition(rows.count == out.count * width)
+        let block = 64
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: block * width) { features in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: block) { margins in
+                var start = 0
+                while start < out.count {
+                    let n = min(block, out.count - start)
+                    for k in 0..<(n * width) { features[k] = Float(rows[start * width + k]) }
+                    margins.initialize(repeating: baseMargin)
+                    trees.addBatch(UnsafePointer(features.baseAddress!), width: width, count: n, into: margins.baseAddress!)
+                    for r in 0..<n { out[start + r] = transform(margins[r]) }
+                    start += n
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func transform(_ m: Float) -> Double {
         guard output == .probability else { return Double(m) }
         // XGBoost: 1 / (expf(min(-m, 88.7f)) + 1), in Float32.
         let e = expf(min(-m, 88.7))

@@ -13,9 +13,15 @@ struct FraudScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fraudscore",
         abstract: "Real-time transaction-fraud scoring service.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, CheckModel.self, PredictFile.self, BenchModel.self],
         defaultSubcommand: Serve.self)
 }
 
 LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: logLevelFromEnvironment()) }
-FraudScoreCommand.main(EnvironmentOptions.arguments(CommandLine.arguments, for: Serve.self))
+// FRAUDSCORE_* variables configure the server; the offline commands take their options explicitly.
+let offline = ["check-model", "predict", "bench-model"]
+if CommandLine.arguments.count > 1 && offline.contains(CommandLine.arguments[1]) {
+    FraudScoreCommand.main()
+} else {
+    FraudScoreCommand.main(EnvironmentOptions.arguments(CommandLine.arguments, for: Serve.self))
+}

@@ -65,6 +65,21 @@ final class GoldenTests: XCTestCase {
         XCTAssertEqual(exactProb, 2000)
     }
 
+    /// The batch path gives what the single-row path gives, bit for bit, for every format.
+    func testBatchPredictionEqualsRowByRow() throws {
+        for file in ["xgb_model.json", "lgbm_model.txt"] {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/" + file))))
+            let (model, _) = try ModelFormat.loadModel(bytes)
+            let golden = try rows(try RepoFiles.shared("reference/golden/golden_test_2000.jsonl"), features: model.featureNames)
+            let flat = golden.flatMap(\.row)
+            var batch = [Double](repeating: .nan, count: golden.count)
+            flat.withUnsafeBufferPointer { r in batch.withUnsafeMutableBufferPointer { model.predict(rows: r, into: $0) } }
+            let single = golden.map { g in g.row.withUnsafeBufferPointer { model.predict($0) } }
+            XCTAssertEqual(batch.map(\.bitPattern), single.map(\.bitPattern), file)
+            XCTAssertEqual(model.metadata.treeCount, 200)
+        }
+    }
+
     func testBundledDefaultModelMatchesItsValidationRows() throws {
         let root = RepoFiles.root
         let model = try load(root + "/models/default/xgb_model.json")

@@ -59,3 +59,48 @@ def test_invalid_option_values_are_rejected():
     out = subprocess.run([binary(), "serve", "--threshold", "1.5"], capture_output=True, text=True, timeout=30)
     assert out.returncode != 0
     assert "--threshold must be between 0 and 1" in out.stderr
+
+
+def test_check_model_scores_the_validation_rows(tmp_path):
+    out = subprocess.run([binary(), "check-model", "models/default"], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "format:     xgboost-json (xgboost 3.2.0)" in out.stdout
+    assert "validation: 50 rows" in out.stdout and "50 exact" in out.stdout
+    # One expected value off by a little: the check must fail and say which line.
+    rows = (REPO / "models/default/validation.jsonl").read_text().splitlines()
+    first = json.loads(rows[0])
+    first["expected_prob"] = first["expected_prob"] + 1e-9
+    bad = tmp_path / "validation.jsonl"
+    bad.write_text("\n".join([json.dumps(first)] + rows[1:]) + "\n")
+    out = subprocess.run([binary(), "check-model", "models/default", "--validation", str(bad)],
+                         capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert out.returncode == 1
+    assert "line 1:" in out.stderr and "1 validation row(s) disagree" in out.stderr
+
+
+def test_check_model_refuses_an_unrecognised_file(tmp_path):
+    junk = tmp_path / "model.bin"
+    junk.write_bytes(b"\x00\x01not a model")
+    out = subprocess.run([binary(), "check-model", str(junk)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert "unrecognised model file" in out.stderr
+
+
+def test_predict_scores_jsonl_and_csv_like_the_server(start_server, tmp_path):
+    rows = [json.loads(l) for l in (REPO / "models/default/validation.jsonl").read_text().splitlines()]
+    jsonl = tmp_path / "rows.jsonl"
+    jsonl.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "expected_prob"}) + "\n" for r in rows))
+    out = subprocess.run([binary(), "predict", "--input", str(jsonl)], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert out.returncode == 0, out.stderr
+    results = [json.loads(l) for l in out.stdout.splitlines()]
+    assert [r["fraud_probability"] for r in results] == [r["expected_prob"] for r in rows]
+
+    columns = [k for k in rows[0] if k != "expected_prob"]
+    csv = tmp_path / "rows.csv"
+    csv.write_text(",".join(columns) + "\n" + "".join(",".join(str(r[c]) for c in columns) + "\n" for r in rows))
+    out_file = tmp_path / "out.jsonl"
+    out = subprocess.run([binary(), "predict", "--input", str(csv), "--output", str(out_file)],
+                         capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert [json.loads(l)["fraud_probability"] for l in out_file.read_text().splitlines()] == \
+        [r["expected_prob"] for r in rows]
