@@ -168,7 +168,11 @@ public struct LightGBMModel: Model {
             }
             var category: Int32 = 0
             if decisions[i] & 1 != 0 {
-                let c = Int(thresholds[i])
+                let split = thresholds[i]
+                guard split >= 0, split < Double(numCat) else {
+                    throw ModelError("tree \(t): node \(i) names categorical split \(split) of \(numCat)")
+                }
+                let c = Int(split)
                 guard c >= 0, c < numCat else { throw ModelError("tree \(t): node \(i) names categorical split \(c) of \(numCat)") }
                 category = Int32(catBase + c)
             }

@@ -1,0 +1,70 @@
+import Foundation
+import Models
+import TestSupport
+import XCTest
+
+/// Corrupt, truncated and mutated model files give a load error, never a crash: a property test
+/// over thousands of deterministic mutations of each reference file.
+final class CorruptModelTests: XCTestCase {
+    /// SplitMix64: reproducible mutations, so a failure can be replayed.
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
+    }
+
+    private func mutate(_ bytes: [UInt8], _ rng: inout Random) -> [UInt8] {
+        var b = bytes
+        switch rng.below(4) {
+        case 0: b = Array(b.prefix(rng.below(b.count)))                       // truncate
+        case 1: for _ in 0..<(1 + rng.below(8)) { b[rng.below(b.count)] = UInt8(truncatingIfNeeded: rng.next()) }
+        case 2:                                                                // replace a digit run
+            let at = rng.below(b.count)
+            let junk = ["-1", "99999999999", "1e309", "nan", "-2147483649", "0", ""][rng.below(7)]
+            b.replaceSubrange(at..<min(b.count, at + 1 + rng.below(4)), with: Array(junk.utf8))
+        default:                                                               // duplicate a slice
+            let at = rng.below(b.count), n = rng.below(64)
+            b.insert(contentsOf: b[at..<min(b.count, at + n)], at: rng.below(b.count))
+        }
+        return b
+    }
+
+    func testMutatedReferenceModelsNeverCrash() throws {
+        for file in ["xgb_model.json", "xgb_model.ubj", "lgbm_model.txt"] {
+            let original = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/" + file))))
+            var rng = Random(state: 42)
+            var refused = 0
+            for _ in 0..<300 {
+                let bytes = mutate(original, &rng)
+                do {
+                    let (model, _) = try ModelFormat.loadModel(bytes)
+                    // A mutation that still loads must still score without trapping.
+                    let row = [Double](repeating: 1, count: model.featureNames.count)
+                    _ = row.withUnsafeBufferPointer { model.predict($0) }
+                } catch let error as ModelError {
+                    XCTAssertFalse(error.message.isEmpty)
+                    refused += 1
+                }
+            }
+            XCTAssertGreaterThan(refused, 0, file)
+        }
+    }
+
+    func testTruncatedFilesNameTheProblem() throws {
+        let lgbm = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/lgbm_model.txt"))))
+        XCTAssertThrowsError(try ModelFormat.loadModel(Array(lgbm.prefix(lgbm.count / 2)))) {
+            XCTAssertTrue("\($0)".contains("truncated"), "\($0)")
+        }
+        let ubj = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/xgb_model.ubj"))))
+        XCTAssertThrowsError(try ModelFormat.loadModel(Array(ubj.prefix(ubj.count / 2)))) {
+            XCTAssertTrue("\($0)".contains("unexpected end of data") || "\($0)".contains("exceeds the data"), "\($0)")
+        }
+        XCTAssertThrowsError(try ModelFormat.loadModel([])) { XCTAssertTrue("\($0)".contains("unrecognised")) }
+    }
+}
