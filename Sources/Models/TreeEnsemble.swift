@@ -91,61 +91,54 @@ public struct TreeEnsemble: Sendable {
         return deepest
     }
 
-    /// Walks trees `first..<first+count` (at most eight) for one row; returns each tree's leaf index.
+    /// One step down from `index` for `row`: the node's left or right child (itself for a leaf).
     @inline(__always)
-    private func walkGroup(_ nodes: UnsafePointer<Node>, _ roots: UnsafePointer<Int32>, first: Int, count: Int,
-                           steps: Int32, row: UnsafePointer<Float>) -> SIMD8<Int32> {
-        var at = SIMD8<Int32>(repeating: 0)
-        for k in 0..<count { at[k] = roots[first + k] }
-        for _ in 0..<steps {
-            for k in 0..<TreeEnsemble.group {
-                let node = nodes[Int(at[k])]
-                let x = row[Int(node.feature & ~Node.defaultLeftBit)]
-                // NaN compares false, so it goes left only when the node says so.
-                let less: UInt32 = x < node.threshold ? 1 : 0
-                let missing: UInt32 = x.isNaN ? 1 : 0
-                at[k] = (less | (missing & (node.feature >> 31))) != 0 ? node.left : node.right
-            }
-        }
-        return at
+    private static func step(_ nodes: UnsafePointer<Node>, _ index: Int32, _ row: UnsafePointer<Float>) -> Int32 {
+        let node = nodes[Int(index)]
+        let x = row[Int(node.feature & ~Node.defaultLeftBit)]
+        // NaN compares false, so it goes left only when the node says so.
+        let less: UInt32 = x < node.threshold ? 1 : 0
+        let missing: UInt32 = x.isNaN ? 1 : 0
+        return (less | (missing & (node.feature >> 31))) != 0 ? node.left : node.right
     }
 
     /// Sum of the leaf values each tree gives `row`, added in Float32 in tree order onto `start`
     /// (XGBoost's accumulation). `row` holds Float32 features, NaN for missing.
     public func sum(_ row: UnsafePointer<Float>, start: Float) -> Float {
         var acc = start
-        nodes.withUnsafeBufferPointer { nodeBuffer in
-            roots.withUnsafeBufferPointer { roots in
-                let base = nodeBuffer.baseAddress!
-                var g = 0
-                for first in stride(from: 0, to: roots.count, by: TreeEnsemble.group) {
-                    let count = min(TreeEnsemble.group, roots.count - first)
-                    let leaves = walkGroup(base, roots.baseAddress!, first: first, count: count, steps: groupSteps[g], row: row)
-                    for k in 0..<count { acc += base[Int(leaves[k])].threshold }
-                    g += 1
-                }
-            }
-        }
+        addBatch(row, width: 0, count: 1, into: &acc)
         return acc
     }
 
-    /// Adds every tree's leaf value to `acc[r]` for `count` rows of `width` Float32 features. Group by
-    /// group of trees (which stay in L1 while the rows pass), each row still adding trees in order.
+    /// Adds every tree's leaf value to `acc[r]` for `count` rows of `width` Float32 features, group by
+    /// group of eight trees (which stay in L1 while the rows pass), each row adding trees in order.
     public func addBatch(_ rows: UnsafePointer<Float>, width: Int, count: Int, into acc: UnsafeMutablePointer<Float>) {
-        nodes.withUnsafeBufferPointer { nodeBuffer in
-            roots.withUnsafeBufferPointer { roots in
-                let base = nodeBuffer.baseAddress!
-                var g = 0
-                for first in stride(from: 0, to: roots.count, by: TreeEnsemble.group) {
-                    let trees = min(TreeEnsemble.group, roots.count - first)
-                    for r in 0..<count {
-                        let leaves = walkGroup(base, roots.baseAddress!, first: first, count: trees,
-                                               steps: groupSteps[g], row: rows + r * width)
-                        var a = acc[r]
-                        for k in 0..<trees { a += base[Int(leaves[k])].threshold }
-                        acc[r] = a
+        let lanes = TreeEnsemble.group
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: lanes) { start in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: lanes) { at in
+                nodes.withUnsafeBufferPointer { nodeBuffer in
+                    roots.withUnsafeBufferPointer { roots in
+                        let base = nodeBuffer.baseAddress!
+                        var g = 0
+                        var first = 0
+                        while first < roots.count {
+                            let trees = min(lanes, roots.count - first)
+                            for k in 0..<lanes { start[k] = k < trees ? roots[first + k] : 0 }
+                            let steps = groupSteps[g]
+                            for r in 0..<count {
+                                let row = rows + r * width
+                                for k in 0..<lanes { at[k] = start[k] }
+                                for _ in 0..<steps {
+                                    for k in 0..<lanes { at[k] = TreeEnsemble.step(base, at[k], row) }
+                                }
+                                var a = acc[r]
+                                for k in 0..<trees { a += base[Int(at[k])].threshold }
+                                acc[r] = a
+                            }
+                            first += lanes
+                            g += 1
+                        }
                     }
-                    g += 1
                 }
             }
         }

@@ -19,7 +19,7 @@ public struct XGBoostModel: Model {
     private static let objectives: [String: (logitBase: Bool, sigmoid: Bool)] = [
         "binary:logistic": (true, true),
         "reg:logistic": (true, true),
-        "binary:logitraw": (true, false),
+        "binary:logitraw": (false, false),  // XGBoost 3.x keeps its base_score as a margin
         "reg:squarederror": (false, false),
         "reg:linear": (false, false),
     ]

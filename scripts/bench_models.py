@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Evaluation speed of the reference models in XGBoost and LightGBM themselves (one thread), and
+optionally in fraudscore (`fraudscore bench-model`), with the ratios between them.
+
+Usage:
+    pip install -r tests/requirements.txt
+    python3 scripts/bench_models.py                                   # the libraries only
+    python3 scripts/bench_models.py --fraudscore-bin .build/release/fraudscore
+
+Options: --shared DIR (default ../shared beside the repository, or $FRAUDSCORE_SHARED),
+--calls N single-row calls (default 5000, at least 2000), --batch N rows per batch (default 10000),
+--repeats N batch timings, the best is kept (default 5), --models NAME... (default xgb_model.json
+lgbm_model.txt), --no-check (skip comparing the libraries' batch output with the golden file).
+
+What is measured, on DIR/reference/models/{xgb_model.json, lgbm_model.txt} and the rows of
+DIR/reference/golden/golden_test_2000.jsonl (features in models/features.json order, null -> NaN):
+- single_us: the median over --calls calls of predicting one row (a 1-row array), in microseconds;
+  XGBoost: `booster.set_param({"nthread": 1})` then `inplace_predict(row_float32)`;
+  LightGBM: `booster.predict(row_float64, num_threads=1)`. Both include the Python binding's
+  per-call overhead, which is what a Python service pays.
+- batch_rows_per_s: a --batch-row array (the golden rows tiled), best of --repeats, rows per second.
+
+Output, one line per measurement:
+    RESULT lib=xgboost model=xgb_model.json single_us=… batch_rows_per_s=…
+    RESULT lib=lightgbm model=lgbm_model.txt single_us=… batch_rows_per_s=…
+With --fraudscore-bin PATH, for each model it also runs
+    PATH bench-model --model MODEL --rows GOLDEN_JSONL --batch N
+passes its `RESULT lib=fraudscore …` line through and prints
+    RATIO model=… fraudscore/LIB batch=…x single_us fraudscore=… lib=…
+    TARGET model=… single_us<=2:met|missed batch>=2x:met|missed
+(the targets: single row <= 2 µs for the 200-tree model, batch >= 2x the library).
+Exit status: 0, or 1 if fraudscore's bench-model failed or printed no RESULT line (the library
+figures are printed all the same), 2 for bad arguments or missing files.
+"""
+import argparse
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_SHARED = Path(os.environ.get("FRAUDSCORE_SHARED", REPO.parent / "shared"))
+LIBS = {"xgb_model.json": "xgboost", "xgb_model.ubj": "xgboost", "lgbm_model.txt": "lightgbm"}
+GOLDEN_KEY = {"xgboost": "xgb_prob", "lightgbm": "lgbm_prob"}
+
+
+def load_rows(golden, features):
+    rows, golden_out = [], {k: [] for k in GOLDEN_KEY.values()}
+    with open(golden) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            rows.append([np.nan if d.get(name) is None else float(d[name]) for name in features])
+            for k in golden_out:
+                golden_out[k].append(d.get(k))
+    return np.array(rows, dtype=np.float64), golden_out
+
+
+class XGBoostRunner:
+    lib = "xgboost"
+
+    def __init__(self, path, features):
+        import xgboost as xgb
+        self.booster = xgb.Booster(model_file=str(path))
+        self.booster.set_param({"nthread": 1})
+        names = self.booster.feature_names
+        if names is not None and list(names) != list(features):
+            raise SystemExit(f"{path.name}: feature names differ from features.json: {names}")
+
+    def prepare(self, X):
+        return np.ascontiguousarray(X, dtype=np.float32)
+
+    def predict(self, X):
+        return self.booster.inplace_predict(X)
+
+
+class LightGBMRunner:
+    lib = "lightgbm"
+
+    def __init__(self, path, features):
+        import lightgbm as lgb
+        self.booster = lgb.Booster(model_file=str(path))
+        names = self.booster.feature_name()
+        if list(names) != list(features):
+            raise SystemExit(f"{path.name}: feature names differ from features.json: {names}")
+
+    def prepare(self, X):
+        return np.ascontiguousarray(X, dtype=np.float64)
+
+    def predict(self, X):
+        return self.booster.predict(X, num_threads=1)
+
+
+def bench_library(runner, X, calls, batch, repeats):
+    # Single row: one 1-row array per call, prepared outside the timed region.
+    singles = [runner.prepare(X[i:i + 1]) for i in range(len(X))]
+    for r in singles[:200]:  # warm-up
+        runner.predict(r)
+    timings = []
+    clock = time.perf_counter_ns
+    for c in range(calls):
+        r = singles[c % len(singles)]
+        t0 = clock()
+        runner.predict(r)
+        timings.append(clock() - t0)
+    single_us = statistics.median(timings) / 1e3
+
+    reps = -(-batch // len(X))
+    B = runner.prepare(np.tile(X, (reps, 1))[:batch])
+    runner.predict(B)  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        runner.predict(B)
+        best = min(best, time.perf_counter() - t0)
+    return single_us, batch / best
+
+
+def parse_result(line):
+    fields = dict(tok.split("=", 1) for tok in line.split()[1:] if "=" in tok)
+    return fields
+
+
+def run_fraudscore(binary, model, golden, batch):
+    cmd = [binary, "bench-model", "--model", str(model), "--rows", str(golden), "--batch", str(batch)]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    except FileNotFoundError:
+        return None, f"{binary}: no such executable"
+    except subprocess.TimeoutExpired:
+        return None, f"`{shlex.join(cmd)}` did not finish in 900 s"
+    results = [l for l in out.stdout.splitlines() if l.startswith("RESULT ") and "lib=fraudscore" in l]
+    if out.returncode != 0 or not results:
+        detail = (out.stderr.strip() or out.stdout.strip() or "(no output)").splitlines()
+        hint = ""
+        if any(w in " ".join(detail).lower() for w in ("unexpected argument", "unknown", "invalid", "usage")):
+            hint = " (does this binary have the bench-model subcommand yet? rebuild it)"
+        return None, (f"`{shlex.join(cmd)}` exited {out.returncode} without a RESULT line{hint}:\n    "
+                      + "\n    ".join(detail[:8]))
+    return results[-1], None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
+    ap.add_argument("--models", nargs="+", default=["xgb_model.json", "lgbm_model.txt"])
+    ap.add_argument("--calls", type=int, default=5000)
+    ap.add_argument("--batch", type=int, default=10_000)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--fraudscore-bin")
+    ap.add_argument("--no-check", action="store_true", help="skip comparing the libraries with the golden file")
+    args = ap.parse_args()
+    if args.calls < 2000:
+        ap.error("--calls must be at least 2000")
+
+    models_dir = args.shared / "reference/models"
+    golden = args.shared / "reference/golden/golden_test_2000.jsonl"
+    for p in (models_dir / "features.json", golden, *(models_dir / m for m in args.models)):
+        if not p.exists():
+            print(f"missing {p} (is ../shared beside the repository? see --shared)", file=sys.stderr)
+            return 2
+    unknown = [m for m in args.models if m not in LIBS]
+    if unknown:
+        ap.error(f"unknown model {unknown}: choose from {sorted(LIBS)}")
+    features = json.loads((models_dir / "features.json").read_text())
+    X, golden_out = load_rows(golden, features)
+
+    lib_results = {}
+    for name in args.models:
+        runner = (XGBoostRunner if LIBS[name] == "xgboost" else LightGBMRunner)(models_dir / name, features)
+        if not args.no_check:
+            got = runner.predict(runner.prepare(X))
+            want = golden_out[GOLDEN_KEY[runner.lib]]
+            if None not in want:
+                exact = int(np.sum(np.asarray(got, dtype=np.float64) == np.asarray(want, dtype=np.float64)))
+                print(f"# {runner.lib} {name}: {exact}/{len(X)} predictions equal golden {GOLDEN_KEY[runner.lib]}",
+                      file=sys.stderr)
+        single_us, rows_per_s = bench_library(runner, X, args.calls, args.batch, args.repeats)
+        lib_results[name] = (runner.lib, single_us, rows_per_s)
+        print(f"RESULT lib={runner.lib} model={name} single_us={single_us:.3f} batch_rows_per_s={rows_per_s:.0f}",
+              flush=True)
+
+    if not args.fraudscore_bin:
+        return 0
+    status = 0
+    for name in args.models:
+        line, error = run_fraudscore(args.fraudscore_bin, models_dir / name, golden, args.batch)
+        if error:
+            print(f"fraudscore bench-model failed for {name}: {error}", file=sys.stderr)
+            status = 1
+            continue
+        print(line, flush=True)
+        fs = parse_result(line)
+        lib, lib_single, lib_batch = lib_results[name]
+        try:
+            fs_single, fs_batch = float(fs["single_us"]), float(fs["batch_rows_per_s"])
+        except (KeyError, ValueError):
+            print(f"fraudscore bench-model for {name}: cannot read single_us/batch_rows_per_s in {line!r}",
+                  file=sys.stderr)
+            status = 1
+            continue
+        ratio = fs_batch / lib_batch
+        print(f"RATIO model={name} fraudscore/{lib} batch={ratio:.2f}x "
+              f"single_us fraudscore={fs_single:.3f} lib={lib_single:.3f}")
+        print(f"TARGET model={name} single_us<=2:{'met' if fs_single <= 2 else 'missed'} "
+              f"batch>=2x:{'met' if ratio >= 2 else 'missed'}", flush=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
