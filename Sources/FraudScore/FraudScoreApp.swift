@@ -8,6 +8,8 @@ public final class FraudScoreApp: Sendable {
     public let scoring: ScoringConfig
     private let model = Mutex<ServingModel?>(nil)
     private let draining = Atomic<Bool>(false)
+    let metrics = ScoringMetrics()
+    private let loads = Mutex<(success: Int, failure: Int)>((0, 0))
 
     public init(scoring: ScoringConfig) {
         self.scoring = scoring
@@ -17,7 +19,15 @@ public final class FraudScoreApp: Sendable {
     public func serve(_ loaded: LoadedModel) {
         let serving = ServingModel(loaded, allowMissingFeatures: scoring.allowMissingFeatures)
         model.withLock { $0 = serving }
+        loads.withLock { $0.success += 1 }
     }
+
+    /// Counts a model that could not be loaded (the current one, if any, keeps serving).
+    public func recordLoadFailure() {
+        loads.withLock { $0.failure += 1 }
+    }
+
+    func modelLoads() -> (success: Int, failure: Int) { loads.withLock { $0 } }
 
     var currentModel: ServingModel? { model.withLock { $0 } }
 
@@ -28,8 +38,11 @@ public final class FraudScoreApp: Sendable {
 
     var isDraining: Bool { draining.load(ordering: .acquiring) }
 
-    public func router() -> Router {
+    /// The API's routes; `/metrics` includes `http`, the server's own request metrics.
+    public func router(httpMetrics http: HTTPMetrics) -> Router {
         var router = Router()
+        let metricsHandler = MetricsHandler(app: self, http: http)
+        router.add("GET", "/metrics") { metricsHandler.handle($0) }
         let predict = PredictHandler(app: self)
         let health = HealthHandlers(app: self)
         router.add("POST", "/predict") { predict.handle($0) }

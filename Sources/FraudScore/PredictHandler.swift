@@ -9,6 +9,7 @@ struct PredictHandler: Sendable {
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         if let contentType = request.headers["content-type"], !PredictHandler.isJSON(contentType) {
+            app.metrics.rejected(status: 415)
             return app.errorResponse(415, [ValidationError(
                 type: "unsupported_media_type", loc: .header("content-type"),
                 msg: "Content-Type must be application/json, got \(contentType)")])
@@ -21,8 +22,13 @@ struct PredictHandler: Sendable {
             row.initialize(repeating: .nan)
             var transaction = TransactionDecoder.Transaction()
             let errors = request.body.withUnsafeBytes { serving.decoder.decode($0, into: row, transaction: &transaction) }
-            if let errors { return app.errorResponse(422, errors) }
+            if let errors {
+                app.metrics.rejected(status: 422)
+                return app.errorResponse(422, errors)
+            }
+            let started = HTTPMetrics.now()
             let p = serving.loaded.model.predict(UnsafeBufferPointer(row))
+            app.metrics.prediction(isFraud: p >= app.scoring.threshold, seconds: HTTPMetrics.now() - started)
             var w = JSONWriter(capacity: 160)
             serving.writePrediction(id: transaction.transactionID, probability: p, threshold: app.scoring.threshold, into: &w)
             return HTTPResponse(status: 200, body: w.bytes)

@@ -1,3 +1,4 @@
+import Synchronization
 import CEpoll
 #if canImport(Glibc)
 import Glibc
@@ -23,9 +24,14 @@ final class EventLoop: @unchecked Sendable {
 
     static let sweepIntervalMs: UInt64 = 50
 
-    init(listener: ListeningSocket, config: HTTPServerConfig, router: Router,
+    private let metrics: HTTPMetrics
+    private let shard: HTTPMetrics.Shard
+
+    init(listener: ListeningSocket, config: HTTPServerConfig, router: Router, metrics: HTTPMetrics, index: Int,
          shouldDrain: @escaping @Sendable () -> Bool, log: @escaping @Sendable (String) -> Void) throws {
         self.listener = listener
+        self.metrics = metrics
+        self.shard = metrics.shard(index)
         self.config = config
         self.router = router
         self.shouldDrain = shouldDrain
@@ -128,7 +134,8 @@ final class EventLoop: @unchecked Sendable {
                 rejectOverCapacity(fd)
                 continue
             }
-            let conn = HTTP1Connection(fd: fd, config: config, router: router, nowMs: nowMs)
+            let conn = HTTP1Connection(fd: fd, config: config, router: router, metrics: metrics, shard: shard, nowMs: nowMs)
+            shard.connections.add(1, ordering: .relaxed)
             if drainDeadlineMs != nil { conn.beginDrain(nowMs: nowMs, graceMs: config.drainIdleGraceMs) }
             if Int(fd) >= connections.count {
                 connections.append(contentsOf: repeatElement(nil, count: Int(fd) + 1 - connections.count + 64))

@@ -1,3 +1,4 @@
+import Synchronization
 import CEpoll
 #if canImport(Glibc)
 import Glibc
@@ -40,8 +41,13 @@ final class HTTP1Connection {
     private(set) var draining = false
     private var drainIdleUntilMs: UInt64 = 0
 
-    init(fd: Int32, config: HTTPServerConfig, router: Router, nowMs: UInt64) {
+    private let metrics: HTTPMetrics
+    private let shard: HTTPMetrics.Shard
+
+    init(fd: Int32, config: HTTPServerConfig, router: Router, metrics: HTTPMetrics, shard: HTTPMetrics.Shard, nowMs: UInt64) {
         self.fd = fd
+        self.metrics = metrics
+        self.shard = shard
         self.config = config
         self.router = router
         parser = HTTP1Parser(limits: .init(maxHeaderBytes: config.maxHeaderBytes, maxHeaderCount: config.maxHeaderCount,
@@ -128,9 +134,14 @@ final class HTTP1Connection {
                 requestsServed += 1
                 requestStartedMs = inStart < inEnd ? nowMs : 0
                 let keepAlive = clientKeepAlive && !draining && requestsServed < config.maxRequestsPerConnection
-                let response = router.handle(request)
+                let started = HTTPMetrics.now()
+                shard.inFlight.add(1, ordering: .relaxed)
+                let (response, route) = router.route(request)
                 ResponseEncoder.encode(response, into: &output, date: date, keepAlive: keepAlive,
                                        http10: request.version.minor == 0, omitBody: request.method == "HEAD")
+                shard.inFlight.subtract(1, ordering: .relaxed)
+                metrics.record(shard, route: route, method: request.method, status: response.status,
+                               seconds: HTTPMetrics.now() - started)
                 if !keepAlive { state = .closing }
             case .error(let status, let message):
                 respondAndClose(status, message, date: date)
@@ -140,6 +151,7 @@ final class HTTP1Connection {
     }
 
     private func respondAndClose(_ status: Int, _ message: String, date: [UInt8]) {
+        metrics.record(shard, route: "none", method: "other", status: status, seconds: 0)
         ResponseEncoder.encode(.detail(status, message), into: &output, date: date, keepAlive: false,
                                http10: false, omitBody: false)
         state = .closing
@@ -209,6 +221,7 @@ final class HTTP1Connection {
     func close() {
         guard state != .closed else { return }
         state = .closed
+        shard.connections.subtract(1, ordering: .relaxed)
         Glibc.close(fd)
     }
 

@@ -11,11 +11,15 @@ public final class HTTPServer: Sendable {
     public let config: HTTPServerConfig
     private let router: Router
     private let log: @Sendable (String) -> Void
+    /// Request, latency and connection metrics of this server.
+    public let metrics: HTTPMetrics
     private let draining = Atomic<Bool>(false)
     private let state = Mutex<(loops: [EventLoop], threads: [OSThread], port: Int)>(([], [], 0))
 
-    public init(config: HTTPServerConfig, router: Router, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(config: HTTPServerConfig, router: Router, metrics: HTTPMetrics = HTTPMetrics(),
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.config = config
+        self.metrics = metrics
         self.router = router
         self.log = log
     }
@@ -44,8 +48,8 @@ public final class HTTPServer: Sendable {
             for l in listeners { close(l.fd) }
             throw error
         }
-        let loops = try listeners.map {
-            try EventLoop(listener: $0, config: config, router: router,
+        let loops = try listeners.enumerated().map { index, listener in
+            try EventLoop(listener: listener, config: config, router: router, metrics: metrics, index: index,
                           shouldDrain: { [self] in isDraining }, log: log)
         }
         var threads: [OSThread] = []

@@ -12,18 +12,24 @@ public struct Router: Sendable {
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        route(request).response
+    }
+
+    /// The response and the route it matched (the path, or "unmatched"), for metrics labels
+    /// that clients cannot multiply.
+    public func route(_ request: HTTPRequest) -> (response: HTTPResponse, route: String) {
         guard let candidates = routes[request.path] else {
-            return .detail(404, "Not Found")
+            return (.detail(404, "Not Found"), "unmatched")
         }
         for c in candidates where c.method == request.method {
-            return c.handler(request)
+            return (c.handler(request), request.path)
         }
         // HEAD is answered like GET without a body (RFC 9110 §9.3.2).
         if request.method == "HEAD", let get = candidates.first(where: { $0.method == "GET" }) {
-            return get.handler(request)  // the connection omits the body and keeps Content-Length
+            return (get.handler(request), request.path)  // the connection omits the body, keeps Content-Length
         }
         var allowed = candidates.map(\.method)
         if allowed.contains("GET") { allowed.append("HEAD") }
-        return .detail(405, "Method Not Allowed", headers: [("Allow", allowed.joined(separator: ", "))])
+        return (.detail(405, "Method Not Allowed", headers: [("Allow", allowed.joined(separator: ", "))]), request.path)
     }
 }

@@ -117,7 +117,10 @@ struct Serve: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
         let errorLog = Logger(label: "fraudscore.http")
-        let server = HTTPServer(config: config, router: app.router()) { errorLog.error("\($0)") }
+        let httpMetrics = HTTPMetrics()
+        let server = HTTPServer(config: config, router: app.router(httpMetrics: httpMetrics), metrics: httpMetrics) {
+            errorLog.error("\($0)")
+        }
         do {
             try server.start()
         } catch {

@@ -18,7 +18,8 @@ final class PredictAPITests: XCTestCase {
         config.host = "127.0.0.1"
         config.port = 0
         config.threads = 1
-        server = HTTPServer(config: config, router: app.router())
+        let metrics = HTTPMetrics()
+        server = HTTPServer(config: config, router: app.router(httpMetrics: metrics), metrics: metrics)
         try server.start()
     }
 

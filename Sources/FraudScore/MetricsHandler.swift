@@ -1,0 +1,119 @@
+import HTTPServer
+import ModelStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `GET /metrics`: Prometheus text exposition of the HTTP server, the model and the process.
+struct MetricsHandler: Sendable {
+    let app: FraudScoreApp
+    let http: HTTPMetrics
+
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        var out = ""
+        http.render(into: &out)
+        let c = app.metrics.total()
+        out += "# HELP fraudscore_predictions_total Transactions scored, by decision.\n"
+        out += "# TYPE fraudscore_predictions_total counter\n"
+        out += "fraudscore_predictions_total{decision=\"fraud\"} \(c.fraud)\n"
+        out += "fraudscore_predictions_total{decision=\"legitimate\"} \(c.legitimate)\n"
+        out += "# HELP fraudscore_predict_rejected_total /predict requests refused before scoring, by status.\n"
+        out += "# TYPE fraudscore_predict_rejected_total counter\n"
+        for status in c.rejected.keys.sorted() {
+            out += "fraudscore_predict_rejected_total{status=\"\(status)\"} \(c.rejected[status]!)\n"
+        }
+        let scored = c.fraud + c.legitimate
+        out += "# HELP fraudscore_scoring_duration_seconds Model evaluation time per transaction.\n"
+        out += "# TYPE fraudscore_scoring_duration_seconds histogram\n"
+        var cumulative = 0
+        for (i, bound) in HTTPMetrics.buckets.enumerated() {
+            cumulative += c.scoringBuckets[i]
+            out += "fraudscore_scoring_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)\n"
+        }
+        out += "fraudscore_scoring_duration_seconds_bucket{le=\"+Inf\"} \(scored)\n"
+        out += "fraudscore_scoring_duration_seconds_sum \(c.scoringSum)\n"
+        out += "fraudscore_scoring_duration_seconds_count \(scored)\n"
+        if let info = app.currentModelInfo {
+            out += "# HELP fraudscore_model_info The model being served (value 1), described by its labels.\n"
+            out += "# TYPE fraudscore_model_info gauge\n"
+            out += "fraudscore_model_info{name=\"\(escape(info.name))\",version=\"\(escape(info.version))\","
+                + "format=\"\(info.format.rawValue)\",sha256=\"\(info.sha256)\"} 1\n"
+        }
+        let loads = app.modelLoads()
+        out += "# HELP fraudscore_model_loads_total Model loads, by result.\n"
+        out += "# TYPE fraudscore_model_loads_total counter\n"
+        out += "fraudscore_model_loads_total{result=\"success\"} \(loads.success)\n"
+        out += "fraudscore_model_loads_total{result=\"failure\"} \(loads.failure)\n"
+        ProcessMetrics.render(into: &out)
+        return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(out.utf8))
+    }
+
+    private func escape(_ s: String) -> String {
+        var r = ""
+        for ch in s {
+            switch ch {
+            case "\\": r += "\\\\"
+            case "\"": r += "\\\""
+            case "\n": r += "\\n"
+            default: r.append(ch)
+            }
+        }
+        return r
+    }
+}
+
+/// The standard process_* metrics, read from /proc.
+enum ProcessMetrics {
+    static func render(into out: inout String) {
+        let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        if let statm = read("/proc/self/statm")?.split(separator: " "), statm.count > 1, let pages = Double(statm[1]) {
+            out += "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+            out += "# TYPE process_resident_memory_bytes gauge\n"
+            out += "process_resident_memory_bytes \(Int(pages * pageSize))\n"
+        }
+        // /proc/self/stat: fields after the ")" that closes the command name; utime is 14th, stime 15th,
+        // starttime 22nd (1-based over the whole line).
+        if let stat = read("/proc/self/stat"), let close = stat.lastIndex(of: ")") {
+            let f = stat[stat.index(after: close)...].split(separator: " ")
+            if f.count > 19, let user = Double(f[11]), let system = Double(f[12]), let start = Double(f[19]),
+               let uptime = read("/proc/uptime")?.split(separator: " ").first.flatMap({ Double($0) }) {
+                out += "# HELP process_cpu_seconds_total Total user and system CPU time in seconds.\n"
+                out += "# TYPE process_cpu_seconds_total counter\n"
+                out += "process_cpu_seconds_total \((user + system) / ticks)\n"
+                var ts = timespec()
+                clock_gettime(CLOCK_REALTIME, &ts)
+                let bootTime = Double(ts.tv_sec) - uptime
+                out += "# HELP process_start_time_seconds Start time of the process since the Unix epoch in seconds.\n"
+                out += "# TYPE process_start_time_seconds gauge\n"
+                out += "process_start_time_seconds \(Int(bootTime + start / ticks))\n"
+            }
+        }
+        if let dir = opendir("/proc/self/fd") {
+            var n = 0
+            while readdir(dir) != nil { n += 1 }
+            closedir(dir)
+            out += "# HELP process_open_fds Number of open file descriptors.\n"
+            out += "# TYPE process_open_fds gauge\n"
+            out += "process_open_fds \(max(0, n - 3))\n"  // minus ".", ".." and the directory's own fd
+        }
+    }
+
+    private static func read(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters()
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while let last = s.last, last == "\n" || last == " " { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,124 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Request counts and server-time histograms by route, method and status, plus open connections
+/// and requests in flight, in the Prometheus text format.
+///
+/// Each event loop records into its own shard (a lock nobody else takes except a scrape), so the
+/// request path never contends across threads.
+public final class HTTPMetrics: Sendable {
+    /// Histogram bucket bounds in seconds: scoring takes microseconds, so the low end is fine-grained.
+    public static let buckets: [Double] = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+                                           0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
+
+    struct Key: Hashable, Sendable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+
+    struct Series: Sendable {
+        var count = 0
+        var sum = 0.0
+        var buckets = [Int](repeating: 0, count: HTTPMetrics.buckets.count)
+    }
+
+    final class Shard: Sendable {
+        let series = Mutex<[Key: Series]>([:])
+        let connections = Atomic<Int>(0)
+        let inFlight = Atomic<Int>(0)
+    }
+
+    private let shards: [Shard]
+
+    /// `shards` bounds how many event loops record without sharing a lock.
+    public init(shards: Int = 64) {
+        self.shards = (0..<max(1, shards)).map { _ in Shard() }
+    }
+
+    func shard(_ index: Int) -> Shard { shards[index % shards.count] }
+
+    /// Methods outside the usual set are counted as "other", so clients cannot create label values.
+    static func methodLabel(_ method: String) -> String {
+        switch method {
+        case "GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH": return method
+        default: return "other"
+        }
+    }
+
+    func record(_ shard: Shard, route: String, method: String, status: Int, seconds: Double) {
+        let key = Key(route: route, method: HTTPMetrics.methodLabel(method), status: status)
+        shard.series.withLock { all in
+            var s = all[key] ?? Series()
+            s.count += 1
+            s.sum += seconds
+            if let b = HTTPMetrics.buckets.firstIndex(where: { seconds <= $0 }) { s.buckets[b] += 1 }
+            all[key] = s
+        }
+    }
+
+    /// Appends the exposition of these metrics.
+    public func render(into out: inout String) {
+        var merged: [Key: Series] = [:]
+        var connections = 0, inFlight = 0
+        for shard in shards {
+            connections += shard.connections.load(ordering: .relaxed)
+            inFlight += shard.inFlight.load(ordering: .relaxed)
+            shard.series.withLock { all in
+                for (k, s) in all {
+                    var m = merged[k] ?? Series()
+                    m.count += s.count
+                    m.sum += s.sum
+                    for i in 0..<m.buckets.count { m.buckets[i] += s.buckets[i] }
+                    merged[k] = m
+                }
+            }
+        }
+        let keys = merged.keys.sorted { ($0.route, $0.method, $0.status) < ($1.route, $1.method, $1.status) }
+        out += "# HELP fraudscore_requests_total HTTP requests answered, by route, method and status.\n"
+        out += "# TYPE fraudscore_requests_total counter\n"
+        for k in keys {
+            out += "fraudscore_requests_total{route=\"\(k.route)\",method=\"\(k.method)\",status=\"\(k.status)\"} \(merged[k]!.count)\n"
+        }
+        // The histogram is by route and method: statuses merged.
+        var byRoute: [String: (route: String, method: String, series: Series)] = [:]
+        for k in keys {
+            let id = k.route + " " + k.method
+            var entry = byRoute[id] ?? (k.route, k.method, Series())
+            let s = merged[k]!
+            entry.series.count += s.count
+            entry.series.sum += s.sum
+            for i in 0..<s.buckets.count { entry.series.buckets[i] += s.buckets[i] }
+            byRoute[id] = entry
+        }
+        out += "# HELP fraudscore_request_duration_seconds Server time from a request's last byte to its encoded response.\n"
+        out += "# TYPE fraudscore_request_duration_seconds histogram\n"
+        for id in byRoute.keys.sorted() {
+            let (route, method, s) = byRoute[id]!
+            let labels = "route=\"\(route)\",method=\"\(method)\""
+            var cumulative = 0
+            for (i, bound) in HTTPMetrics.buckets.enumerated() {
+                cumulative += s.buckets[i]
+                out += "fraudscore_request_duration_seconds_bucket{\(labels),le=\"\(bound)\"} \(cumulative)\n"
+            }
+            out += "fraudscore_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(s.count)\n"
+            out += "fraudscore_request_duration_seconds_sum{\(labels)} \(s.sum)\n"
+            out += "fraudscore_request_duration_seconds_count{\(labels)} \(s.count)\n"
+        }
+        out += "# HELP fraudscore_connections_open Client connections open, by protocol.\n"
+        out += "# TYPE fraudscore_connections_open gauge\n"
+        out += "fraudscore_connections_open{protocol=\"http1\"} \(connections)\n"
+        out += "# HELP fraudscore_requests_in_flight Requests being handled right now.\n"
+        out += "# TYPE fraudscore_requests_in_flight gauge\n"
+        out += "fraudscore_requests_in_flight \(inFlight)\n"
+    }
+
+    /// Monotonic seconds with nanosecond resolution, for request timing.
+    public static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}
