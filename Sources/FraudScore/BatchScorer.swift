@@ -2,42 +2,72 @@ import JSON
 import Models
 import ModelStore
 
-/// Scores many transactions at once through the model's batch path: decode every item into one
-/// contiguous row buffer, predict the valid rows together, answer each item in order with the
-/// same JSON `/predict` gives (or its errors). Used by `fraudscore predict` for offline files.
+/// Scores many transactions at once through the model's batch path: every item is decoded into one
+/// contiguous row buffer and the valid rows are predicted together. Serves batch `/predict` requests
+/// and `fraudscore predict` files.
 public struct BatchScorer: Sendable {
-    private let serving: ServingModel
-    private let threshold: Double
+    let serving: ServingModel
+    let threshold: Double
 
     public init(_ loaded: LoadedModel, scoring: ScoringConfig) {
-        serving = ServingModel(loaded, allowMissingFeatures: scoring.allowMissingFeatures)
-        threshold = scoring.threshold
+        self.init(serving: ServingModel(loaded, allowMissingFeatures: scoring.allowMissingFeatures),
+                  threshold: scoring.threshold)
+    }
+
+    init(serving: ServingModel, threshold: Double) {
+        self.serving = serving
+        self.threshold = threshold
+    }
+
+    /// Per item: its transaction id and prediction, or its errors (indexed by position).
+    struct Outcome {
+        var ids: [Int64]
+        var predictions: [Double]
+        var errors: [[ValidationError]?]
+        var hasErrors: Bool { errors.contains { $0 != nil } }
+    }
+
+    /// Decodes and scores the items, each a JSON object in `body[range]`.
+    func evaluate(_ body: UnsafeRawBufferPointer, items: [Range<Int>]) -> Outcome {
+        let width = serving.decoder.featureNames.count
+        var rows = [Double](repeating: .nan, count: items.count * width)
+        var outcome = Outcome(ids: [Int64](repeating: 0, count: items.count),
+                              predictions: [Double](repeating: .nan, count: items.count),
+                              errors: [[ValidationError]?](repeating: nil, count: items.count))
+        rows.withUnsafeMutableBufferPointer { rowBuffer in
+            for (i, range) in items.enumerated() {
+                var transaction = TransactionDecoder.Transaction()
+                let row = UnsafeMutableBufferPointer(rebasing: rowBuffer[(i * width)..<((i + 1) * width)])
+                let item = UnsafeRawBufferPointer(rebasing: body[range])
+                outcome.errors[i] = serving.decoder.decode(item, into: row, transaction: &transaction)?.map {
+                    var e = $0
+                    e.index = i
+                    return e
+                }
+                outcome.ids[i] = transaction.transactionID
+            }
+        }
+        rows.withUnsafeBufferPointer { r in
+            outcome.predictions.withUnsafeMutableBufferPointer { serving.loaded.model.predict(rows: r, into: $0) }
+        }
+        return outcome
     }
 
     /// One JSON result per item: the prediction object, or `{"detail": [...]}` for an invalid item.
     public func score(_ items: [[UInt8]]) -> [[UInt8]] {
-        let width = serving.decoder.featureNames.count
-        var rows = [Double](repeating: .nan, count: items.count * width)
-        var ids = [Int64](repeating: 0, count: items.count)
-        var errors = [[ValidationError]?](repeating: nil, count: items.count)
-        rows.withUnsafeMutableBufferPointer { rowBuffer in
-            for (i, item) in items.enumerated() {
-                var transaction = TransactionDecoder.Transaction()
-                let row = UnsafeMutableBufferPointer(rebasing: rowBuffer[(i * width)..<((i + 1) * width)])
-                errors[i] = item.withUnsafeBytes { serving.decoder.decode($0, into: row, transaction: &transaction) }
-                ids[i] = transaction.transactionID
-            }
+        var joined: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for item in items {
+            ranges.append(joined.count..<(joined.count + item.count))
+            joined += item
         }
-        var predictions = [Double](repeating: .nan, count: items.count)
-        rows.withUnsafeBufferPointer { r in
-            predictions.withUnsafeMutableBufferPointer { serving.loaded.model.predict(rows: r, into: $0) }
-        }
+        let outcome = joined.withUnsafeBytes { evaluate($0, items: ranges) }
         return (0..<items.count).map { i in
             var w = JSONWriter(capacity: 160)
-            if let e = errors[i] {
-                ValidationError.write(e, into: &w)
+            if let e = outcome.errors[i] {
+                ValidationError.write(e.map { var x = $0; x.index = nil; return x }, into: &w)
             } else {
-                serving.writePrediction(id: ids[i], probability: predictions[i], threshold: threshold, into: &w)
+                serving.writePrediction(id: outcome.ids[i], probability: outcome.predictions[i], threshold: threshold, into: &w)
             }
             return w.bytes
         }

@@ -17,6 +17,9 @@ struct PredictHandler: Sendable {
         guard let serving = app.currentModel else {
             return .detail(503, "No model is loaded yet")
         }
+        if PredictHandler.isArray(request.body) {
+            return request.body.withUnsafeBytes { batch($0, serving: serving) }
+        }
         let featureCount = serving.decoder.featureNames.count
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: featureCount) { row in
             row.initialize(repeating: .nan)
@@ -33,6 +36,60 @@ struct PredictHandler: Sendable {
             serving.writePrediction(id: transaction.transactionID, probability: p, threshold: app.scoring.threshold, into: &w)
             return HTTPResponse(status: 200, body: w.bytes)
         }
+    }
+
+    /// A JSON array of transactions: all valid, an array of results in the same order; any invalid,
+    /// 422 listing every item's errors with its index (`["body", 3, "tx_amount"]`), as FastAPI does
+    /// for a list body.
+    private func batch(_ body: UnsafeRawBufferPointer, serving: ServingModel) -> HTTPResponse {
+        var items: [Range<Int>] = []
+        var scanner = JSONScanner(body)
+        do {
+            _ = scanner.consume(UInt8(ascii: "["))
+            if !scanner.consume(UInt8(ascii: "]")) {
+                repeat {
+                    scanner.skipWhitespace()
+                    let start = scanner.position
+                    try scanner.skipValue(depth: 1)
+                    items.append(start..<scanner.position)
+                    guard items.count <= app.scoring.maxBatchSize else {
+                        app.metrics.rejected(status: 413)
+                        return .detail(413, "A batch may hold at most \(app.scoring.maxBatchSize) transactions "
+                                       + "(--max-batch-size); split it")
+                    }
+                } while scanner.consume(UInt8(ascii: ","))
+                try scanner.expect(UInt8(ascii: "]"), "Expecting ',' delimiter")
+            }
+            try scanner.expectEnd()
+        } catch let e as JSONError {
+            app.metrics.rejected(status: 422)
+            return app.errorResponse(422, [ValidationError(type: "json_invalid", loc: .offset(e.offset),
+                                                           msg: "JSON decode error", context: e.message)])
+        } catch {
+            return app.errorResponse(422, [ValidationError(type: "json_invalid", loc: .body, msg: "JSON decode error")])
+        }
+        let started = HTTPMetrics.now()
+        let outcome = BatchScorer(serving: serving, threshold: app.scoring.threshold).evaluate(body, items: items)
+        if outcome.hasErrors {
+            app.metrics.rejected(status: 422)
+            return app.errorResponse(422, outcome.errors.compactMap { $0 }.flatMap { $0 })
+        }
+        let perItem = items.isEmpty ? 0 : (HTTPMetrics.now() - started) / Double(items.count)
+        var w = JSONWriter(capacity: 128 * items.count + 2)
+        w.raw("[")
+        for i in 0..<items.count {
+            if i > 0 { w.raw(",") }
+            let p = outcome.predictions[i]
+            app.metrics.prediction(isFraud: p >= app.scoring.threshold, seconds: perItem)
+            serving.writePrediction(id: outcome.ids[i], probability: p, threshold: app.scoring.threshold, into: &w)
+        }
+        w.raw("]")
+        return HTTPResponse(status: 200, body: w.bytes)
+    }
+
+    /// True when the body's first non-blank byte opens an array.
+    static func isArray(_ body: [UInt8]) -> Bool {
+        body.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 } == UInt8(ascii: "[")
     }
 
     /// application/json (any parameters) or a structured-syntax `+json` type; compared in place,

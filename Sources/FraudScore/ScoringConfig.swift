@@ -4,9 +4,12 @@ public struct ScoringConfig: Sendable {
     public var threshold: Double = 0.5
     /// Absent features are scored as missing values instead of being rejected with 422.
     public var allowMissingFeatures = false
+    /// Transactions in one batch request (a JSON array); more is a 413.
+    public var maxBatchSize = 1000
 
-    public init(threshold: Double = 0.5, allowMissingFeatures: Bool = false) {
+    public init(threshold: Double = 0.5, allowMissingFeatures: Bool = false, maxBatchSize: Int = 1000) {
         self.threshold = threshold
         self.allowMissingFeatures = allowMissingFeatures
+        self.maxBatchSize = maxBatchSize
     }
 }

@@ -15,6 +15,8 @@ struct ValidationError: Sendable, Equatable {
     var msg: String
     /// `ctx.error` for JSON syntax errors.
     var context: String? = nil
+    /// The item's position when the body is a batch (an array of transactions).
+    var index: Int? = nil
 
     static func missing(_ field: String) -> ValidationError {
         ValidationError(type: "missing", loc: .field(field), msg: "Field required")
@@ -28,8 +30,13 @@ struct ValidationError: Sendable, Equatable {
             w.string(e.type)
             w.raw(",\"loc\":[")
             switch e.loc {
-            case .body: w.raw("\"body\"")
-            case .field(let name): w.raw("\"body\","); w.string(name)
+            case .body:
+                w.raw("\"body\"")
+                if let i = e.index { w.raw(","); w.int(Int64(i)) }
+            case .field(let name):
+                w.raw("\"body\",")
+                if let i = e.index { w.int(Int64(i)); w.raw(",") }
+                w.string(name)
             case .offset(let n): w.raw("\"body\","); w.int(Int64(n))
             case .header(let name): w.raw("\"header\","); w.string(name)
             }

@@ -30,6 +30,8 @@ struct Serve: ParsableCommand {
     var threshold: Double?
     @Flag(help: "Score absent features as missing values instead of answering 422.")
     var allowMissingFeatures = false
+    @Option(help: "Limit: transactions in one batch request, a JSON array (413).")
+    var maxBatchSize = 1000
 
     @Option(help: "Limit: request line + headers in bytes (431).")
     var maxHeaderBytes = 16 * 1024
@@ -68,7 +70,7 @@ struct Serve: ParsableCommand {
                               ("--idle-timeout-ms", idleTimeoutMs), ("--write-timeout-ms", writeTimeoutMs),
                               ("--max-connections", maxConnections),
                               ("--max-requests-per-connection", maxRequestsPerConnection),
-                              ("--drain-timeout-ms", drainTimeoutMs)] where value <= 0 {
+                              ("--drain-timeout-ms", drainTimeoutMs), ("--max-batch-size", maxBatchSize)] where value <= 0 {
             throw ValidationError("\(name) must be positive, got \(value)")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
@@ -86,7 +88,8 @@ struct Serve: ParsableCommand {
             throw ExitCode(2)
         }
         let app = FraudScoreApp(scoring: ScoringConfig(threshold: threshold ?? loaded.info.threshold ?? 0.5,
-                                                       allowMissingFeatures: allowMissingFeatures))
+                                                       allowMissingFeatures: allowMissingFeatures,
+                                                       maxBatchSize: maxBatchSize))
         app.serve(loaded)
         log.info("model loaded", metadata: [
             "name": "\(loaded.info.name)", "version": "\(loaded.info.version)", "path": "\(loaded.info.path)",

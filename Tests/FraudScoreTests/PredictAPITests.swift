@@ -124,4 +124,48 @@ final class PredictAPITests: XCTestCase {
         XCTAssertEqual(r.bodyText, #"{"status":"not_ready","reason":"shutting down"}"#)
         XCTAssertEqual(c.request("GET", "/health/live")?.status, 200)
     }
+
+    // MARK: batches
+
+    private func validationLines() throws -> [String] {
+        try String(contentsOfFile: RepoFiles.root + "/models/default/validation.jsonl", encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+    }
+
+    func testBatchAnswersEveryItemInOrderLikeSingleRequests() throws {
+        let lines = try validationLines()
+        let r = try post("[" + lines.joined(separator: ",") + "]")
+        XCTAssertEqual(r.status, 200)
+        let results = try XCTUnwrap(JSONValue.parse(r.body).arrayValue)
+        XCTAssertEqual(results.count, lines.count)
+        for (line, result) in zip(lines, results) {
+            let single = try post(line)
+            XCTAssertEqual(result, try JSONValue.parse(single.body))
+        }
+        XCTAssertEqual(try post("[]").bodyText, "[]")
+    }
+
+    func testBatchErrorsCarryTheItemIndex() throws {
+        let lines = try validationLines()
+        var items = Array(lines.prefix(5))
+        items[3] = items[3].replacingOccurrences(of: #""tx_amount": "#, with: #""tx_amount": "x", "ignored": "#)
+        items[1] = #"{"transaction_id": 1}"#
+        let r = try post("[" + items.joined(separator: ",") + "]")
+        XCTAssertEqual(r.status, 422)
+        let detail = try XCTUnwrap(JSONValue.parse(r.body)["detail"]?.arrayValue)
+        XCTAssertEqual(detail.first?["loc"], try JSONValue.parse(Array(#"["body", 1, "tx_amount"]"#.utf8)))
+        XCTAssertEqual(detail.last?["loc"], try JSONValue.parse(Array(#"["body", 3, "tx_amount"]"#.utf8)))
+        XCTAssertEqual(detail.last?["type"]?.stringValue, "float_parsing")
+        XCTAssertEqual(try post("[1, 2]").bodyText.contains(#""loc":["body",0]"#), true)
+    }
+
+    func testBatchOverTheLimitIs413AndMalformedArrayIs422() throws {
+        let line = try validationLines()[0]
+        let r = try post("[" + Array(repeating: line, count: 1001).joined(separator: ",") + "]")
+        XCTAssertEqual(r.status, 413)
+        XCTAssertTrue(r.bodyText.contains("at most 1000"), r.bodyText)
+        let bad = try post("[" + line + ",]")
+        XCTAssertEqual(bad.status, 422)
+        XCTAssertTrue(bad.bodyText.contains("json_invalid"), bad.bodyText)
+    }
 }
