@@ -53,6 +53,8 @@ struct Serve: ParsableCommand {
     var maxConnections = 10_000
     @Option(help: "Limit: requests per keep-alive connection before it closes.")
     var maxRequestsPerConnection = 10_000
+    @Option(help: "On SIGTERM: ms to keep serving with readiness at 503 (so load balancers stop routing here) before draining.")
+    var preStopDelayMs = 0
     @Option(help: "On SIGTERM: ms to let requests in flight finish before exiting.")
     var drainTimeoutMs = 10_000
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -61,6 +63,7 @@ struct Serve: ParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535, got \(port)") }
         guard threads >= 0 else { throw ValidationError("--threads must be >= 0") }
+        guard preStopDelayMs >= 0 else { throw ValidationError("--pre-stop-delay-ms must be >= 0") }
         if let threshold, !(0...1).contains(threshold) {
             throw ValidationError("--threshold must be between 0 and 1, got \(threshold)")
         }
@@ -137,9 +140,13 @@ struct Serve: ParsableCommand {
 
         var received: Int32 = 0
         sigwait(&signals, &received)
-        log.info("draining", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")",
-                                         "timeout_ms": "\(drainTimeoutMs)"])
+        // Readiness turns 503 first; the server keeps answering while endpoints are updated, then
+        // stops accepting and drains.
         app.beginDrain()
+        log.info("shutting down", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")",
+                                             "pre_stop_delay_ms": "\(preStopDelayMs)"])
+        if preStopDelayMs > 0 { usleep(UInt32(min(preStopDelayMs, 3_600_000)) * 1000) }
+        log.info("draining", metadata: ["timeout_ms": "\(drainTimeoutMs)"])
         server.beginShutdown()
         server.wait()
         log.info("stopped")

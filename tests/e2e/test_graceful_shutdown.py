@@ -1,5 +1,6 @@
 """SIGTERM under load: every request the server accepted is answered in full, none is reset,
 and the process exits 0 within the drain timeout."""
+import signal
 import socket
 import threading
 import time
@@ -96,3 +97,34 @@ def test_sigterm_under_load_answers_every_accepted_request(start_server):
     assert stats.unanswered == 0
     assert stats.refused > 0, "clients should find the listener closed after the drain"
     assert any('"msg":"draining"' in l for l in server.logs)
+
+
+def test_readiness_flips_first_then_requests_are_still_served_until_the_drain(start_server):
+    """The Kubernetes sequence: SIGTERM -> /health/ready 503 at once, /predict still answered during the
+    pre-stop delay, then the listener closes and the process exits 0."""
+    import urllib.error
+    import urllib.request
+    server = start_server("--port", "0", "--pre-stop-delay-ms", "1500")
+    conn = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    server.proc.send_signal(signal.SIGTERM)
+
+    def ready_status():
+        try:
+            with urllib.request.urlopen(server.url + "/health/ready", timeout=5) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    deadline = time.monotonic() + 5
+    while ready_status() != 503:   # polls a condition, bounded
+        assert time.monotonic() < deadline, "readiness never turned 503"
+    # Still serving: a new connection and an existing one both get answers.
+    req = urllib.request.Request(server.url + "/predict", data=BODY, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        assert r.status == 200
+    conn.sendall(REQUEST)
+    status, close, _ = read_response(conn, b"")
+    assert status == 200
+    assert server.proc.wait(timeout=15) == 0
+    logs = "".join(server.logs)
+    assert logs.index('"msg":"shutting down"') < logs.index('"msg":"draining"') < logs.index('"msg":"stopped"')
