@@ -49,6 +49,14 @@ public final class FraudScoreApp: Sendable {
         router.add("GET", "/health") { health.health($0) }
         router.add("GET", "/health/live") { health.live($0) }
         router.add("GET", "/health/ready") { health.ready($0) }
+        let mlflow = MLflowHandlers(app: self)
+        router.add("GET", "/ping") { mlflow.ping($0) }
+        router.add("POST", "/invocations") { mlflow.invocations($0) }
+        let v2 = InferenceProtocolHandlers(app: self)
+        router.add("GET", "/v2") { v2.server($0) }
+        router.add("GET", "/v2/health/live") { v2.live($0) }
+        router.add("GET", "/v2/health/ready") { v2.ready($0) }
+        router.addPrefix("/v2/models/", methods: ["GET", "POST"]) { v2.models($0) }
         return router
     }
 

@@ -4,11 +4,19 @@ public struct Router: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
 
     private var routes: [String: [(method: String, handler: Handler)]] = [:]
+    /// Routes that match every path under a prefix (e.g. `/v2/models/`), tried when no exact path does.
+    private var prefixes: [(prefix: String, methods: [String], handler: Handler)] = []
 
     public init() {}
 
     public mutating func add(_ method: String, _ path: String, _ handler: @escaping Handler) {
         routes[path, default: []].append((method, handler))
+    }
+
+    /// Adds a handler for every path that starts with `prefix`; it sees the full path and answers
+    /// 404/405 itself for what it does not serve. `methods` is what a 405 from the router lists.
+    public mutating func addPrefix(_ prefix: String, methods: [String], _ handler: @escaping Handler) {
+        prefixes.append((prefix, methods, handler))
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -19,6 +27,9 @@ public struct Router: Sendable {
     /// that clients cannot multiply.
     public func route(_ request: HTTPRequest) -> (response: HTTPResponse, route: String) {
         guard let candidates = routes[request.path] else {
+            for p in prefixes where request.path.hasPrefix(p.prefix) {
+                return (p.handler(request), p.prefix + "*")
+            }
             return (.detail(404, "Not Found"), "unmatched")
         }
         for c in candidates where c.method == request.method {
