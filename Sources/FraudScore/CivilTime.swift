@@ -8,6 +8,10 @@ struct CivilTime: Equatable {
     var day: Int
     var hour: Int
 
+    /// The largest |Unix time| accepted as a number (seconds, or milliseconds above 2e10); the
+    /// OpenAPI schema states the same bound.
+    static let maxTimestamp = 9e15
+
     /// Saturday or Sunday.
     var isWeekend: Bool { weekday >= 5 }
     /// 00:00:00 to 06:59:59.

@@ -49,6 +49,9 @@ public final class FraudScoreApp: Sendable {
         router.add("GET", "/health") { health.health($0) }
         router.add("GET", "/health/live") { health.live($0) }
         router.add("GET", "/health/ready") { health.ready($0) }
+        let openAPI = OpenAPIHandlers(app: self)
+        router.add("GET", "/openapi.json") { openAPI.document($0) }
+        router.add("GET", "/docs") { openAPI.docs($0) }
         let mlflow = MLflowHandlers(app: self)
         router.add("GET", "/ping") { mlflow.ping($0) }
         router.add("POST", "/invocations") { mlflow.invocations($0) }

@@ -53,9 +53,10 @@ struct PredictHandler: Sendable {
                     try scanner.skipValue(depth: 1)
                     items.append(start..<scanner.position)
                     guard items.count <= app.scoring.maxBatchSize else {
-                        app.metrics.rejected(status: 413)
-                        return .detail(413, "A batch may hold at most \(app.scoring.maxBatchSize) transactions "
-                                       + "(--max-batch-size); split it")
+                        app.metrics.rejected(status: 422)
+                        return app.errorResponse(422, [ValidationError(
+                            type: "too_long", loc: .body,
+                            msg: "List should have at most \(app.scoring.maxBatchSize) items (--max-batch-size); split the batch")])
                     }
                 } while scanner.consume(UInt8(ascii: ","))
                 try scanner.expect(UInt8(ascii: "]"), "Expecting ',' delimiter")

@@ -195,6 +195,11 @@ struct TransactionDecoder: Sendable {
             return nil
         case .number:
             let n = try s.readNumber()
+            guard abs(n.double) <= CivilTime.maxTimestamp else {
+                errors.append(ValidationError(type: "datetime_parsing", loc: .field(s.bytes.stringOf(field)),
+                                              msg: "Input should be a valid datetime, timestamp out of range"))
+                return nil
+            }
             // pydantic reads numbers as Unix time, in milliseconds when they are that large.
             let seconds = abs(n.double) > 2e10 ? n.double / 1000 : n.double
             if let t = CivilTime(unixSeconds: seconds) { return t }

@@ -30,7 +30,7 @@ struct Serve: ParsableCommand {
     var threshold: Double?
     @Flag(help: "Score absent features as missing values instead of answering 422.")
     var allowMissingFeatures = false
-    @Option(help: "Limit: transactions in one batch request, a JSON array (413).")
+    @Option(help: "Limit: transactions in one batch request, a JSON array (422).")
     var maxBatchSize = 1000
 
     @Option(help: "Limit: request line + headers in bytes (431).")

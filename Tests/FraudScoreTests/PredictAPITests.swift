@@ -159,11 +159,11 @@ final class PredictAPITests: XCTestCase {
         XCTAssertEqual(try post("[1, 2]").bodyText.contains(#""loc":["body",0]"#), true)
     }
 
-    func testBatchOverTheLimitIs413AndMalformedArrayIs422() throws {
+    func testBatchOverTheLimitAndMalformedArrayAre422() throws {
         let line = try validationLines()[0]
         let r = try post("[" + Array(repeating: line, count: 1001).joined(separator: ",") + "]")
-        XCTAssertEqual(r.status, 413)
-        XCTAssertTrue(r.bodyText.contains("at most 1000"), r.bodyText)
+        XCTAssertEqual(r.status, 422)
+        XCTAssertTrue(r.bodyText.contains(#""type":"too_long""#) && r.bodyText.contains("at most 1000 items"), r.bodyText)
         let bad = try post("[" + line + ",]")
         XCTAssertEqual(bad.status, 422)
         XCTAssertTrue(bad.bodyText.contains("json_invalid"), bad.bodyText)

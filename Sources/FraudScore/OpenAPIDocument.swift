@@ -1,0 +1,105 @@
+import JSON
+import ModelStore
+
+/// The OpenAPI 3.1 description of the API, generated from the served model's feature schema, so it
+/// changes with the model.
+enum OpenAPIDocument {
+    static func make(features: [String], info: ModelInfo?, maxBatch: Int, allowMissing: Bool) -> JSONValue {
+        let derived: Set<String> = ["tx_during_weekend", "tx_during_night"]
+        // Lax like pydantic: numbers, numeric strings and booleans are accepted where numbers are.
+        let numericString: JSONValue = ["type": "string", "pattern": "^ *-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)? *$"]
+        let integerString: JSONValue = ["type": "string", "pattern": "^ *-?(0|[1-9][0-9]{0,17}) *$"]
+        let int64: JSONValue = ["anyOf": [
+            ["type": "integer", "minimum": .number(JSONNumber(double: -0x1p63, int64: Int64.min)), "maximum": .number(JSONNumber(double: 0x1p63, int64: Int64.max))],
+            integerString, ["type": "boolean"]]]
+        let datetimeText: JSONValue = [
+            "type": "string",
+            "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])([ Tt]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?$",
+        ]
+        let datetime: JSONValue = [
+            "anyOf": [datetimeText, ["type": "number", "minimum": .number(JSONNumber(double: -CivilTime.maxTimestamp, int64: nil)), "maximum": .number(JSONNumber(double: CivilTime.maxTimestamp, int64: nil)), "description": "Unix time (s, or ms when large)"]],
+            "description": "YYYY-MM-DD HH:MM:SS (ISO 8601 accepted); tx_during_weekend and tx_during_night are derived from it when absent.",
+        ]
+        var properties: [(String, JSONValue)] = [
+            ("transaction_id", int64),
+            ("tx_datetime", datetime),
+            ("customer_id", int64),
+            ("terminal_id", int64),
+        ]
+        for f in features where !properties.contains(where: { $0.0 == f }) {
+            properties.append((f, ["anyOf": [["type": "number"], ["type": "null"], ["type": "boolean"], numericString],
+                                   "description": "Model feature; null is a missing value."]))
+        }
+        var required: [JSONValue] = ["transaction_id"]
+        var calendar: [JSONValue] = []
+        if !allowMissing {
+            required += features.filter { !derived.contains($0) }.map { JSONValue.string($0) }
+            calendar = features.filter { derived.contains($0) }.map { JSONValue.string($0) }
+        }
+        let validationError: JSONValue = [
+            "type": "object", "required": ["detail"],
+            "properties": ["detail": ["type": "array", "items": [
+                "type": "object", "required": ["type", "loc", "msg"],
+                "properties": [
+                    "type": ["type": "string"], "msg": ["type": "string"],
+                    "loc": ["type": "array", "items": ["type": ["string", "integer"]]],
+                    "input": ["type": "object"], "ctx": ["type": "object"],
+                ]]]]]
+        let detail: JSONValue = ["type": "object", "required": ["detail"], "properties": ["detail": ["type": "string"]]]
+        let prediction: JSONValue = [
+            "type": "object", "required": ["transaction_id", "fraud_probability", "is_fraud", "model_version"],
+            "properties": [
+                "transaction_id": ["type": "integer", "format": "int64"],
+                "fraud_probability": ["type": "number"],
+                "is_fraud": ["type": "boolean"],
+                "model_version": ["type": "string"],
+            ]]
+        func json(_ schema: JSONValue) -> JSONValue { ["application/json": ["schema": schema]] }
+        func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/" + name)] }
+        func response(_ description: String, _ schema: JSONValue) -> JSONValue { ["description": .string(description), "content": json(schema)] }
+        let errors: [(String, JSONValue)] = [
+            ("413", response("Body too large", ref("Detail"))),
+            ("415", response("Content-Type is not JSON", ref("ValidationError"))),
+            ("422", response("Invalid transaction; each error names its field", ref("ValidationError"))),
+            ("503", response("No model loaded", ref("Detail"))),
+        ]
+        let health: JSONValue = ["type": "object", "required": ["status"], "properties": ["status": ["type": "string"]]]
+        let paths: JSONValue = [
+            "/predict": ["post": [
+                "summary": "Score one transaction, or a batch (JSON array) of them",
+                "operationId": "predict",
+                "requestBody": ["required": true, "content": json(["oneOf": [
+                    ref("Transaction"),
+                    ["type": "array", "items": ref("Transaction"), "maxItems": .number(JSONNumber(double: Double(maxBatch), int64: Int64(maxBatch)))],
+                ]])],
+                "responses": .object([("200", response("Prediction, or one per item of a batch", ["oneOf": [
+                    ref("Prediction"), ["type": "array", "items": ref("Prediction")]]]))] + errors),
+            ]],
+            "/health": ["get": ["summary": "Status and the model served", "operationId": "health",
+                                "responses": ["200": response("Serving", health), "503": response("No model", health)]]],
+            "/health/live": ["get": ["summary": "Liveness", "operationId": "live", "responses": ["200": response("Alive", health)]]],
+            "/health/ready": ["get": ["summary": "Readiness", "operationId": "ready",
+                                      "responses": ["200": response("Ready", health), "503": response("Not ready", health)]]],
+            "/metrics": ["get": ["summary": "Prometheus metrics", "operationId": "metrics",
+                                 "responses": ["200": ["description": "Text exposition format",
+                                                       "content": ["text/plain": ["schema": ["type": "string"]]]]]]],
+        ]
+        return [
+            "openapi": "3.1.0",
+            "info": ["title": "fraudscore", "version": .string(info?.version ?? "no model"),
+                     "description": .string("Real-time transaction-fraud scoring. Model: \(info?.name ?? "none") "
+                                             + "(\(info?.format.rawValue ?? "-")), features: \(features.joined(separator: ", ")).")],
+            "paths": paths,
+            "components": ["schemas": [
+                "Transaction": calendar.isEmpty
+                    ? ["type": "object", "properties": .object(properties), "required": .array(required)]
+                    : ["type": "object", "properties": .object(properties), "required": .array(required),
+                       // The calendar features are needed unless tx_datetime is there to derive them.
+                       "anyOf": [["required": ["tx_datetime"]], ["required": .array(calendar)]]],
+                "Prediction": prediction,
+                "ValidationError": validationError,
+                "Detail": detail,
+            ]],
+        ]
+    }
+}
