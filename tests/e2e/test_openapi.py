@@ -36,12 +36,12 @@ def test_document_changes_with_the_model(start_server):
     assert server.stop() == 0
 
 
-def test_schemathesis_finds_no_failure(start_server):
+def test_schemathesis_finds_no_failure(start_server, tmp_path):
     st = shutil.which("st") or shutil.which("schemathesis")
     assert st, "schemathesis is not installed (pip install -r tests/requirements.txt)"
     server = start_server("--port", "0")
     out = subprocess.run([st, "run", server.url + "/openapi.json", "--checks", "all", "--max-examples", "100",
-                          "--seed", "20261122"], capture_output=True, text=True, timeout=600)
+                          "--seed", "20261122"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
     print(out.stdout[-4000:], out.stderr[-2000:])
     assert out.returncode == 0
     assert server.stop() == 0
