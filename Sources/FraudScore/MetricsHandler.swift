@@ -25,14 +25,8 @@ struct MetricsHandler: Sendable {
         let scored = c.fraud + c.legitimate
         out += "# HELP fraudscore_scoring_duration_seconds Model evaluation time per transaction.\n"
         out += "# TYPE fraudscore_scoring_duration_seconds histogram\n"
-        var cumulative = 0
-        for (i, bound) in HTTPMetrics.buckets.enumerated() {
-            cumulative += c.scoringBuckets[i]
-            out += "fraudscore_scoring_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)\n"
-        }
-        out += "fraudscore_scoring_duration_seconds_bucket{le=\"+Inf\"} \(scored)\n"
-        out += "fraudscore_scoring_duration_seconds_sum \(c.scoringSum)\n"
-        out += "fraudscore_scoring_duration_seconds_count \(scored)\n"
+        HTTPMetrics.renderHistogram("fraudscore_scoring_duration_seconds", labels: "", buckets: c.scoringBuckets,
+                                    sum: c.scoringSum, count: scored, into: &out)
         if let info = app.currentModelInfo {
             out += "# HELP fraudscore_model_info The model being served (value 1), described by its labels.\n"
             out += "# TYPE fraudscore_model_info gauge\n"

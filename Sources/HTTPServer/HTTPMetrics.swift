@@ -97,15 +97,8 @@ public final class HTTPMetrics: Sendable {
         out += "# TYPE fraudscore_request_duration_seconds histogram\n"
         for id in byRoute.keys.sorted() {
             let (route, method, s) = byRoute[id]!
-            let labels = "route=\"\(route)\",method=\"\(method)\""
-            var cumulative = 0
-            for (i, bound) in HTTPMetrics.buckets.enumerated() {
-                cumulative += s.buckets[i]
-                out += "fraudscore_request_duration_seconds_bucket{\(labels),le=\"\(bound)\"} \(cumulative)\n"
-            }
-            out += "fraudscore_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(s.count)\n"
-            out += "fraudscore_request_duration_seconds_sum{\(labels)} \(s.sum)\n"
-            out += "fraudscore_request_duration_seconds_count{\(labels)} \(s.count)\n"
+            HTTPMetrics.renderHistogram("fraudscore_request_duration_seconds", labels: "route=\"\(route)\",method=\"\(method)\"",
+                                        buckets: s.buckets, sum: s.sum, count: s.count, into: &out)
         }
         out += "# HELP fraudscore_connections_open Client connections open, by protocol.\n"
         out += "# TYPE fraudscore_connections_open gauge\n"
@@ -113,6 +106,22 @@ public final class HTTPMetrics: Sendable {
         out += "# HELP fraudscore_requests_in_flight Requests being handled right now.\n"
         out += "# TYPE fraudscore_requests_in_flight gauge\n"
         out += "fraudscore_requests_in_flight \(inFlight)\n"
+    }
+
+    /// The sample lines of one histogram series: cumulative buckets over `HTTPMetrics.buckets`
+    /// (`buckets[i]` counts observations in bucket i alone), `+Inf`, `_sum` and `_count`.
+    public static func renderHistogram(_ name: String, labels: String, buckets counts: [Int], sum: Double, count: Int,
+                                       into out: inout String) {
+        let prefix = labels.isEmpty ? "" : labels + ","
+        let plain = labels.isEmpty ? "" : "{" + labels + "}"
+        var cumulative = 0
+        for (i, bound) in buckets.enumerated() {
+            cumulative += counts[i]
+            out += "\(name)_bucket{\(prefix)le=\"\(bound)\"} \(cumulative)\n"
+        }
+        out += "\(name)_bucket{\(prefix)le=\"+Inf\"} \(count)\n"
+        out += "\(name)_sum\(plain) \(sum)\n"
+        out += "\(name)_count\(plain) \(count)\n"
     }
 
     /// Monotonic seconds with nanosecond resolution, for request timing.
