@@ -48,11 +48,6 @@ public struct HTTPHeaders: Sendable, Sequence {
         return nil
     }
 
-    /// Every value of `name`, in order.
-    public func values(_ name: String) -> [String] {
-        fields.filter { HTTPHeaders.equalsIgnoringCase($0.name, name) }.map(\.value)
-    }
-
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
         fields.makeIterator()
     }
