@@ -29,7 +29,10 @@ let package = Package(
         .target(name: "JSON"),
         .target(name: "HTTPServer", dependencies: ["CEpoll"]),
         .target(name: "Models", dependencies: ["JSON"]),
-        .target(name: "ModelStore", dependencies: ["Models", "JSON", "COpenSSL"]),
+        .target(name: "ModelStore", dependencies: [
+            "Models", "JSON", "COpenSSL", "CCurl",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "FraudScore", dependencies: [
             "HTTPServer", "JSON", "Models", "ModelStore",
             .product(name: "Logging", package: "swift-log"),

@@ -7,16 +7,13 @@ import ModelStore
 /// and `fraudscore predict` files.
 public struct BatchScorer: Sendable {
     let serving: ServingModel
-    let threshold: Double
 
     public init(_ loaded: LoadedModel, scoring: ScoringConfig) {
-        self.init(serving: ServingModel(loaded, allowMissingFeatures: scoring.allowMissingFeatures),
-                  threshold: scoring.threshold)
+        self.init(serving: ServingModel(loaded, scoring: scoring))
     }
 
-    init(serving: ServingModel, threshold: Double) {
+    init(serving: ServingModel) {
         self.serving = serving
-        self.threshold = threshold
     }
 
     /// Per item: its transaction id and prediction, or its errors (indexed by position).
@@ -67,7 +64,7 @@ public struct BatchScorer: Sendable {
             if let e = outcome.errors[i] {
                 ValidationError.write(e.map { var x = $0; x.index = nil; return x }, into: &w)
             } else {
-                serving.writePrediction(id: outcome.ids[i], probability: outcome.predictions[i], threshold: threshold, into: &w)
+                serving.writePrediction(id: outcome.ids[i], probability: outcome.predictions[i], into: &w)
             }
             return w.bytes
         }

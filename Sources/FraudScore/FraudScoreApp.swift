@@ -10,14 +10,25 @@ public final class FraudScoreApp: Sendable {
     private let draining = Atomic<Bool>(false)
     let metrics = ScoringMetrics()
     private let loads = Mutex<(success: Int, failure: Int)>((0, 0))
+    private let manager = Mutex<ModelManager?>(nil)
+    /// Required as a Bearer token by /admin/*; nil = the admin endpoints do not exist.
+    let adminToken: [UInt8]?
 
-    public init(scoring: ScoringConfig) {
+    public init(scoring: ScoringConfig, adminToken: String? = nil) {
         self.scoring = scoring
+        self.adminToken = adminToken.map { Array($0.utf8) }
     }
+
+    /// The manager that polls the model repository; /models, /health and /admin report and steer it.
+    public func attach(_ modelManager: ModelManager) {
+        manager.withLock { $0 = modelManager }
+    }
+
+    var modelManager: ModelManager? { manager.withLock { $0 } }
 
     /// Makes `loaded` the model that new requests use; requests in flight finish on the old one.
     public func serve(_ loaded: LoadedModel) {
-        let serving = ServingModel(loaded, allowMissingFeatures: scoring.allowMissingFeatures)
+        let serving = ServingModel(loaded, scoring: scoring)
         model.withLock { $0 = serving }
         loads.withLock { $0.success += 1 }
     }
@@ -60,6 +71,14 @@ public final class FraudScoreApp: Sendable {
         router.add("GET", "/v2/health/live") { v2.live($0) }
         router.add("GET", "/v2/health/ready") { v2.ready($0) }
         router.addPrefix("/v2/models/", methods: ["GET", "POST"]) { v2.models($0) }
+        let models = ModelAdminHandlers(app: self)
+        router.add("GET", "/models") { models.status($0) }
+        if adminToken != nil {
+            router.add("POST", "/admin/reload") { models.reload($0) }
+            router.add("POST", "/admin/pin") { models.pin($0) }
+            router.add("POST", "/admin/unpin") { models.unpin($0) }
+            router.add("POST", "/admin/rollback") { models.rollback($0) }
+        }
         return router
     }
 

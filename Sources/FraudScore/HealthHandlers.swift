@@ -8,7 +8,12 @@ struct HealthHandlers: Sendable {
 
     func health(_ request: HTTPRequest) -> HTTPResponse {
         guard let serving = app.currentModel else {
-            return HTTPResponse(status: 503, body: Array("{\"status\":\"unavailable\",\"reason\":\"no model loaded\"}".utf8))
+            var w = JSONWriter()
+            w.raw("{\"status\":\"unavailable\",\"reason\":")
+            w.string(notReadyReason())
+            writeModelStore(into: &w)
+            w.raw("}")
+            return HTTPResponse(status: 503, body: w.bytes)
         }
         let info = serving.loaded.info
         var w = JSONWriter()
@@ -25,7 +30,8 @@ struct HealthHandlers: Sendable {
         w.raw(",\"features\":")
         w.int(Int64(serving.loaded.model.featureNames.count))
         w.raw("},\"threshold\":")
-        w.double(app.scoring.threshold)
+        w.double(serving.threshold)
+        writeModelStore(into: &w)
         w.raw("}")
         return HTTPResponse(status: 200, body: w.bytes)
     }
@@ -39,8 +45,24 @@ struct HealthHandlers: Sendable {
             return HTTPResponse(status: 503, body: Array("{\"status\":\"not_ready\",\"reason\":\"shutting down\"}".utf8))
         }
         if app.currentModel == nil {
-            return HTTPResponse(status: 503, body: Array("{\"status\":\"not_ready\",\"reason\":\"no model loaded\"}".utf8))
+            var w = JSONWriter()
+            w.raw("{\"status\":\"not_ready\",\"reason\":")
+            w.string(notReadyReason())
+            w.raw("}")
+            return HTTPResponse(status: 503, body: w.bytes)
         }
         return HTTPResponse(status: 200, body: Array("{\"status\":\"ready\"}".utf8))
+    }
+
+    /// Why no model serves: the last storage error or rejected version, when a repository is polled.
+    private func notReadyReason() -> String {
+        app.modelManager?.status().notReadyReason ?? "no model loaded"
+    }
+
+    /// `,"models":{…}`, the model manager's state (as GET /models), when a repository is polled.
+    private func writeModelStore(into w: inout JSONWriter) {
+        guard let manager = app.modelManager else { return }
+        w.raw(",\"models\":")
+        ModelAdminHandlers.write(manager.status(), into: &w)
     }
 }

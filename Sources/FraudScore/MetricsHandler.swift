@@ -38,8 +38,36 @@ struct MetricsHandler: Sendable {
         out += "# TYPE fraudscore_model_loads_total counter\n"
         out += "fraudscore_model_loads_total{result=\"success\"} \(loads.success)\n"
         out += "fraudscore_model_loads_total{result=\"failure\"} \(loads.failure)\n"
+        if let manager = app.modelManager { renderModelStore(manager.status(), into: &out) }
         ProcessMetrics.render(into: &out)
         return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(out.utf8))
+    }
+
+    private func renderModelStore(_ s: ModelStoreStatus, into out: inout String) {
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Int)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, value) in samples { out += "\(name)\(labels) \(value)\n" }
+        }
+        metric("fraudscore_model_polls_total", "counter", "Polls of the model repository, by result.",
+               [("{result=\"ok\"}", s.polls), ("{result=\"error\"}", s.pollErrors)])
+        let storageReasons = ["unreachable", "denied", "not_found", "http_error", "transfer", "invalid_response", "configuration"]
+        metric("fraudscore_model_storage_errors_total", "counter", "Failed polls and downloads, by reason.",
+               storageReasons.map { ("{reason=\"\($0)\"}", s.pollErrorsByReason[$0] ?? 0) })
+        metric("fraudscore_model_storage_consecutive_errors", "gauge",
+               "Storage errors since the last good poll (0 = storage is fine).", [("", s.consecutivePollErrors)])
+        metric("fraudscore_model_swaps_total", "counter", "Times the serving model changed (loads, pins, rollbacks).",
+               [("", s.swaps)])
+        metric("fraudscore_model_rollbacks_total", "counter", "Rollbacks through the admin API.", [("", s.rollbacks)])
+        metric("fraudscore_model_rejections_total", "counter",
+               "Model versions refused by the validation gate, by reason; the current version kept serving.",
+               CandidateError.Reason.allCases.map { ("{reason=\"\($0.rawValue)\"}", s.rejections[$0] ?? 0) })
+        metric("fraudscore_model_serving_version", "gauge", "Repository version number serving now (0 = none).",
+               [("", s.current?.version ?? 0)])
+        metric("fraudscore_model_available_version", "gauge", "Highest complete version in the repository at the last poll.",
+               [("", s.available.last ?? 0)])
+        if let at = s.lastSwapAt {
+            metric("fraudscore_model_last_swap_timestamp_seconds", "gauge", "Unix time of the last model swap.", [("", at)])
+        }
     }
 
     private func escape(_ s: String) -> String {

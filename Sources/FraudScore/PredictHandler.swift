@@ -31,9 +31,9 @@ struct PredictHandler: Sendable {
             }
             let started = HTTPMetrics.now()
             let p = serving.loaded.model.predict(UnsafeBufferPointer(row))
-            app.metrics.prediction(isFraud: p >= app.scoring.threshold, seconds: HTTPMetrics.now() - started)
+            app.metrics.prediction(isFraud: p >= serving.threshold, seconds: HTTPMetrics.now() - started)
             var w = JSONWriter(capacity: 160)
-            serving.writePrediction(id: transaction.transactionID, probability: p, threshold: app.scoring.threshold, into: &w)
+            serving.writePrediction(id: transaction.transactionID, probability: p, into: &w)
             return HTTPResponse(status: 200, body: w.bytes)
         }
     }
@@ -70,7 +70,7 @@ struct PredictHandler: Sendable {
             return app.errorResponse(422, [ValidationError(type: "json_invalid", loc: .body, msg: "JSON decode error")])
         }
         let started = HTTPMetrics.now()
-        let outcome = BatchScorer(serving: serving, threshold: app.scoring.threshold).evaluate(body, items: items)
+        let outcome = BatchScorer(serving: serving).evaluate(body, items: items)
         if outcome.hasErrors {
             app.metrics.rejected(status: 422)
             return app.errorResponse(422, outcome.errors.compactMap { $0 }.flatMap { $0 })
@@ -81,8 +81,8 @@ struct PredictHandler: Sendable {
         for i in 0..<items.count {
             if i > 0 { w.raw(",") }
             let p = outcome.predictions[i]
-            app.metrics.prediction(isFraud: p >= app.scoring.threshold, seconds: perItem)
-            serving.writePrediction(id: outcome.ids[i], probability: p, threshold: app.scoring.threshold, into: &w)
+            app.metrics.prediction(isFraud: p >= serving.threshold, seconds: perItem)
+            serving.writePrediction(id: outcome.ids[i], probability: p, into: &w)
         }
         w.raw("]")
         return HTTPResponse(status: 200, body: w.bytes)

@@ -1,13 +1,14 @@
 /// How the API turns a model's output into a decision.
 public struct ScoringConfig: Sendable {
-    /// `is_fraud` is `fraud_probability >= threshold`.
-    public var threshold: Double = 0.5
+    /// `is_fraud` is `fraud_probability >= threshold`; nil = each model's own decision threshold
+    /// (manifest or model_meta.json), else 0.5.
+    public var threshold: Double?
     /// Absent features are scored as missing values instead of being rejected with 422.
     public var allowMissingFeatures = false
     /// Transactions in one batch request (a JSON array); more is a 413.
     public var maxBatchSize = 1000
 
-    public init(threshold: Double = 0.5, allowMissingFeatures: Bool = false, maxBatchSize: Int = 1000) {
+    public init(threshold: Double? = nil, allowMissingFeatures: Bool = false, maxBatchSize: Int = 1000) {
         self.threshold = threshold
         self.allowMissingFeatures = allowMissingFeatures
         self.maxBatchSize = maxBatchSize

@@ -9,10 +9,13 @@ final class ServingModel: Sendable {
     let decoder: TransactionDecoder
     /// `,"model_version":"…"}`: the same bytes for every response of this model.
     let responseTail: [UInt8]
+    /// `is_fraud` is `fraud_probability >= threshold`.
+    let threshold: Double
 
-    init(_ loaded: LoadedModel, allowMissingFeatures: Bool) {
+    init(_ loaded: LoadedModel, scoring: ScoringConfig) {
         self.loaded = loaded
-        decoder = TransactionDecoder(featureNames: loaded.model.featureNames, allowMissingFeatures: allowMissingFeatures)
+        threshold = scoring.threshold ?? loaded.info.threshold ?? 0.5
+        decoder = TransactionDecoder(featureNames: loaded.model.featureNames, allowMissingFeatures: scoring.allowMissingFeatures)
         var w = JSONWriter(capacity: 64)
         w.raw(",\"model_version\":")
         w.string(loaded.info.version)
@@ -21,7 +24,7 @@ final class ServingModel: Sendable {
     }
 
     /// `{"transaction_id":…,"fraud_probability":…,"is_fraud":…,"model_version":"…"}`
-    func writePrediction(id: Int64, probability p: Double, threshold: Double, into w: inout JSONWriter) {
+    func writePrediction(id: Int64, probability p: Double, into w: inout JSONWriter) {
         w.raw("{\"transaction_id\":")
         w.int(id)
         w.raw(",\"fraud_probability\":")

@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// A joinable OS thread running a closure; event loops run on these, not on Swift's task pool.
-struct OSThread {
+public struct OSThread: Sendable {
     private let handle: pthread_t
 
     private final class Box {
@@ -12,7 +12,7 @@ struct OSThread {
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
 
-    init(name: String, _ body: @escaping @Sendable () -> Void) throws {
+    public init(name: String, _ body: @escaping @Sendable () -> Void) throws {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var t = pthread_t()
         let rc = pthread_create(&t, nil, { raw in
@@ -28,7 +28,7 @@ struct OSThread {
         handle = t
     }
 
-    func join() {
+    public func join() {
         pthread_join(handle, nil)
     }
 }

@@ -57,3 +57,58 @@ enum FileSystem {
             + "\(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec))Z"
     }
 }
+
+extension FileSystem {
+    /// Writes to a temporary name beside `path` and renames it into place, so readers see the whole
+    /// file or none of it.
+    static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+        let temporary = directory(of: path) + "/.tmp-\(getpid())-" + baseName(path)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Failure(description: "cannot create \(temporary): \(errnoText())") }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let text = errnoText()
+                close(fd)
+                unlink(temporary)
+                throw Failure(description: "cannot write \(temporary): \(text)")
+            }
+            written += n
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let text = errnoText()
+            unlink(temporary)
+            throw Failure(description: "cannot rename \(temporary) to \(path): \(text)")
+        }
+    }
+
+    static func makeDirectories(_ path: String) {
+        var folder = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            folder += "/" + part
+            mkdir(folder, 0o755)
+        }
+    }
+
+    /// Removes a folder and the files in it (one level: cache folders hold files only).
+    static func removeFolder(_ path: String) {
+        for name in listNames(path) { unlink(path + "/" + name) }
+        rmdir(path)
+    }
+
+    static func listNames(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var out: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { out.append(name) }
+        }
+        return out
+    }
+}

@@ -49,26 +49,41 @@ public enum ModelLoader {
             throw ModelError("\(filePath) has sha256 \(digest) but \(metaPath) expects \(expected): "
                              + "the file is corrupt or the metadata belongs to another model")
         }
+        return try make(bytes, path: filePath, digest: digest, name: meta?["name"]?.stringValue,
+                        version: version ?? meta?["model_version"]?.stringValue,
+                        threshold: meta?["decision_threshold"]?.doubleValue, format: nil)
+    }
+
+    /// Parses verified model bytes; `path` names them in errors and /health.
+    static func make(_ bytes: [UInt8], path: String, digest: String, name: String?, version: String?,
+                     threshold: Double?, format expected: ModelFormat?) throws(ModelError) -> LoadedModel {
         let model: any Model
         let format: ModelFormat
         do {
-            (model, format) = try ModelFormat.loadModel(bytes)
+            if let expected {
+                (model, format) = (try expected.load(bytes), expected)
+            } else {
+                (model, format) = try ModelFormat.loadModel(bytes)
+            }
         } catch let error as ModelError {
-            throw ModelError("\(filePath): \(error.message)")
+            throw ModelError("\(path): \(error.message)")
+        } catch {
+            throw ModelError("\(path): \(error)")
         }
+        let fileName = FileSystem.baseName(path)
         let stem = fileName.split(separator: ".").first.map(String.init) ?? fileName
         let info = ModelInfo(
-            name: meta?["name"]?.stringValue ?? stem,
-            version: version ?? meta?["model_version"]?.stringValue ?? "\(stem)-\(digest.prefix(12))",
+            name: name ?? stem,
+            version: version ?? "\(stem)-\(digest.prefix(12))",
             format: format,
             sha256: digest,
             loadedAt: FileSystem.iso8601(time(nil)),
-            path: filePath,
-            threshold: meta?["decision_threshold"]?.doubleValue)
+            path: path,
+            threshold: threshold)
         return LoadedModel(model: model, info: info)
     }
 
-    private static func expectedDigest(_ meta: JSONValue, fileName: String) -> String? {
+    static func expectedDigest(_ meta: JSONValue, fileName: String) -> String? {
         if let d = meta["files"]?[fileName]?["sha256"]?.stringValue { return d }
         if meta["file"]?.stringValue == fileName || meta["file"] == nil { return meta["sha256"]?.stringValue }
         return nil

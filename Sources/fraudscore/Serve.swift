@@ -20,10 +20,28 @@ struct Serve: ParsableCommand {
     var host = "0.0.0.0"
     @Option(help: "TCP port.")
     var port = 8080
-    @Option(help: "Model file or folder (XGBoost JSON; a model_meta.json beside it gives version and sha256).")
+    @Option(help: """
+        Model repository: a file or folder, s3://bucket/prefix/ or https://…. Numbered version folders \
+        (1/, 2/, …, each with manifest.json) are polled and the highest complete one serves; a single \
+        model file or folder is version 1, reloaded when it changes.
+        """)
     var model = "models/default"
-    @Option(help: "Version reported in responses (default: model_meta.json's model_version, else file name + sha256).")
+    @Option(help: "Version reported in responses for an unversioned model (default: manifest.json's or model_meta.json's model_version, else file name + sha256).")
     var modelVersion: String?
+    @Option(help: "Seconds between polls of the model repository (an unchanged repository costs one listing).")
+    var pollInterval = 10.0
+    @Option(help: "Seconds: cap of the exponential backoff (with jitter) after storage errors.")
+    var maxBackoff = 300.0
+    @Option(help: "Serve this repository version only (admin POST /admin/unpin releases it).")
+    var pinVersion: Int?
+    @Option(help: "Fields clients send besides the Fraud Detection Handbook's, comma-separated; a new model version needing other features is refused.")
+    var requestFields = ""
+    @Option(help: "Enables POST /admin/{reload,pin,unpin,rollback}, which require it as a Bearer token (prefer FRAUDSCORE_ADMIN_TOKEN or --admin-token-file).")
+    var adminToken: String?
+    @Option(help: "File holding the admin token (e.g. a mounted Kubernetes Secret).")
+    var adminTokenFile: String?
+    @OptionGroup(title: "Model storage")
+    var storage: StorageOptions
     @Option(help: "Event-loop threads (0 = one per CPU).")
     var threads = 0
     @Option(help: "is_fraud = fraud_probability >= threshold (default: the model's decision_threshold, else 0.5).")
@@ -64,6 +82,11 @@ struct Serve: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535, got \(port)") }
         guard threads >= 0 else { throw ValidationError("--threads must be >= 0") }
         guard preStopDelayMs >= 0 else { throw ValidationError("--pre-stop-delay-ms must be >= 0") }
+        guard pollInterval > 0, pollInterval <= 86_400 else { throw ValidationError("--poll-interval must be > 0 and <= 86400 s, got \(pollInterval)") }
+        guard maxBackoff >= pollInterval else { throw ValidationError("--max-backoff must be >= --poll-interval") }
+        if let token = adminToken, token.utf8.count < 16 {
+            throw ValidationError("--admin-token must be at least 16 characters; generate one with: openssl rand -hex 32")
+        }
         if let threshold, !(0...1).contains(threshold) {
             throw ValidationError("--threshold must be between 0 and 1, got \(threshold)")
         }
@@ -83,21 +106,39 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let log = Logger(label: "fraudscore")
-        let loaded: LoadedModel
+        let token: String?
         do {
-            loaded = try ModelLoader.load(path: model, version: modelVersion)
+            token = try adminTokenValue()
         } catch {
-            log.critical("cannot load model", metadata: ["path": "\(model)", "error": "\(error)"])
+            log.critical("cannot read the admin token", metadata: ["error": "\(error)"])
             throw ExitCode(2)
         }
-        let app = FraudScoreApp(scoring: ScoringConfig(threshold: threshold ?? loaded.info.threshold ?? 0.5,
-                                                       allowMissingFeatures: allowMissingFeatures,
-                                                       maxBatchSize: maxBatchSize))
-        app.serve(loaded)
-        log.info("model loaded", metadata: [
-            "name": "\(loaded.info.name)", "version": "\(loaded.info.version)", "path": "\(loaded.info.path)",
-            "sha256": "\(loaded.info.sha256)", "features": "\(loaded.model.featureNames.count)",
-        ])
+        let app = FraudScoreApp(scoring: ScoringConfig(threshold: threshold, allowMissingFeatures: allowMissingFeatures,
+                                                       maxBatchSize: maxBatchSize),
+                                adminToken: token)
+        let repository: ModelRepository
+        do {
+            repository = try storage.repository(model)
+        } catch {
+            log.critical("cannot use the model repository", metadata: ["model": "\(model)", "error": "\(error)"])
+            throw ExitCode(2)
+        }
+        var managerConfig = ModelManagerConfig()
+        managerConfig.pollIntervalMs = max(1, Int(pollInterval * 1000))
+        managerConfig.maxBackoffMs = Int(maxBackoff * 1000)
+        managerConfig.pinnedVersion = pinVersion
+        managerConfig.versionOverride = modelVersion
+        let extraFields = requestFields.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
+        let manager = ModelManager(repository: repository, gate: CandidateValidator(app: app, extraFields: extraFields),
+                                   config: managerConfig, log: Logger(label: "fraudscore.models")) { app.serve($0) }
+        app.attach(manager)
+        // A local model must load before the port opens (a typo should fail the rollout at once);
+        // remote storage may be down at start: the server then answers readiness 503 with the reason.
+        if !repository.uri.isRemote && !manager.pollNow() {
+            log.critical("cannot load model", metadata: ["path": "\(model)",
+                                                        "error": "\(manager.status().notReadyReason ?? "unknown")"])
+            throw ExitCode(2)
+        }
 
         var config = HTTPServerConfig()
         config.host = host
@@ -133,6 +174,8 @@ struct Serve: ParsableCommand {
             log.critical("cannot listen", metadata: ["address": "\(host):\(port)", "error": "\(error)"])
             throw ExitCode(1)
         }
+        let firstPollDelayMs = repository.uri.isRemote ? 0 : managerConfig.pollIntervalMs
+        let managerThread = try OSThread(name: "fs-models") { manager.run(initialDelayMs: firstPollDelayMs) }
         log.info("listening", metadata: [
             "address": "\(host):\(server.port)",
             "threads": "\(threads > 0 ? threads : HTTPServer.defaultThreadCount)",
@@ -148,8 +191,26 @@ struct Serve: ParsableCommand {
         if preStopDelayMs > 0 { usleep(UInt32(min(preStopDelayMs, 3_600_000)) * 1000) }
         log.info("draining", metadata: ["timeout_ms": "\(drainTimeoutMs)"])
         server.beginShutdown()
+        manager.stop()
         server.wait()
+        _ = managerThread
         log.info("stopped")
+    }
+}
+
+extension Serve {
+    /// --admin-token, else the first line of --admin-token-file.
+    func adminTokenValue() throws -> String? {
+        if let adminToken { return adminToken }
+        guard let path = adminTokenFile else { return nil }
+        guard let f = fopen(path, "r") else { throw ValidationError("--admin-token-file \(path) cannot be read") }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 4096)
+        guard fgets(&line, Int32(line.count), f) != nil else { throw ValidationError("--admin-token-file \(path) is empty") }
+        let token = String(decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .trimmingCharacters(in: " \t\r\n")
+        guard token.utf8.count >= 16 else { throw ValidationError("the admin token in \(path) must be at least 16 characters") }
+        return token
     }
 }
 

@@ -13,13 +13,13 @@ struct FraudScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fraudscore",
         abstract: "Real-time transaction-fraud scoring service.",
-        subcommands: [Serve.self, CheckModel.self, PredictFile.self, BenchModel.self],
+        subcommands: [Serve.self, CheckModel.self, PredictFile.self, BenchModel.self, Publish.self],
         defaultSubcommand: Serve.self)
 }
 
 LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: logLevelFromEnvironment()) }
 // FRAUDSCORE_* variables configure the server; the offline commands take their options explicitly.
-let offline = ["check-model", "predict", "bench-model"]
+let offline = ["check-model", "predict", "bench-model", "publish"]
 if CommandLine.arguments.count > 1 && offline.contains(CommandLine.arguments[1]) {
     FraudScoreCommand.main()
 } else {

@@ -1,0 +1,89 @@
+import JSON
+import Models
+import ModelStore
+
+/// The gate a model version passes before it may serve: requests can supply its features, it
+/// reproduces its manifest's validation rows, and its outputs are finite (and within [0, 1] when it
+/// claims to give probabilities). Runs on the model manager's thread, never on an event loop.
+public struct CandidateValidator: CandidateGate {
+    /// The fields of the Fraud Detection Handbook's transactions, which clients send today.
+    public static let handbookFields = [
+        "transaction_id", "tx_datetime", "customer_id", "terminal_id", "tx_amount", "tx_time_seconds", "tx_time_days",
+        "tx_during_weekend", "tx_during_night",
+        "customer_id_nb_tx_1day_window", "customer_id_avg_amount_1day_window",
+        "customer_id_nb_tx_7day_window", "customer_id_avg_amount_7day_window",
+        "customer_id_nb_tx_30day_window", "customer_id_avg_amount_30day_window",
+        "terminal_id_nb_tx_1day_window", "terminal_id_risk_1day_window",
+        "terminal_id_nb_tx_7day_window", "terminal_id_risk_7day_window",
+        "terminal_id_nb_tx_30day_window", "terminal_id_risk_30day_window",
+    ]
+
+    let app: FraudScoreApp
+    /// Fields requests carry besides the handbook's (`--request-fields`).
+    let extraFields: [String]
+
+    public init(app: FraudScoreApp, extraFields: [String] = []) {
+        self.app = app
+        self.extraFields = extraFields
+    }
+
+    /// What requests can supply: the handbook's fields, the configured extras and the features of
+    /// the model serving now (its clients already send them).
+    func requestFields() -> Set<String> {
+        var fields = Set(Self.handbookFields + extraFields)
+        if let current = app.currentModel { fields.formUnion(current.loaded.model.featureNames) }
+        return fields
+    }
+
+    public func check(_ candidate: Candidate) throws(CandidateError) {
+        let model = candidate.loaded.model
+        let fields = requestFields()
+        let unsupplied = model.featureNames.filter { !fields.contains($0) }
+        if !unsupplied.isEmpty {
+            throw CandidateError(.schema, "model \(candidate.loaded.info.version) needs features requests do not carry: "
+                                 + "\(unsupplied.prefix(10).joined(separator: ", "))\(unsupplied.count > 10 ? ", …" : ""); "
+                                 + "if clients do send them, list them in --request-fields")
+        }
+        // Scoring exactly as /predict would, absent features as missing so probes can be sparse.
+        let serving = ServingModel(candidate.loaded, scoring: ScoringConfig(threshold: nil, allowMissingFeatures: true))
+        if model.metadata.acceptsMissingValues {
+            try checkOutput(serving, probe: [UInt8]("{\"transaction_id\":0}".utf8), what: "a transaction with every feature missing")
+        }
+        guard let rows = candidate.validationRows, let validation = candidate.validation else { return }
+        var checked = 0
+        for (n, line) in rows.split(separator: UInt8(ascii: "\n")).enumerated() where !line.allSatisfy({ $0 == 32 || $0 == 13 }) {
+            let bytes = Array(line)
+            guard let expected = (try? JSONValue.parse(bytes))?[validation.expectedKey]?.doubleValue else {
+                throw CandidateError(.validation, "\(validation.file) line \(n + 1) has no number \"\(validation.expectedKey)\"")
+            }
+            let p = try checkOutput(serving, probe: bytes, what: "\(validation.file) line \(n + 1)")
+            let diff = abs(p - expected)
+            guard diff <= validation.tolerance else {
+                throw CandidateError(.validation, "model \(candidate.loaded.info.version) scores \(validation.file) line \(n + 1) "
+                                     + "as \(p) but the manifest expects \(expected) (|diff| \(diff) > tolerance \(validation.tolerance)): "
+                                     + "the file is not the model that was validated, or it was exported wrongly")
+            }
+            checked += 1
+        }
+        guard checked > 0 else { throw CandidateError(.validation, "\(validation.file) has no rows") }
+    }
+
+    @discardableResult
+    private func checkOutput(_ serving: ServingModel, probe: [UInt8], what: String) throws(CandidateError) -> Double {
+        let width = serving.decoder.featureNames.count
+        var row = [Double](repeating: .nan, count: width)
+        var transaction = TransactionDecoder.Transaction()
+        let errors = probe.withUnsafeBytes { body in
+            row.withUnsafeMutableBufferPointer { serving.decoder.decode(body, into: $0, transaction: &transaction) }
+        }
+        if let errors {
+            throw CandidateError(.validation, "\(what) is not a valid request: \(errors.map(\.msg).joined(separator: "; "))")
+        }
+        let p = row.withUnsafeBufferPointer { serving.loaded.model.predict($0) }
+        guard p.isFinite, serving.loaded.model.output == .raw || (0...1).contains(p) else {
+            throw CandidateError(.output, "model \(serving.loaded.info.version) outputs \(p) for \(what): "
+                                 + "not a finite probability in [0, 1]")
+        }
+        return p
+    }
+}

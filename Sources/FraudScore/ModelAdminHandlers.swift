@@ -1,0 +1,168 @@
+import HTTPServer
+import JSON
+import ModelStore
+
+/// `GET /models` (what serves, what was tried, what storage holds) and the admin endpoints that
+/// steer the model manager: reload, pin, unpin, rollback. The admin endpoints exist only when an
+/// admin token is configured and answer 401 without it as a Bearer token.
+struct ModelAdminHandlers: Sendable {
+    let app: FraudScoreApp
+
+    func status(_ request: HTTPRequest) -> HTTPResponse {
+        guard let manager = app.modelManager else {
+            return .detail(404, "No model repository is configured")
+        }
+        var w = JSONWriter(capacity: 1024)
+        Self.write(manager.status(), into: &w)
+        return HTTPResponse(status: 200, body: w.bytes)
+    }
+
+    func reload(_ request: HTTPRequest) -> HTTPResponse {
+        withManager(request) { manager in
+            manager.reload()
+            return (202, "reload requested")
+        }
+    }
+
+    /// Body `{"version": 7}`.
+    func pin(_ request: HTTPRequest) -> HTTPResponse {
+        withManager(request) { manager in
+            guard let doc = try? JSONValue.parse(request.body),
+                  let version = doc["version"]?.intValue ?? doc["version"]?.stringValue.flatMap({ Int($0) }) else {
+                return (422, "send {\"version\": N}, N a version number of the repository")
+            }
+            do {
+                return try manager.pin(version) ? (200, "version \(version) pinned and serving")
+                    : (202, "version \(version) pinned; loading")
+            } catch {
+                return (409, "\(error)")
+            }
+        }
+    }
+
+    func unpin(_ request: HTTPRequest) -> HTTPResponse {
+        withManager(request) { manager in
+            manager.unpin()
+            return (202, "unpinned; following the highest complete version")
+        }
+    }
+
+    func rollback(_ request: HTTPRequest) -> HTTPResponse {
+        withManager(request) { manager in
+            do {
+                let version = try manager.rollback()
+                return (200, "rolled back to version \(version), now pinned; POST /admin/unpin to follow new versions again")
+            } catch {
+                return (409, "\(error)")
+            }
+        }
+    }
+
+    private func withManager(_ request: HTTPRequest, _ action: (ModelManager) -> (Int, String)) -> HTTPResponse {
+        guard authorized(request) else {
+            return .detail(401, "Send the admin token as Authorization: Bearer <token>",
+                           headers: [("WWW-Authenticate", "Bearer realm=\"fraudscore-admin\"")])
+        }
+        guard let manager = app.modelManager else { return .detail(404, "No model repository is configured") }
+        let (status, message) = action(manager)
+        var w = JSONWriter(capacity: 1024)
+        w.raw("{\"detail\":")
+        w.string(message)
+        w.raw(",\"models\":")
+        Self.write(manager.status(), into: &w)
+        w.raw("}")
+        return HTTPResponse(status: status, body: w.bytes)
+    }
+
+    private func authorized(_ request: HTTPRequest) -> Bool {
+        guard let token = app.adminToken, let header = request.headers["authorization"] else { return false }
+        let prefix = "bearer "
+        guard header.utf8.count > prefix.utf8.count,
+              String(header.prefix(prefix.count)).lowercased() == prefix else { return false }
+        return ConstantTime.equal(Array(header.utf8.dropFirst(prefix.utf8.count)), token)
+    }
+
+    static func write(_ s: ModelStoreStatus, into w: inout JSONWriter) {
+        w.raw("{\"source\":")
+        w.string(s.source)
+        w.raw(",\"poll_interval_ms\":")
+        w.int(Int64(s.pollIntervalMs))
+        w.raw(",\"current\":")
+        writeServing(s.current, into: &w)
+        w.raw(",\"previous\":")
+        writeServing(s.previous, into: &w)
+        w.raw(",\"pinned\":")
+        if let p = s.pinned { w.int(Int64(p)) } else { w.null() }
+        w.raw(",\"candidate\":")
+        if let c = s.candidate {
+            w.raw("{\"version\":")
+            w.int(Int64(c.version))
+            w.raw(",\"state\":")
+            w.string(c.state.rawValue)
+            w.raw(",\"reason\":")
+            if let e = c.error { w.string(e.reason.rawValue) } else { w.null() }
+            w.raw(",\"error\":")
+            if let e = c.error { w.string(e.message) } else { w.null() }
+            w.raw(",\"at\":")
+            w.string(c.at)
+            w.raw("}")
+        } else {
+            w.null()
+        }
+        w.raw(",\"available_versions\":[")
+        for (i, v) in s.available.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.int(Int64(v))
+        }
+        w.raw("],\"incomplete_versions\":[")
+        for (i, v) in s.incomplete.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.int(Int64(v))
+        }
+        w.raw("],\"last_poll\":{\"at\":")
+        if let at = s.lastPollAt { w.string(at) } else { w.null() }
+        w.raw(",\"ok\":")
+        w.bool(s.lastPollAt != nil && s.lastPollError == nil)
+        w.raw(",\"reason\":")
+        if let e = s.lastPollError { w.string(e.reason) } else { w.null() }
+        w.raw(",\"error\":")
+        if let e = s.lastPollError { w.string(e.description) } else { w.null() }
+        w.raw(",\"consecutive_errors\":")
+        w.int(Int64(s.consecutivePollErrors))
+        w.raw("},\"swaps\":")
+        w.int(Int64(s.swaps))
+        w.raw("}")
+    }
+
+    private static func writeServing(_ serving: ModelStoreStatus.Serving?, into w: inout JSONWriter) {
+        guard let serving else { return w.null() }
+        w.raw("{\"version\":")
+        w.int(Int64(serving.version))
+        w.raw(",\"model_version\":")
+        w.string(serving.info.version)
+        w.raw(",\"name\":")
+        w.string(serving.info.name)
+        w.raw(",\"sha256\":")
+        w.string(serving.info.sha256)
+        w.raw(",\"format\":")
+        w.string(serving.info.format.rawValue)
+        w.raw(",\"activated_at\":")
+        w.string(serving.activatedAt)
+        w.raw("}")
+    }
+}
+
+/// Comparison whose time depends only on the lengths, not on where the bytes first differ, so a
+/// token cannot be guessed byte by byte from response times.
+enum ConstantTime {
+    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var diff = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        let n = max(a.count, b.count)
+        for i in 0..<n {
+            let x = i < a.count ? a[i] : 0
+            let y = i < b.count ? b[i] : 0
+            diff |= x ^ y
+        }
+        return diff == 0 && a.count == b.count
+    }
+}

@@ -1,0 +1,49 @@
+/// Why a model version may not serve. `reason` labels metrics and is stable; `message` tells the
+/// user what to fix.
+public struct CandidateError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Reason: String, Sendable, CaseIterable {
+        /// Storage failed while fetching the version (retried with backoff).
+        case storage
+        /// manifest.json is missing fields or malformed.
+        case manifest
+        /// A file's size or sha256 differs from the manifest (truncated or corrupt).
+        case integrity
+        /// The model file does not parse as a model.
+        case load
+        /// The model needs features requests do not carry.
+        case schema
+        /// The model does not reproduce its validation rows.
+        case validation
+        /// The model's outputs are not finite probabilities.
+        case output
+    }
+
+    public var reason: Reason
+    public var message: String
+
+    public init(_ reason: Reason, _ message: String) {
+        self.reason = reason
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// A loaded version before it may serve, with what the gate needs to judge it.
+public struct Candidate: Sendable {
+    public let loaded: LoadedModel
+    public let validation: Manifest.Validation?
+    /// The validation file's bytes (JSON lines), when the manifest names one.
+    public let validationRows: [UInt8]?
+
+    public init(loaded: LoadedModel, validation: Manifest.Validation?, validationRows: [UInt8]?) {
+        self.loaded = loaded
+        self.validation = validation
+        self.validationRows = validationRows
+    }
+}
+
+/// Decides whether a loaded candidate may serve; the API layer knows the request schema.
+public protocol CandidateGate: Sendable {
+    func check(_ candidate: Candidate) throws(CandidateError)
+}

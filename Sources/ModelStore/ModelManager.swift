@@ -1,0 +1,352 @@
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How the manager polls and what it serves.
+public struct ModelManagerConfig: Sendable {
+    public var pollIntervalMs = 10_000
+    /// Cap of the exponential backoff after storage errors.
+    public var maxBackoffMs = 300_000
+    /// Serve this version and no other (`--pin-version`); admin pin/unpin change it at run time.
+    public var pinnedVersion: Int?
+    /// `model_version` reported for an unversioned model (`--model-version`).
+    public var versionOverride: String?
+
+    public init() {}
+}
+
+/// Admin actions that cannot be carried out.
+public enum AdminError: Error, Sendable, Equatable, CustomStringConvertible {
+    case noPreviousVersion
+    case noSuchVersion(Int, available: [Int])
+
+    public var description: String {
+        switch self {
+        case .noPreviousVersion: "there is no previous good version to roll back to"
+        case .noSuchVersion(let v, let available):
+            "version \(v) is not in the repository (complete versions: \(available.map(String.init).joined(separator: ", ")))"
+        }
+    }
+}
+
+/// The manager (TF Serving's "Manager" with an availability-preserving policy): polls the
+/// repository, loads at most one candidate at a time, lets the gate judge it, and swaps the serving
+/// model atomically. The previous good version stays loaded for an instant rollback. Storage errors
+/// back off exponentially with jitter and never touch the model being served.
+public final class ModelManager: Sendable {
+    private struct Slot {
+        var version: Int
+        var fingerprint: String
+        var loaded: LoadedModel
+        var activatedAt: String
+        var status: ModelStoreStatus.Serving { .init(version: version, info: loaded.info, activatedAt: activatedAt) }
+    }
+
+    private struct State {
+        var current: Slot?
+        var previous: Slot?
+        /// Rejected versions and the fingerprint they were rejected with.
+        var rejected: [Int: String] = [:]
+        var status: ModelStoreStatus
+        var reloadRequested = false
+        var stopping = false
+    }
+
+    /// The repository is used by one thread at a time: the starting thread for `pollNow()` before
+    /// `run()`, then only the manager's thread.
+    private final class RepositoryBox: @unchecked Sendable {
+        let repository: ModelRepository
+        init(_ r: ModelRepository) { repository = r }
+    }
+
+    private let box: RepositoryBox
+    private let gate: any CandidateGate
+    private let activate: @Sendable (LoadedModel) -> Void
+    private let config: ModelManagerConfig
+    private let log: Logger
+    private let state: Mutex<State>
+    /// A pipe whose read end the manager's thread polls with the poll interval as timeout.
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+
+    public init(repository: ModelRepository, gate: any CandidateGate, config: ModelManagerConfig,
+                log: Logger, activate: @escaping @Sendable (LoadedModel) -> Void) {
+        box = RepositoryBox(repository)
+        self.gate = gate
+        self.config = config
+        self.log = log
+        self.activate = activate
+        var status = ModelStoreStatus(source: repository.location, pollIntervalMs: config.pollIntervalMs)
+        status.pinned = config.pinnedVersion
+        state = Mutex(State(status: status))
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0, fcntl(fds[0], F_SETFL, O_NONBLOCK) == 0 else { fatalError("pipe2: \(FileSystem.errnoText())") }
+        wakeRead = fds[0]
+        wakeWrite = fds[1]
+    }
+
+    deinit {
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
+    public func status() -> ModelStoreStatus { state.withLock { $0.status } }
+
+    /// Polls once on the caller's thread (startup, before `run()`); true when a model serves.
+    @discardableResult
+    public func pollNow() -> Bool {
+        poll()
+        return state.withLock { $0.current != nil }
+    }
+
+    /// The manager's loop; returns after `stop()`. Run it on a dedicated thread.
+    public func run(initialDelayMs: Int = 0) {
+        var delayMs = initialDelayMs
+        while true {
+            if delayMs > 0 { waitForWake(timeoutMs: delayMs) }
+            let stopping = state.withLock { s in
+                s.reloadRequested = false
+                return s.stopping
+            }
+            if stopping { return }
+            let errors = poll()
+            delayMs = Self.delay(afterErrors: errors, intervalMs: config.pollIntervalMs, maxMs: config.maxBackoffMs)
+        }
+    }
+
+    /// Exponential backoff with equal jitter: half the step fixed, half random.
+    static func delay(afterErrors errors: Int, intervalMs: Int, maxMs: Int) -> Int {
+        guard errors > 0 else { return intervalMs }
+        let step = min(maxMs, intervalMs << min(errors, 20))
+        return max(1, step / 2 + Int.random(in: 0...(step / 2)))
+    }
+
+    public func stop() {
+        state.withLock { $0.stopping = true }
+        wake()
+    }
+
+    /// Polls now instead of at the next interval.
+    public func reload() {
+        state.withLock { $0.reloadRequested = true }
+        wake()
+    }
+
+    /// Serves `version` only. Instant when it is the current or previous version; otherwise it
+    /// loads on the manager's thread. Returns true when it is already serving.
+    public func pin(_ version: Int) throws(AdminError) -> Bool {
+        let result: Result<Bool, AdminError> = state.withLock { s in
+            let known = Set(s.status.available + [s.current?.version, s.previous?.version].compactMap { $0 })
+            guard known.contains(version) else {
+                return .failure(.noSuchVersion(version, available: s.status.available))
+            }
+            s.status.pinned = version
+            if s.current?.version == version { return .success(true) }
+            if s.previous?.version == version {
+                swapToPrevious(&s)
+                return .success(true)
+            }
+            return .success(false)
+        }
+        let active = try result.get()
+        log.notice("model version pinned", metadata: ["version": "\(version)"])
+        if !active { reload() }
+        return active
+    }
+
+    /// Goes back to following the highest complete version.
+    public func unpin() {
+        state.withLock { $0.status.pinned = nil }
+        log.notice("model version unpinned")
+        reload()
+    }
+
+    /// Serves the previous good version again, at once, and pins it (so the next poll does not
+    /// bring back the version rolled away from). Returns the version now serving.
+    public func rollback() throws(AdminError) -> Int {
+        let result: Result<Int, AdminError> = state.withLock { s in
+            guard s.previous != nil else { return .failure(.noPreviousVersion) }
+            swapToPrevious(&s)
+            s.status.rollbacks += 1
+            s.status.pinned = s.current!.version
+            return .success(s.current!.version)
+        }
+        let version = try result.get()
+        log.notice("model rolled back", metadata: ["version": "\(version)"])
+        return version
+    }
+
+    private func swapToPrevious(_ s: inout State) {
+        guard var previous = s.previous else { return }
+        previous.activatedAt = FileSystem.iso8601(time(nil))
+        activate(previous.loaded)
+        s.previous = s.current
+        s.current = previous
+        recordSwap(&s)
+    }
+
+    private func recordSwap(_ s: inout State) {
+        s.status.current = s.current?.status
+        s.status.previous = s.previous?.status
+        s.status.swaps += 1
+        s.status.lastSwapAt = time(nil)
+    }
+
+    // MARK: - Polling
+
+    /// One poll: list, pick the target version, and if it differs from what serves, fetch, load,
+    /// judge and swap it. Returns the number of consecutive storage errors (0 after a good poll).
+    @discardableResult
+    private func poll() -> Int {
+        let repository = box.repository
+        let scan: RepositoryScan
+        do {
+            scan = try repository.scan()
+        } catch {
+            return recordPollError(error)
+        }
+        let (target, current, previous) = state.withLock { s -> (VersionListing?, Slot?, Slot?) in
+            s.status.polls += 1
+            s.status.lastPollAt = FileSystem.iso8601(time(nil))
+            s.status.lastPollError = nil
+            s.status.consecutivePollErrors = 0
+            s.status.available = scan.complete.map(\.version)
+            s.status.incomplete = scan.incomplete
+            let pinned = s.status.pinned
+            let target = pinned.map { p in scan.complete.first(where: { $0.version == p }) } ?? scan.complete.last
+            return (target, s.current, s.previous)
+        }
+        guard let target else { return 0 }
+        if let current, current.version == target.version, current.fingerprint == target.fingerprint { return 0 }
+        if let previous, previous.version == target.version, previous.fingerprint == target.fingerprint {
+            state.withLock { swapToPrevious(&$0) }
+            log.info("model version swapped", metadata: ["version": "\(target.version)", "loaded_from": "memory"])
+            return 0
+        }
+        // Newest first; older versions are tried only while nothing serves yet.
+        var choices = [target]
+        if current == nil && state.withLock({ $0.status.pinned == nil }) {
+            choices += scan.complete.reversed().filter { $0.version < target.version }
+        }
+        for listing in choices {
+            if state.withLock({ $0.rejected[listing.version] == listing.fingerprint }) { continue }
+            switch load(listing, versioned: scan.versioned) {
+            case .served, .stale: return 0
+            case .storageError(let e): return recordPollError(e)
+            case .rejected: continue
+            }
+        }
+        return 0
+    }
+
+    private enum LoadOutcome {
+        case served
+        /// A pin or rollback happened meanwhile; the candidate was discarded.
+        case stale
+        case rejected
+        case storageError(StorageError)
+    }
+
+    private func load(_ listing: VersionListing, versioned: Bool) -> LoadOutcome {
+        let started = HighResolutionClock.seconds()
+        state.withLock {
+            $0.status.candidate = .init(version: listing.version, state: .loading, error: nil, at: FileSystem.iso8601(time(nil)))
+        }
+        let candidate: Candidate
+        do {
+            candidate = try makeCandidate(listing, versioned: versioned)
+            try gate.check(candidate)
+        } catch {
+            if error.reason == .storage {
+                state.withLock { $0.status.candidate = nil }
+                return .storageError(.transfer(error.message))
+            }
+            state.withLock { s in
+                s.rejected[listing.version] = listing.fingerprint
+                s.status.candidate = .init(version: listing.version, state: .rejected, error: error, at: FileSystem.iso8601(time(nil)))
+                s.status.rejections[error.reason, default: 0] += 1
+            }
+            log.error("model version rejected; the current version keeps serving", metadata: [
+                "version": "\(listing.version)", "reason": "\(error.reason.rawValue)", "error": "\(error.message)",
+            ])
+            return .rejected
+        }
+        let swapped = state.withLock { s -> Bool in
+            if let pinned = s.status.pinned, pinned != listing.version { return false }
+            activate(candidate.loaded)
+            if let current = s.current { s.previous = current }
+            s.current = Slot(version: listing.version, fingerprint: listing.fingerprint, loaded: candidate.loaded,
+                             activatedAt: FileSystem.iso8601(time(nil)))
+            s.rejected[listing.version] = nil
+            s.status.candidate = nil
+            recordSwap(&s)
+            return true
+        }
+        guard swapped else { return .stale }
+        log.info("model version serving", metadata: [
+            "version": "\(listing.version)", "model_version": "\(candidate.loaded.info.version)",
+            "sha256": "\(candidate.loaded.info.sha256)", "load_ms": "\(Int((HighResolutionClock.seconds() - started) * 1000))",
+        ])
+        return .served
+    }
+
+    private func makeCandidate(_ listing: VersionListing, versioned: Bool) throws(CandidateError) -> Candidate {
+        let fetched = try box.repository.fetch(listing, versioned: versioned)
+        let bytes = fetched.files[fetched.modelFile]!
+        let manifest = fetched.manifest
+        let version = versioned ? (manifest?.modelVersion ?? "\(listing.version)")
+            : (config.versionOverride ?? manifest?.modelVersion ?? fetched.metadata?["model_version"]?.stringValue)
+        let loaded: LoadedModel
+        do {
+            loaded = try ModelLoader.make(
+                bytes, path: box.repository.location + (versioned ? "\(listing.version)/" : "") + fetched.modelFile,
+                digest: SHA256.hex(bytes), name: manifest?.name ?? fetched.metadata?["name"]?.stringValue, version: version,
+                threshold: manifest?.threshold ?? fetched.metadata?["decision_threshold"]?.doubleValue, format: manifest?.format)
+        } catch {
+            throw CandidateError(.load, "\(error)")
+        }
+        let rows = manifest?.validation.flatMap { fetched.files[$0.file] }
+        return Candidate(loaded: loaded, validation: manifest?.validation, validationRows: rows)
+    }
+
+    private func recordPollError(_ error: StorageError) -> Int {
+        let errors = state.withLock { s -> Int in
+            s.status.pollErrors += 1
+            s.status.pollErrorsByReason[error.reason, default: 0] += 1
+            s.status.consecutivePollErrors += 1
+            s.status.lastPollAt = FileSystem.iso8601(time(nil))
+            s.status.lastPollError = error
+            return s.status.consecutivePollErrors
+        }
+        log.warning("model storage poll failed; serving continues", metadata: [
+            "source": "\(box.repository.location)", "reason": "\(error.reason)", "error": "\(error)",
+            "consecutive_errors": "\(errors)",
+        ])
+        return errors
+    }
+
+    // MARK: - Waking
+
+    private func wake() {
+        var one: UInt8 = 1
+        _ = write(wakeWrite, &one, 1)
+    }
+
+    private func waitForWake(timeoutMs: Int) {
+        var fds = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
+        _ = Glibc.poll(&fds, 1, Int32(min(timeoutMs, Int(Int32.max))))
+        var drain = [UInt8](repeating: 0, count: 64)
+        while read(wakeRead, &drain, drain.count) > 0 {}
+    }
+}
+
+/// Monotonic seconds, for durations in logs.
+enum HighResolutionClock {
+    static func seconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,53 @@
+/// A snapshot of the model manager for /models, /health and /metrics.
+public struct ModelStoreStatus: Sendable {
+    /// A version that is or was serving.
+    public struct Serving: Sendable {
+        public var version: Int
+        public var info: ModelInfo
+        /// ISO 8601 time it started serving.
+        public var activatedAt: String
+    }
+
+    /// The last version considered for serving that did not (yet) serve.
+    public struct CandidateRecord: Sendable {
+        public enum State: String, Sendable { case loading, rejected }
+        public var version: Int
+        public var state: State
+        public var error: CandidateError?
+        public var at: String
+    }
+
+    public var source: String
+    public var pollIntervalMs: Int
+    public var current: Serving?
+    public var previous: Serving?
+    public var pinned: Int?
+    public var candidate: CandidateRecord?
+    /// Complete versions found by the last successful poll.
+    public var available: [Int] = []
+    /// Numbered folders without a manifest (uploads in progress), ignored.
+    public var incomplete: [Int] = []
+    public var lastPollAt: String?
+    /// Why the last poll failed; nil when it succeeded.
+    public var lastPollError: StorageError?
+    public var consecutivePollErrors = 0
+
+    public var polls = 0
+    public var pollErrors = 0
+    /// Storage errors by `StorageError.reason`.
+    public var pollErrorsByReason: [String: Int] = [:]
+    public var swaps = 0
+    public var rollbacks = 0
+    public var rejections: [CandidateError.Reason: Int] = [:]
+    /// Unix time of the last swap.
+    public var lastSwapAt: Int?
+
+    /// Why the service cannot serve yet, for readiness; nil once a model serves.
+    public var notReadyReason: String? {
+        guard current == nil else { return nil }
+        if let e = lastPollError { return "no model loaded: \(e)" }
+        if let c = candidate, let e = c.error { return "no model loaded: version \(c.version) rejected: \(e.message)" }
+        if lastPollAt == nil { return "no model loaded: first poll of \(source) in progress" }
+        return "no model loaded"
+    }
+}
