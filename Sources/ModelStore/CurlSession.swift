@@ -64,7 +64,6 @@ final class CurlSession {
             allHeaders.append("x-amz-content-sha256: UNSIGNED-PAYLOAD")
             if let token = sign.credentials.sessionToken { allHeaders.append("x-amz-security-token: \(token)") }
         }
-        allHeaders.append("Expect:")
         for h in allHeaders { list = curl_slist_append(list, h) }
         defer { curl_slist_free_all(list) }
 
@@ -182,11 +181,13 @@ private func transferRead(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _
 }
 
 extension StringProtocol {
-    /// `self` without leading and trailing characters from `set`.
+    /// `self` without leading and trailing characters from `set` (compared as Unicode scalars, so
+    /// "\r\n" in `set` means both characters, not the one grapheme they form together).
     public func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s.removeFirst() }
-        while let l = s.last, set.contains(l) { s.removeLast() }
-        return String(s)
+        let trim = Set(set.unicodeScalars)
+        var scalars = Substring(self).unicodeScalars[...]
+        while let f = scalars.first, trim.contains(f) { scalars.removeFirst() }
+        while let l = scalars.last, trim.contains(l) { scalars.removeLast() }
+        return String(String.UnicodeScalarView(scalars))
     }
 }

@@ -71,3 +71,32 @@ def start_server():
         if s.proc.poll() is None:
             s.proc.kill()
             s.proc.wait()
+
+
+# --- S3: a real S3-compatible server (moto_server) with SigV4 + IAM checks; no fraudscore binary needed.
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory):
+    """Session-wide S3Server (see s3server.py): bucket `s3.bucket`, authorized `s3.credentials`,
+    IAM user without S3 rights `s3.denied_credentials`. Tests that need isolation use
+    `s3.fresh_bucket()` (or the `s3_bucket` fixture) rather than sharing `s3.bucket`."""
+    from s3server import start_s3_server
+
+    server = start_s3_server(tmp_path_factory.mktemp("s3"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3):
+    """A new, empty bucket for this test only."""
+    return s3.fresh_bucket()
+
+
+@pytest.fixture
+def s3_proxy(s3):
+    """A TCPProxy in front of the session S3 server: point clients at s3_proxy.endpoint and use
+    pause()/resume() for "storage down"/"storage back" without losing moto's in-memory state."""
+    proxy = s3.proxy()
+    yield proxy
+    proxy.close()
