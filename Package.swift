@@ -49,7 +49,9 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "JSON", "TestSupport"]),
-        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "Models", "TestSupport"]),
+        .testTarget(name: "ModelStoreTests", dependencies: [
+            "ModelStore", "Models", "TestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "FraudScoreTests", dependencies: ["FraudScore", "HTTPServer", "Models", "ModelStore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
