@@ -26,7 +26,8 @@ public final class S3Store: ObjectStore {
     public let bucket: String
     let config: S3Config
     private let session: CurlSession
-    private let base: String
+    /// Scheme, host and (path style) bucket; keys follow after a "/".
+    let base: String
 
     public var location: String { "s3://\(bucket)/" }
 

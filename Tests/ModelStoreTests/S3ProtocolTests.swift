@@ -101,3 +101,22 @@ enum FileManagerless {
         return path
     }
 }
+
+final class S3AddressingTests: XCTestCase {
+    private func base(endpoint: String?, addressing: S3Config.Addressing?, region: String = "ru-central1") throws -> String {
+        var c = S3Config()
+        c.endpoint = endpoint
+        c.addressing = addressing
+        c.region = region
+        return try S3Store(bucket: "models", config: c).base
+    }
+
+    func testPathAndVirtualHostedURLs() throws {
+        XCTAssertEqual(try base(endpoint: "http://minio:9000/", addressing: nil), "http://minio:9000/models")
+        XCTAssertEqual(try base(endpoint: "https://storage.yandexcloud.net", addressing: .virtual),
+                       "https://models.storage.yandexcloud.net")
+        XCTAssertEqual(try base(endpoint: nil, addressing: nil, region: "eu-west-1"), "https://models.s3.eu-west-1.amazonaws.com")
+        XCTAssertEqual(try base(endpoint: nil, addressing: .path, region: "eu-west-1"), "https://s3.eu-west-1.amazonaws.com/models")
+        XCTAssertThrowsError(try base(endpoint: "minio:9000", addressing: nil))
+    }
+}
