@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system libraries fraudscore builds against (Debian 12 / Ubuntu):
-# libnghttp2 (HTTP/2), OpenSSL (TLS, SHA-256), libcurl (model downloads), pkg-config to find them.
+# libnghttp2 (HTTP/2), OpenSSL (TLS, SHA-256), libcurl (model downloads), pkg-config to find them;
+# the openssl command makes the tests' self-signed certificates.
 # Swift 6.x itself must already be on PATH (https://www.swift.org/install/).
 set -euo pipefail
-PACKAGES=(libnghttp2-dev libssl-dev libcurl4-openssl-dev pkg-config)
+PACKAGES=(libnghttp2-dev libssl-dev libcurl4-openssl-dev pkg-config openssl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

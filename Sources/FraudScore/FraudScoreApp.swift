@@ -9,7 +9,7 @@ public final class FraudScoreApp: Sendable {
     private let model = Mutex<ServingModel?>(nil)
     private let draining = Atomic<Bool>(false)
     let metrics = ScoringMetrics()
-    private let loads = Mutex<(success: Int, failure: Int)>((0, 0))
+    private let loads = Mutex<Int>(0)
     private let manager = Mutex<ModelManager?>(nil)
     /// Required as a Bearer token by /admin/*; nil = the admin endpoints do not exist.
     let adminToken: [UInt8]?
@@ -30,15 +30,13 @@ public final class FraudScoreApp: Sendable {
     public func serve(_ loaded: LoadedModel) {
         let serving = ServingModel(loaded, scoring: scoring)
         model.withLock { $0 = serving }
-        loads.withLock { $0.success += 1 }
+        loads.withLock { $0 += 1 }
     }
 
-    /// Counts a model that could not be loaded (the current one, if any, keeps serving).
-    public func recordLoadFailure() {
-        loads.withLock { $0.failure += 1 }
+    /// Models made current (a rollback counts too), and versions the gate refused.
+    func modelLoads() -> (success: Int, failure: Int) {
+        (loads.withLock { $0 }, modelManager?.status().rejections.values.reduce(0, +) ?? 0)
     }
-
-    func modelLoads() -> (success: Int, failure: Int) { loads.withLock { $0 } }
 
     var currentModel: ServingModel? { model.withLock { $0 } }
 
