@@ -2,9 +2,10 @@ import JSON
 import Models
 import ModelStore
 
-/// The gate a model version passes before it may serve: requests can supply its features, it
-/// reproduces its manifest's validation rows, and its outputs are finite (and within [0, 1] when it
-/// claims to give probabilities). Runs on the model manager's thread, never on an event loop.
+/// The gate a model version passes before it may serve: while a model serves, requests can supply
+/// the new version's features (the first model defines what clients send); it reproduces its
+/// manifest's validation rows; its outputs are finite (and within [0, 1] when it claims to give
+/// probabilities). Runs on the model manager's thread, never on an event loop.
 public struct CandidateValidator: CandidateGate {
     /// The fields of the Fraud Detection Handbook's transactions, which clients send today.
     public static let handbookFields = [
@@ -27,18 +28,17 @@ public struct CandidateValidator: CandidateGate {
         self.extraFields = extraFields
     }
 
-    /// What requests can supply: the handbook's fields, the configured extras and the features of
-    /// the model serving now (its clients already send them).
-    func requestFields() -> Set<String> {
-        var fields = Set(Self.handbookFields + extraFields)
-        if let current = app.currentModel { fields.formUnion(current.loaded.model.featureNames) }
-        return fields
+    /// What requests can supply while a model serves: the handbook's fields, the configured extras
+    /// and the serving model's features (its clients already send them). Nil before any model
+    /// serves: then the first model defines the request schema.
+    func requestFields() -> Set<String>? {
+        guard let current = app.currentModel else { return nil }
+        return Set(Self.handbookFields + extraFields).union(current.loaded.model.featureNames)
     }
 
     public func check(_ candidate: Candidate) throws(CandidateError) {
         let model = candidate.loaded.model
-        let fields = requestFields()
-        let unsupplied = model.featureNames.filter { !fields.contains($0) }
+        let unsupplied = requestFields().map { fields in model.featureNames.filter { !fields.contains($0) } } ?? []
         if !unsupplied.isEmpty {
             throw CandidateError(.schema, "model \(candidate.loaded.info.version) needs features requests do not carry: "
                                  + "\(unsupplied.prefix(10).joined(separator: ", "))\(unsupplied.count > 10 ? ", …" : ""); "

@@ -16,7 +16,9 @@ public final class LocalStore: ObjectStore {
     }
 
     public func list(prefix: String) throws(StorageError) -> [StoredObject] {
-        guard FileSystem.isDirectory(root) else { throw .notFound("\(root) is not a folder") }
+        guard FileSystem.isDirectory(root) else {
+            throw .notFound(FileSystem.exists(root) ? "\(root) is not a folder" : "cannot open \(root): no such file or folder")
+        }
         var out: [StoredObject] = []
         try walk("", into: &out)
         return out.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key < $1.key }

@@ -88,7 +88,7 @@ public final class ModelRepository {
         }
         if let singleKey {
             objects = objects.filter { $0.key == singleKey || $0.key == sibling(of: singleKey, ModelLoader.metadataFileName) }
-            guard objects.contains(where: { $0.key == singleKey }) else { throw .notFound("\(location) does not exist") }
+            guard objects.contains(where: { $0.key == singleKey }) else { throw .notFound("cannot open \(location): it does not exist") }
             return RepositoryScan(complete: [listing(1, objects)], incomplete: [], versioned: false)
         }
         var numbered: [Int: [StoredObject]] = [:]

@@ -10,7 +10,7 @@ struct Publish: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Upload a model as the next version of a repository, files first and manifest.json last.",
         discussion: """
-            Checks the model first as the server would (it loads, its features are in the request schema, it \
+            Checks the model first as a server would (it loads, its outputs are finite probabilities, it \
             reproduces the validation rows), so a version that would be refused is never published. Credentials \
             come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or their _FILE variants, or ~/.aws/credentials).
             """)

@@ -27,6 +27,7 @@ def test_publish_v2_goes_live_within_a_poll_and_predictions_change(start_server,
     published = time.monotonic()
     wait_until(lambda: serving_version(server) == 2, timeout=10, what="version 2 serving")
     elapsed = time.monotonic() - published
+    print(f"version 2 serving {elapsed:.3f} s after publish returned (poll interval {POLL} s)")
     # One poll interval plus load time: generous for a loaded CI machine, far below "a redeploy".
     assert elapsed < 0.2 + 3.0, elapsed
     status, v2 = predict(server, row)
@@ -65,6 +66,9 @@ def test_403_while_serving_keeps_serving_and_credentials_files_are_reread(start_
     secret_file.write_text(s3.denied_secret_key)
     poll = wait_until(lambda: (m := models(server)["last_poll"])["reason"] == "denied" and m, what="a denied poll")
     assert "AccessDenied" in poll["error"]
+    assert http("GET", server.url + "/health")[1]["models"]["last_poll"]["reason"] == "denied"
+    assert metric(server, "fraudscore_model_storage_errors_total", '{reason="denied"}') >= 1
+    assert any("model storage poll failed" in line and "AccessDenied" in line for line in server.logs)
     status, body = predict(server, golden_row(1))
     assert status == 200 and body["model_version"] == "xgb-default-1.0.0"
     assert http("GET", server.url + "/health/ready")[0] == 200
@@ -83,6 +87,7 @@ def test_storage_unreachable_at_start_then_ready_when_it_returns(start_server, s
     assert status == 503 and "unreachable" in ready["reason"] and reason in ready["reason"]
     assert predict(server, golden_row(0))[0] == 503
     assert metric(server, "fraudscore_model_storage_errors_total", '{reason="unreachable"}') >= 1
+    assert any("model storage poll failed" in line and "unreachable" in line for line in server.logs)
     s3_proxy.resume()
     wait_until(lambda: http("GET", server.url + "/health/ready")[0] == 200, timeout=10, what="ready")
     assert predict(server, golden_row(0))[1]["model_version"] == "xgb-default-1.0.0"
@@ -99,6 +104,8 @@ def test_storage_down_while_serving_keeps_serving(start_server, s3, s3_bucket, s
         assert status == 200 and body["model_version"] == "xgb-default-1.0.0"
     assert http("GET", server.url + "/health/ready")[0] == 200
     assert metric(server, "fraudscore_model_storage_consecutive_errors") >= 2
+    assert http("GET", server.url + "/health")[1]["models"]["last_poll"]["reason"] == "unreachable"
+    assert any("model storage poll failed" in line and "unreachable" in line for line in server.logs)
     s3_proxy.resume()
     wait_until(lambda: models(server)["last_poll"]["ok"], timeout=10, what="polls succeeding again")
 
@@ -139,3 +146,16 @@ def test_admin_endpoints_do_not_exist_without_a_token(start_server):
     server = start_server("--port", "0")
     assert http("POST", server.url + "/admin/rollback", None, {"Authorization": "Bearer " + TOKEN})[0] == 404
     assert models(server)["current"]["model_version"] == "xgb-default-1.0.0"
+
+
+def test_listings_longer_than_one_page_are_followed(start_server, s3, s3_bucket):
+    """1,200 objects of an abandoned upload sort before version 1: only the second ListObjectsV2
+    page (continuation token) shows version 1's manifest."""
+    client = s3.client()
+    for i in range(1200):
+        client.put_object(Bucket=s3_bucket, Key=f"fraud/0/part-{i:05d}", Body=b"x")
+    publish(s3, s3_bucket, "fraud/", DEFAULT_MODEL)
+    server = serve_s3(start_server, s3, s3_bucket)
+    wait_until(lambda: serving_version(server) == 1, what="version 1 serving")
+    state = models(server)
+    assert state["available_versions"] == [1] and state["incomplete_versions"] == [0]
