@@ -13,15 +13,12 @@ struct MetricsHandler: Sendable {
         var out = ""
         http.render(into: &out)
         let c = app.metrics.total()
-        out += "# HELP fraudscore_predictions_total Transactions scored, by decision.\n"
-        out += "# TYPE fraudscore_predictions_total counter\n"
-        out += "fraudscore_predictions_total{decision=\"fraud\"} \(c.fraud)\n"
-        out += "fraudscore_predictions_total{decision=\"legitimate\"} \(c.legitimate)\n"
-        out += "# HELP fraudscore_predict_rejected_total /predict requests refused before scoring, by status.\n"
-        out += "# TYPE fraudscore_predict_rejected_total counter\n"
-        for status in c.rejected.keys.sorted() {
-            out += "fraudscore_predict_rejected_total{status=\"\(status)\"} \(c.rejected[status]!)\n"
-        }
+        HTTPMetrics.renderFamily("fraudscore_predictions_total", type: "counter", help: "Transactions scored, by decision.",
+                                 samples: [("{decision=\"fraud\"}", c.fraud), ("{decision=\"legitimate\"}", c.legitimate)],
+                                 into: &out)
+        HTTPMetrics.renderFamily("fraudscore_predict_rejected_total", type: "counter",
+                                 help: "/predict requests refused before scoring, by status.",
+                                 samples: c.rejected.keys.sorted().map { ("{status=\"\($0)\"}", c.rejected[$0]!) }, into: &out)
         let scored = c.fraud + c.legitimate
         out += "# HELP fraudscore_scoring_duration_seconds Model evaluation time per transaction.\n"
         out += "# TYPE fraudscore_scoring_duration_seconds histogram\n"
@@ -34,10 +31,9 @@ struct MetricsHandler: Sendable {
                 + "format=\"\(info.format.rawValue)\",sha256=\"\(info.sha256)\"} 1\n"
         }
         let loads = app.modelLoads()
-        out += "# HELP fraudscore_model_loads_total Model loads, by result.\n"
-        out += "# TYPE fraudscore_model_loads_total counter\n"
-        out += "fraudscore_model_loads_total{result=\"success\"} \(loads.success)\n"
-        out += "fraudscore_model_loads_total{result=\"failure\"} \(loads.failure)\n"
+        HTTPMetrics.renderFamily("fraudscore_model_loads_total", type: "counter", help: "Model loads, by result.",
+                                 samples: [("{result=\"success\"}", loads.success), ("{result=\"failure\"}", loads.failure)],
+                                 into: &out)
         if let manager = app.modelManager { renderModelStore(manager.status(), into: &out) }
         ProcessMetrics.render(into: &out)
         return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(out.utf8))
@@ -45,14 +41,12 @@ struct MetricsHandler: Sendable {
 
     private func renderModelStore(_ s: ModelStoreStatus, into out: inout String) {
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Int)]) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-            for (labels, value) in samples { out += "\(name)\(labels) \(value)\n" }
+            HTTPMetrics.renderFamily(name, type: type, help: help, samples: samples.map { ($0.0, $0.1) }, into: &out)
         }
         metric("fraudscore_model_polls_total", "counter", "Polls of the model repository, by result.",
                [("{result=\"ok\"}", s.polls), ("{result=\"error\"}", s.pollErrors)])
-        let storageReasons = ["unreachable", "denied", "not_found", "http_error", "transfer", "invalid_response", "configuration"]
         metric("fraudscore_model_storage_errors_total", "counter", "Failed polls and downloads, by reason.",
-               storageReasons.map { ("{reason=\"\($0)\"}", s.pollErrorsByReason[$0] ?? 0) })
+               StorageError.reasons.map { ("{reason=\"\($0)\"}", s.pollErrorsByReason[$0] ?? 0) })
         metric("fraudscore_model_storage_consecutive_errors", "gauge",
                "Storage errors since the last good poll (0 = storage is fine).", [("", s.consecutivePollErrors)])
         metric("fraudscore_model_swaps_total", "counter", "Times the serving model changed (loads, pins, rollbacks).",

@@ -100,16 +100,22 @@ public final class HTTPMetrics: Sendable {
             HTTPMetrics.renderHistogram("fraudscore_request_duration_seconds", labels: "route=\"\(route)\",method=\"\(method)\"",
                                         buckets: s.buckets, sum: s.sum, count: s.count, into: &out)
         }
-        out += "# HELP fraudscore_connections_open Client connections open, by protocol.\n"
-        out += "# TYPE fraudscore_connections_open gauge\n"
-        out += "fraudscore_connections_open{protocol=\"http1\"} \(connections)\n"
-        out += "# HELP fraudscore_requests_in_flight Requests being handled right now.\n"
-        out += "# TYPE fraudscore_requests_in_flight gauge\n"
-        out += "fraudscore_requests_in_flight \(inFlight)\n"
+        Self.renderFamily("fraudscore_connections_open", type: "gauge", help: "Client connections open, by protocol.",
+                          samples: [("{protocol=\"http1\"}", connections)], into: &out)
+        Self.renderFamily("fraudscore_requests_in_flight", type: "gauge", help: "Requests being handled right now.",
+                          samples: [("", inFlight)], into: &out)
     }
 
     /// The sample lines of one histogram series: cumulative buckets over `HTTPMetrics.buckets`
     /// (`buckets[i]` counts observations in bucket i alone), `+Inf`, `_sum` and `_count`.
+    /// One metric family in the text format: HELP, TYPE, then `name{labels} value` per sample
+    /// (labels with their braces, or "" for none).
+    public static func renderFamily(_ name: String, type: String, help: String, samples: [(labels: String, value: Int)],
+                                    into out: inout String) {
+        out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        for (labels, value) in samples { out += "\(name)\(labels) \(value)\n" }
+    }
+
     public static func renderHistogram(_ name: String, labels: String, buckets counts: [Int], sum: Double, count: Int,
                                        into out: inout String) {
         let prefix = labels.isEmpty ? "" : labels + ","

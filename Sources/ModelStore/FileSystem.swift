@@ -3,12 +3,12 @@ import Glibc
 #endif
 
 /// The few file operations model loading needs, without Foundation.
-enum FileSystem {
+public enum FileSystem {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
-    static func readAll(_ path: String, limit: Int = 1 << 30) throws -> [UInt8] {
+    public static func readAll(_ path: String, limit: Int = 1 << 30) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Failure(description: "cannot open \(path): \(errnoText())") }
         defer { close(fd) }
@@ -37,12 +37,12 @@ enum FileSystem {
 
     static func errnoText() -> String { String(cString: strerror(errno)) }
 
-    static func directory(of path: String) -> String {
+    public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
-    static func baseName(_ path: String) -> String {
+    public static func baseName(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }

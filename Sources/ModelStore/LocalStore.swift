@@ -92,9 +92,7 @@ public final class HTTPStore: ObjectStore {
         case 200..<300:
             try checkLength(result, key: url)
             return .object(bytes: result.body, etag: result.header("etag") ?? result.header("last-modified") ?? "")
-        case 401, 403: throw .denied(status: result.status, code: "HTTP\(result.status)", message: url)
-        case 404: throw .notFound(url)
-        default: throw .failed(status: result.status, code: "HTTP\(result.status)", message: url)
+        default: throw .http(status: result.status, code: "HTTP\(result.status)", message: url)
         }
     }
 

@@ -138,7 +138,9 @@ public struct Manifest: Sendable, Equatable {
     }
 
     /// Checks a downloaded file against its entry: size first (a truncated download), then sha256.
-    public func verify(_ name: String, _ bytes: [UInt8]) throws(ManifestError) {
+    /// Returns the digest.
+    @discardableResult
+    public func verify(_ name: String, _ bytes: [UInt8]) throws(ManifestError) -> String {
         guard let expected = files[name] else { throw ManifestError("\(name) is not listed in manifest.json") }
         guard bytes.count == expected.size else {
             throw ManifestError("\(name) has \(bytes.count) bytes but manifest.json says \(expected.size): "
@@ -149,6 +151,7 @@ public struct Manifest: Sendable, Equatable {
             throw ManifestError("\(name) has sha256 \(digest) but manifest.json says \(expected.sha256): "
                                 + "the file is corrupt or belongs to another version")
         }
+        return digest
     }
 
     static func isPlainName(_ name: String) -> Bool {

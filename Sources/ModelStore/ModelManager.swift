@@ -92,7 +92,14 @@ public final class ModelManager: Sendable {
         close(wakeWrite)
     }
 
-    public func status() -> ModelStoreStatus { state.withLock { $0.status } }
+    public func status() -> ModelStoreStatus {
+        state.withLock { s in
+            var status = s.status
+            status.current = s.current?.status
+            status.previous = s.previous?.status
+            return status
+        }
+    }
 
     /// Polls once on the caller's thread (startup, before `run()`); true when a model serves.
     @discardableResult
@@ -188,8 +195,6 @@ public final class ModelManager: Sendable {
     }
 
     private func recordSwap(_ s: inout State) {
-        s.status.current = s.current?.status
-        s.status.previous = s.previous?.status
         s.status.swaps += 1
         s.status.lastSwapAt = time(nil)
     }
@@ -294,15 +299,14 @@ public final class ModelManager: Sendable {
 
     private func makeCandidate(_ listing: VersionListing, versioned: Bool) throws(CandidateError) -> Candidate {
         let fetched = try box.repository.fetch(listing, versioned: versioned)
-        let bytes = fetched.files[fetched.modelFile]!
         let manifest = fetched.manifest
         let version = versioned ? (manifest?.modelVersion ?? "\(listing.version)")
             : (config.versionOverride ?? manifest?.modelVersion ?? fetched.metadata?["model_version"]?.stringValue)
         let loaded: LoadedModel
         do {
             loaded = try ModelLoader.make(
-                bytes, path: box.repository.location + (versioned ? "\(listing.version)/" : "") + fetched.modelFile,
-                digest: SHA256.hex(bytes), name: manifest?.name ?? fetched.metadata?["name"]?.stringValue, version: version,
+                fetched.files[fetched.modelFile]!, path: box.repository.location + (versioned ? "\(listing.version)/" : "") + fetched.modelFile,
+                digest: fetched.modelDigest, name: manifest?.name ?? fetched.metadata?["name"]?.stringValue, version: version,
                 threshold: manifest?.threshold ?? fetched.metadata?["decision_threshold"]?.doubleValue, format: manifest?.format)
         } catch {
             throw CandidateError(.load, "\(error)")

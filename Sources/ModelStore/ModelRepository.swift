@@ -24,6 +24,8 @@ struct FetchedVersion {
     var metadata: JSONValue?
     var modelFile: String
     var files: [String: [UInt8]]
+    /// sha256 of `files[modelFile]`, computed once while verifying.
+    var modelDigest = ""
 }
 
 /// The model source (TF Serving's "Source"): lists versions under `--model` and downloads one.
@@ -166,20 +168,18 @@ public final class ModelRepository {
         }
         var fetched = FetchedVersion(listing: listing, manifest: nil, metadata: nil, modelFile: "", files: [:])
         if versioned || names.contains(Manifest.fileName) {
+            let manifestBytes = try download(Manifest.fileName)
             let manifest: Manifest
             do {
-                manifest = try Manifest(parsing: try download(Manifest.fileName))
-            } catch let error as ManifestError {
-                throw CandidateError(.manifest, "\(location) version \(listing.version): \(error)")
-            } catch let error as CandidateError {
-                throw error
+                manifest = try Manifest(parsing: manifestBytes)
             } catch {
-                throw CandidateError(.manifest, "\(error)")
+                throw CandidateError(.manifest, "\(location) version \(listing.version): \(error)")
             }
             for name in manifest.files.keys.sorted() {
                 let bytes = try download(name)
                 do {
-                    try manifest.verify(name, bytes)
+                    let digest = try manifest.verify(name, bytes)
+                    if name == manifest.modelFile { fetched.modelDigest = digest }
                 } catch {
                     throw CandidateError(.integrity, "\(location) version \(listing.version): \(error)")
                 }
@@ -191,10 +191,9 @@ public final class ModelRepository {
         }
         // Unversioned without a manifest: the model file, checked against model_meta.json if present.
         if names.contains(ModelLoader.metadataFileName) {
+            let metadataBytes = try download(ModelLoader.metadataFileName)
             do {
-                fetched.metadata = try JSONValue.parse(try download(ModelLoader.metadataFileName))
-            } catch let error as CandidateError {
-                throw error
+                fetched.metadata = try JSONValue.parse(metadataBytes)
             } catch {
                 throw CandidateError(.manifest, "\(ModelLoader.metadataFileName) is not valid JSON: \(error)")
             }
@@ -211,9 +210,10 @@ public final class ModelRepository {
                                  + "naming it in \"file\"")
         }
         let bytes = try download(fetched.modelFile)
+        fetched.modelDigest = SHA256.hex(bytes)
         if let meta = fetched.metadata, let expected = ModelLoader.expectedDigest(meta, fileName: fetched.modelFile),
-           expected.lowercased() != SHA256.hex(bytes) {
-            throw CandidateError(.integrity, "\(fetched.modelFile) has sha256 \(SHA256.hex(bytes)) but "
+           expected.lowercased() != fetched.modelDigest {
+            throw CandidateError(.integrity, "\(fetched.modelFile) has sha256 \(fetched.modelDigest) but "
                                  + "\(ModelLoader.metadataFileName) expects \(expected): the file is corrupt or the metadata belongs to another model")
         }
         fetched.files[fetched.modelFile] = bytes

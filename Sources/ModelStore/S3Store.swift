@@ -100,11 +100,7 @@ public final class S3Store: ObjectStore {
             let xml = result.body[...]
             let code = S3XML.text("Code", in: xml) ?? "HTTP\(result.status)"
             let message = (S3XML.text("Message", in: xml) ?? "no error document") + " (\(what))"
-            switch result.status {
-            case 401, 403: throw .denied(status: result.status, code: code, message: message)
-            case 404: throw .notFound("\(what): \(code)")
-            default: throw .failed(status: result.status, code: code, message: message)
-            }
+            throw .http(status: result.status, code: code, message: result.status == 404 ? what : message)
         }
     }
 }

@@ -14,6 +14,18 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Settings that cannot work: an unusable URI, credentials missing.
     case configuration(String)
 
+    /// The error for a non-2xx, non-304 answer.
+    static func http(status: Int, code: String, message: String) -> StorageError {
+        switch status {
+        case 401, 403: .denied(status: status, code: code, message: message)
+        case 404: .notFound("\(message): \(code)")
+        default: .failed(status: status, code: code, message: message)
+        }
+    }
+
+    /// Every value `reason` takes, for metrics that list each one.
+    public static let reasons = ["unreachable", "denied", "not_found", "http_error", "transfer", "invalid_response", "configuration"]
+
     public var reason: String {
         switch self {
         case .unreachable: "unreachable"

@@ -38,14 +38,13 @@ struct Publish: ParsableCommand {
 
     func run() throws {
         let loaded = try ModelLoader.load(path: path)
-        let folder = loaded.info.path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let modelFile = String(loaded.info.path.split(separator: "/").last!)
-        var files: [String: [UInt8]] = [modelFile: try readFile(loaded.info.path)]
-        let rowsPath = validation ?? ((folder.isEmpty ? "." : folder) + "/validation.jsonl")
+        let modelFile = FileSystem.baseName(loaded.info.path)
+        var files: [String: [UInt8]] = [modelFile: try FileSystem.readAll(loaded.info.path)]
+        let rowsPath = validation ?? (FileSystem.directory(of: loaded.info.path) + "/validation.jsonl")
         var check: Manifest.Validation? = nil
         if validation != nil || access(rowsPath, R_OK) == 0 {
-            let name = String(rowsPath.split(separator: "/").last!)
-            files[name] = try readFile(rowsPath)
+            let name = FileSystem.baseName(rowsPath)
+            files[name] = try FileSystem.readAll(rowsPath)
             check = Manifest.Validation(file: name, expectedKey: expectedKey, tolerance: tolerance)
         }
         let repository = try storage.repository(to)
@@ -67,18 +66,5 @@ struct Publish: ParsableCommand {
         print("published \(repository.location.hasSuffix("/") ? repository.location : repository.location + "/")\(number)/ "
               + "model_version=\(manifest.modelVersion ?? String(number)) sha256=\(loaded.info.sha256)"
               + (check.map { " validation=\($0.file)" } ?? ""))
-    }
-
-    private func readFile(_ path: String) throws -> [UInt8] {
-        guard let f = fopen(path, "rb") else { throw ValidationError("cannot read \(path)") }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = fread(&chunk, 1, chunk.count, f)
-            if n == 0 { break }
-            out += chunk[0..<n]
-        }
-        return out
     }
 }

@@ -203,12 +203,12 @@ extension Serve {
     func adminTokenValue() throws -> String? {
         if let adminToken { return adminToken }
         guard let path = adminTokenFile else { return nil }
-        guard let f = fopen(path, "r") else { throw ValidationError("--admin-token-file \(path) cannot be read") }
-        defer { fclose(f) }
-        var line = [CChar](repeating: 0, count: 4096)
-        guard fgets(&line, Int32(line.count), f) != nil else { throw ValidationError("--admin-token-file \(path) is empty") }
-        let token = String(decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            .trimmingCharacters(in: " \t\r\n")
+        guard let bytes = try? FileSystem.readAll(path, limit: 1 << 16) else {
+            throw ValidationError("--admin-token-file \(path) cannot be read")
+        }
+        let firstLine = bytes.prefix(while: { $0 != UInt8(ascii: "\n") })
+        guard !firstLine.isEmpty else { throw ValidationError("--admin-token-file \(path) is empty") }
+        let token = String(decoding: firstLine, as: UTF8.self).trimmingCharacters(in: " \t\r\n")
         guard token.utf8.count >= 16 else { throw ValidationError("the admin token in \(path) must be at least 16 characters") }
         return token
     }
