@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Structured logging API; we supply a JSON handler.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The --config file (YAML, with line numbers for error messages); startup only, never on the request path.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries, each a module map plus one shim header.
@@ -27,7 +29,7 @@ let package = Package(
 
         // Foundation-free JSON: a byte scanner for request bodies, a DOM for model files, a writer.
         .target(name: "JSON"),
-        .target(name: "HTTPServer", dependencies: ["CEpoll"]),
+        .target(name: "HTTPServer", dependencies: ["CEpoll", "JSON"]),
         .target(name: "Models", dependencies: ["JSON"]),
         .target(name: "ModelStore", dependencies: [
             "Models", "JSON", "COpenSSL", "CCurl",
@@ -41,6 +43,7 @@ let package = Package(
             "FraudScore", "JSON", "Models", "ModelStore", "HTTPServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
         ]),
 
         // Test helpers: a raw-socket HTTP client and the paths of the repo and ../shared.

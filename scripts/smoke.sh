@@ -61,7 +61,7 @@ if [ "$1" = "--binary" ]; then
   [ -x "$BIN" ] || die "$BIN is not an executable"
   PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
   # From the repository root: the default --model (models/default) is relative to it.
-  (cd "$ROOT" && exec "$BIN" serve --host 127.0.0.1 --port "$PORT" "$@") 2>"$WORK/server.log" &
+  (cd "$ROOT" && exec "$BIN" serve --host 127.0.0.1 --port "$PORT" "$@") >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   URL="http://127.0.0.1:$PORT"
   [ "$WAIT_SECONDS" -gt 0 ] || WAIT_SECONDS=15

@@ -20,18 +20,22 @@ final class EventLoop: @unchecked Sendable {
     private let log: @Sendable (String) -> Void
     private var date = HTTPDateCache()
     private var drainDeadlineMs: UInt64? = nil
+    /// While draining: when the listener closes (handshakes under way have completed by then).
+    private var listenerCloseMs: UInt64 = 0
     private var lastSweepMs: UInt64 = 0
 
     static let sweepIntervalMs: UInt64 = 50
 
     private let metrics: HTTPMetrics
     private let shard: HTTPMetrics.Shard
+    private let tagger: RequestTagger
 
     init(listener: ListeningSocket, config: HTTPServerConfig, router: Router, metrics: HTTPMetrics, index: Int,
          shouldDrain: @escaping @Sendable () -> Bool, log: @escaping @Sendable (String) -> Void) throws {
         self.listener = listener
         self.metrics = metrics
         self.shard = metrics.shard(index)
+        self.tagger = RequestTagger(accessLog: config.accessLog)
         self.config = config
         self.router = router
         self.shouldDrain = shouldDrain
@@ -93,8 +97,10 @@ final class EventLoop: @unchecked Sendable {
                 sweep(nowMs: now)
             }
             if let deadline = drainDeadlineMs {
-                if connectionCount == 0 { break }
+                if listener != nil && now >= listenerCloseMs { closeListener(nowMs: now) }
+                if connectionCount == 0 && listener == nil { break }
                 if now >= deadline {
+                    closeListener(nowMs: now)
                     log("drain timeout: closing \(connectionCount) connection(s) still open")
                     for case let conn? in connections { conn.close(); remove(conn) }
                     break
@@ -134,7 +140,8 @@ final class EventLoop: @unchecked Sendable {
                 rejectOverCapacity(fd)
                 continue
             }
-            let conn = HTTP1Connection(fd: fd, config: config, router: router, metrics: metrics, shard: shard, nowMs: nowMs)
+            let conn = HTTP1Connection(fd: fd, config: config, router: router, metrics: metrics, shard: shard,
+                                       tagger: tagger, nowMs: nowMs)
             shard.connections.add(1, ordering: .relaxed)
             if drainDeadlineMs != nil { conn.beginDrain(nowMs: nowMs, graceMs: config.drainIdleGraceMs) }
             if Int(fd) >= connections.count {
@@ -170,18 +177,30 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Stops accepting (after taking what is already queued, so no queued client is reset) and
-    /// lets every connection finish its current request.
+    /// Stops taking new handshakes, lets every connection finish its current request, and closes
+    /// the listener once handshakes already under way have had `drainAcceptGraceMs` to complete.
+    /// Closing a listener resets every connection still in its accept queue, so the queue must
+    /// stop growing first: otherwise a client that connected a moment before close is reset.
     private func beginDrain(nowMs: UInt64) {
         drainDeadlineMs = nowMs + UInt64(config.drainTimeoutMs)
-        acceptAll(nowMs: nowMs)
-        if let l = listener {
-            epoll_ctl(epfd, EPOLL_CTL_DEL, l.fd, nil)
-            close(l.fd)
-            listener = nil
+        listenerCloseMs = nowMs + UInt64(config.drainAcceptGraceMs)
+        do {
+            try listener?.refuseNewHandshakes()
+        } catch {
+            log("\(error): new connections may be reset while draining")
         }
+        acceptAll(nowMs: nowMs)
         for case let conn? in connections {
             conn.beginDrain(nowMs: nowMs, graceMs: config.drainIdleGraceMs)
         }
+    }
+
+    /// Takes what is still queued, then closes the listener.
+    private func closeListener(nowMs: UInt64) {
+        guard let l = listener else { return }
+        acceptAll(nowMs: nowMs)
+        epoll_ctl(epfd, EPOLL_CTL_DEL, l.fd, nil)
+        close(l.fd)
+        listener = nil
     }
 }

@@ -43,9 +43,12 @@ final class HTTP1Connection {
 
     private let metrics: HTTPMetrics
     private let shard: HTTPMetrics.Shard
+    private let tagger: RequestTagger
 
-    init(fd: Int32, config: HTTPServerConfig, router: Router, metrics: HTTPMetrics, shard: HTTPMetrics.Shard, nowMs: UInt64) {
+    init(fd: Int32, config: HTTPServerConfig, router: Router, metrics: HTTPMetrics, shard: HTTPMetrics.Shard,
+         tagger: RequestTagger, nowMs: UInt64) {
         self.fd = fd
+        self.tagger = tagger
         self.metrics = metrics
         self.shard = shard
         self.config = config
@@ -136,12 +139,19 @@ final class HTTP1Connection {
                 let keepAlive = clientKeepAlive && !draining && requestsServed < config.maxRequestsPerConnection
                 let started = HTTPMetrics.now()
                 shard.inFlight.add(1, ordering: .relaxed)
+                let tags = tagger.tags(for: request.headers)
                 let (response, route) = router.route(request)
+                let outputBefore = output.count
                 ResponseEncoder.encode(response, into: &output, date: date, keepAlive: keepAlive,
-                                       http10: request.version.minor == 0, omitBody: request.method == "HEAD")
+                                       http10: request.version.minor == 0, omitBody: request.method == "HEAD",
+                                       tags: tags)
                 shard.inFlight.subtract(1, ordering: .relaxed)
-                metrics.record(shard, route: route, method: request.method, status: response.status,
-                               seconds: HTTPMetrics.now() - started)
+                let seconds = HTTPMetrics.now() - started
+                metrics.record(shard, route: route, method: request.method, status: response.status, seconds: seconds)
+                tagger.finished(method: request.method, path: request.path,
+                                protocolName: request.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1",
+                                status: response.status, seconds: seconds, bytesIn: request.body.count,
+                                bytesOut: output.count - outputBefore, tags: tags)
                 if !keepAlive { state = .closing }
             case .error(let status, let message):
                 respondAndClose(status, message, date: date)
@@ -152,8 +162,12 @@ final class HTTP1Connection {
 
     private func respondAndClose(_ status: Int, _ message: String, date: [UInt8]) {
         metrics.record(shard, route: "none", method: "other", status: status, seconds: 0)
+        let tags = tagger.tags(for: nil)
+        let outputBefore = output.count
         ResponseEncoder.encode(.detail(status, message), into: &output, date: date, keepAlive: false,
-                               http10: false, omitBody: false)
+                               http10: false, omitBody: false, tags: tags)
+        tagger.finished(method: "", path: "", protocolName: "HTTP/1.1", status: status, seconds: 0, bytesIn: 0,
+                        bytesOut: output.count - outputBefore, tags: tags)
         state = .closing
     }
 

@@ -31,8 +31,14 @@ public struct HTTPServerConfig: Sendable {
     /// While draining, an idle keep-alive connection stays open this long so a request already on its
     /// way is answered (with `Connection: close`) instead of meeting a closed socket.
     public var drainIdleGraceMs: Int = 1_000
+    /// While draining, the listener drops new handshakes but stays open this long, so a client whose
+    /// handshake was already under way (one round trip) is accepted and answered rather than reset.
+    public var drainAcceptGraceMs: Int = 250
     /// How long a closing connection keeps reading (and discarding) so its last response is not reset.
     public var lingerTimeoutMs: Int = 2_000
+
+    /// Per-request log lines (nil: none). Every response carries `X-Request-Id` either way.
+    public var accessLog: AccessLog? = nil
 
     public init() {}
 }

@@ -75,6 +75,13 @@ struct ListeningSocket {
         return Int(UInt16(bigEndian: raw))
     }
 
+    /// First step of closing without resetting anyone: new handshakes are dropped (the client's
+    /// SYN goes unanswered, it retries and then finds the port closed), while handshakes already
+    /// under way still complete and queue for `accept()`.
+    func refuseNewHandshakes() throws {
+        _ = try syscall("setsockopt(SO_ATTACH_FILTER)") { cepoll_drop_new_handshakes(fd) }
+    }
+
     /// Accepts one pending connection as a non-blocking socket with TCP_NODELAY; nil when none is pending.
     func accept() throws -> Int32? {
         while true {

@@ -1,7 +1,7 @@
 /// Serialises HTTP/1.1 responses into a connection's output buffer.
 enum ResponseEncoder {
     static func encode(_ response: HTTPResponse, into out: inout [UInt8], date: [UInt8],
-                       keepAlive: Bool, http10: Bool, omitBody: Bool) {
+                       keepAlive: Bool, http10: Bool, omitBody: Bool, tags: RequestTags? = nil) {
         appendStatusLine(response.status, into: &out)
         out.append(contentsOf: date)
         append("Server: fraudscore\r\n", into: &out)
@@ -25,6 +25,16 @@ enum ResponseEncoder {
             append(": ", into: &out)
             v.withUTF8 { out.append(contentsOf: $0) }
             append("\r\n", into: &out)
+        }
+        if let tags {
+            append("X-Request-Id: ", into: &out)
+            tags.appendID(into: &out)
+            append("\r\n", into: &out)
+            if var tp = tags.traceparent {
+                append("traceparent: ", into: &out)
+                tp.withUTF8 { out.append(contentsOf: $0) }
+                append("\r\n", into: &out)
+            }
         }
         append("\r\n", into: &out)
         if !omitBody { out.append(contentsOf: response.body) }

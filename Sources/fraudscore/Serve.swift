@@ -11,11 +11,15 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve POST /predict and GET /health on a model.",
         discussion: """
-            Every option may also be set by an environment variable: FRAUDSCORE_ and the option's name in \
-            upper case with '_' for '-' (FRAUDSCORE_PORT=9000, FRAUDSCORE_ALLOW_MISSING_FEATURES=1). \
-            Command-line options win. SIGTERM or SIGINT drains requests in flight and exits 0.
+            Every option may also be set by an environment variable, FRAUDSCORE_ and the option's name in \
+            upper case with '_' for '-' (FRAUDSCORE_PORT=9000, FRAUDSCORE_ALLOW_MISSING_FEATURES=1), or in a \
+            YAML file given by --config (keys are option names: "port: 9000"). Precedence: command line > \
+            environment > file > default; `fraudscore config print` shows the result. SIGTERM or SIGINT \
+            drains requests in flight and exits 0.
             """)
 
+    @Option(help: "YAML file of options (keys are option names, e.g. port: 9000); also FRAUDSCORE_CONFIG.")
+    var config: String?
     @Option(help: "Address to listen on (IPv4 or IPv6 literal).")
     var host = "0.0.0.0"
     @Option(help: "TCP port.")
@@ -75,20 +79,30 @@ struct Serve: ParsableCommand {
     var preStopDelayMs = 0
     @Option(help: "On SIGTERM: ms to let requests in flight finish before exiting.")
     var drainTimeoutMs = 10_000
+    @Option(help: "While draining: ms the listener, which no longer answers new handshakes, stays open for those already under way (one network round trip).")
+    var drainAcceptGraceMs = 250
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
+    @Option(help: """
+        Share of requests logged as JSON lines on stdout, 0 to 1 (1 logs every request; every 5xx is logged \
+        regardless). Lines carry the request id, traceparent, method, path, status and timing, never a \
+        body, query or transaction field.
+        """)
+    var accessLogSampleRate = 0.01
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535, got \(port)") }
-        guard threads >= 0 else { throw ValidationError("--threads must be >= 0") }
-        guard preStopDelayMs >= 0 else { throw ValidationError("--pre-stop-delay-ms must be >= 0") }
-        guard pollInterval > 0, pollInterval <= 86_400 else { throw ValidationError("--poll-interval must be > 0 and <= 86400 s, got \(pollInterval)") }
-        guard maxBackoff >= pollInterval else { throw ValidationError("--max-backoff must be >= --poll-interval") }
-        if let token = adminToken, token.utf8.count < 16 {
-            throw ValidationError("--admin-token must be at least 16 characters; generate one with: openssl rand -hex 32")
+        var problems: [String] = []
+        func check(_ ok: Bool, _ message: @autoclosure () -> String) { if !ok { problems.append(message()) } }
+        check((0...65535).contains(port), "--port must be 0-65535, got \(port)")
+        check(threads >= 0, "--threads must be >= 0, got \(threads)")
+        check(preStopDelayMs >= 0, "--pre-stop-delay-ms must be >= 0, got \(preStopDelayMs)")
+        check(pollInterval > 0 && pollInterval <= 86_400, "--poll-interval must be > 0 and <= 86400 s, got \(pollInterval)")
+        check(maxBackoff >= pollInterval, "--max-backoff (\(maxBackoff)) must be >= --poll-interval (\(pollInterval))")
+        if let token = adminToken {
+            check(token.utf8.count >= 16, "--admin-token must be at least 16 characters; generate one with: openssl rand -hex 32")
         }
-        if let threshold, !(0...1).contains(threshold) {
-            throw ValidationError("--threshold must be between 0 and 1, got \(threshold)")
+        if let threshold {
+            check((0...1).contains(threshold), "--threshold must be between 0 and 1, got \(threshold)")
         }
         for (name, value) in [("--max-header-bytes", maxHeaderBytes), ("--max-header-count", maxHeaderCount),
                               ("--max-uri-bytes", maxUriBytes), ("--max-body-bytes", maxBodyBytes),
@@ -96,12 +110,15 @@ struct Serve: ParsableCommand {
                               ("--idle-timeout-ms", idleTimeoutMs), ("--write-timeout-ms", writeTimeoutMs),
                               ("--max-connections", maxConnections),
                               ("--max-requests-per-connection", maxRequestsPerConnection),
-                              ("--drain-timeout-ms", drainTimeoutMs), ("--max-batch-size", maxBatchSize)] where value <= 0 {
-            throw ValidationError("\(name) must be positive, got \(value)")
+                              ("--drain-timeout-ms", drainTimeoutMs), ("--max-batch-size", maxBatchSize),
+                              ("--drain-accept-grace-ms", drainAcceptGraceMs)] {
+            check(value > 0, "\(name) must be positive, got \(value)")
         }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
+        check((0...1).contains(accessLogSampleRate),
+              "--access-log-sample-rate must be between 0 and 1, got \(accessLogSampleRate)")
+        check(Logger.Level(rawValue: logLevel) != nil,
+              "--log-level must be one of trace, debug, info, notice, warning, error, critical, got \(logLevel)")
+        if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
     }
 
     func run() throws {
@@ -155,6 +172,8 @@ struct Serve: ParsableCommand {
         config.maxConnectionsPerLoop = maxConnections
         config.maxRequestsPerConnection = maxRequestsPerConnection
         config.drainTimeoutMs = drainTimeoutMs
+        config.drainAcceptGraceMs = drainAcceptGraceMs
+        config.accessLog = AccessLog(sampleRate: accessLogSampleRate)
 
         // Signals are taken synchronously by this thread; the event loops inherit the blocked mask.
         var signals = sigset_t()
@@ -212,13 +231,4 @@ extension Serve {
         guard token.utf8.count >= 16 else { throw ValidationError("the admin token in \(path) must be at least 16 characters") }
         return token
     }
-}
-
-func logLevelFromEnvironment() -> Logger.Level {
-    let args = CommandLine.arguments
-    if let i = args.firstIndex(of: "--log-level"), i + 1 < args.count, let l = Logger.Level(rawValue: args[i + 1]) {
-        return l
-    }
-    if let env = getenv("FRAUDSCORE_LOG_LEVEL"), let l = Logger.Level(rawValue: String(cString: env)) { return l }
-    return .info
 }

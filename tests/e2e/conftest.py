@@ -1,7 +1,7 @@
 """Fixtures for end-to-end tests: the built fraudscore binary, started on a free loopback port.
 
-The server is considered up when it logs its "listening" line (JSON on stderr), which carries the
-port it bound: no sleeps, no polling.
+The server is considered up when it logs its "listening" line (JSON lines on stdout; stderr, where
+command-line errors go, is merged in), which carries the port it bound: no sleeps, no polling.
 """
 import json
 import os
@@ -28,23 +28,26 @@ class Server:
         full_env = dict(os.environ)
         full_env.update(env or {})
         self.proc = subprocess.Popen([binary(), "serve", "--host", "127.0.0.1", *args], cwd=REPO,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=full_env, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=full_env, text=True)
         self.logs = []
         self.port = None
-        for line in self.proc.stderr:
+        for line in self.proc.stdout:
             self.logs.append(line)
-            entry = json.loads(line)
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
             if entry.get("msg") == "listening":
                 self.port = int(entry["address"].rsplit(":", 1)[1])
                 break
         if self.port is None:
             raise RuntimeError("server did not start:\n" + "".join(self.logs))
-        # Keep draining stderr so the server never blocks on a full pipe.
+        # Keep draining the output so the server never blocks on a full pipe.
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
 
     def _drain(self):
-        for line in self.proc.stderr:
+        for line in self.proc.stdout:
             self.logs.append(line)
 
     @property
@@ -54,7 +57,21 @@ class Server:
     def stop(self, sig=signal.SIGTERM, timeout=15):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        return self.proc.wait(timeout=timeout)
+        code = self.proc.wait(timeout=timeout)
+        self._reader.join(timeout)  # every line the server wrote is in self.logs from here on
+        return code
+
+    def entries(self, **match):
+        """The JSON log entries whose fields equal `match` (e.g. logger="fraudscore.access")."""
+        out = []
+        for line in list(self.logs):
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if all(entry.get(k) == v for k, v in match.items()):
+                out.append(entry)
+        return out
 
 
 @pytest.fixture

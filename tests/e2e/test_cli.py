@@ -18,7 +18,8 @@ def test_help_documents_every_option_and_the_environment():
     for option in ["--host", "--port", "--model", "--threads", "--threshold", "--allow-missing-features",
                    "--max-header-bytes", "--max-header-count", "--max-uri-bytes", "--max-body-bytes",
                    "--header-timeout-ms", "--body-timeout-ms", "--idle-timeout-ms", "--max-connections",
-                   "--max-requests-per-connection", "--drain-timeout-ms"]:
+                   "--max-requests-per-connection", "--drain-timeout-ms", "--drain-accept-grace-ms",
+                   "--access-log-sample-rate", "--config"]:
         assert option in out, option
     assert "FRAUDSCORE_" in out
 
@@ -51,8 +52,9 @@ def test_unloadable_model_exits_2_naming_the_file():
     out = subprocess.run([binary(), "serve", "--model", "/nonexistent/model.json"], capture_output=True,
                          text=True, cwd=REPO, timeout=30)
     assert out.returncode == 2
-    assert "/nonexistent/model.json" in out.stderr
-    assert "cannot open" in out.stderr
+    # The server logs JSON lines on stdout.
+    assert "/nonexistent/model.json" in out.stdout
+    assert "cannot open" in out.stdout
 
 
 def test_invalid_option_values_are_rejected():

@@ -373,13 +373,13 @@ def test_truncated_model_file_is_rejected(tmp_path, kind, pattern):
     cut = tmp_path / ("cut" + full.suffix)
     cut.write_bytes(data[:len(data) // 2])
     proc = subprocess.Popen([binary(), "serve", "--host", "127.0.0.1", "--port", "0", "--model", str(cut)],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        stdout, stderr = proc.communicate(timeout=30)
+        stdout, _ = proc.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
-        stdout, stderr = proc.communicate()
+        stdout, _ = proc.communicate()
         pytest.fail(f"{kind}: the server kept running on a model cut to {len(data) // 2} of {len(data)} bytes\n"
-                    f"stderr:\n{stderr}")
-    assert proc.returncode == 2, f"{kind}: exit code {proc.returncode}\nstderr:\n{stderr}\nstdout:\n{stdout}"
-    assert re.search(pattern, stderr, re.I), f"{kind}: stderr does not name the problem ({pattern}):\n{stderr}"
+                    f"output:\n{stdout}")
+    assert proc.returncode == 2, f"{kind}: exit code {proc.returncode}\noutput:\n{stdout}"
+    assert re.search(pattern, stdout, re.I), f"{kind}: the log does not name the problem ({pattern}):\n{stdout}"

@@ -1,0 +1,82 @@
+import JSON
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One JSON log line, the format of everything the service logs (lifecycle events through
+/// swift-log, and per-request lines):
+/// `{"ts":"2026-11-22T02:56:00.123Z","level":"info","logger":"fraudscore","msg":"…",…fields}`.
+public struct LogLine {
+    private var w = JSONWriter(capacity: 320)
+
+    public init(level: String, logger: String, message: String) {
+        w.raw("{\"ts\":\"")
+        LogLine.appendTimestamp(into: &w)
+        w.raw("\",\"level\":")
+        w.string(level)
+        w.raw(",\"logger\":")
+        w.string(logger)
+        w.raw(",\"msg\":")
+        w.string(message)
+    }
+
+    public mutating func field(_ key: String, _ value: String) {
+        self.key(key)
+        w.string(value)
+    }
+
+    public mutating func field(_ key: String, _ value: Int) {
+        self.key(key)
+        w.int(Int64(value))
+    }
+
+    /// A number with three decimals (milliseconds with microsecond resolution).
+    public mutating func field(_ key: String, milli value: Double) {
+        self.key(key)
+        let micros = Int64((max(0, value) * 1000).rounded())
+        w.int(micros / 1000)
+        w.raw(".")
+        let frac = micros % 1000
+        if frac < 100 { w.raw("0") }
+        if frac < 10 { w.raw("0") }
+        w.int(frac)
+    }
+
+    private mutating func key(_ key: String) {
+        w.raw(",")
+        w.string(key)
+        w.raw(":")
+    }
+
+    /// The finished line, newline included.
+    public mutating func finish() -> [UInt8] {
+        w.raw("}\n")
+        return w.bytes
+    }
+
+    /// Writes the line with one write(2), so lines from different threads never interleave.
+    public mutating func write(to fd: Int32) {
+        let bytes = finish()
+        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    }
+
+    /// RFC 3339 UTC with milliseconds: 2026-11-22T02:56:00.123Z.
+    static func appendTimestamp(into w: inout JSONWriter) {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var t = ts.tv_sec
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        func pad(_ v: Int, _ n: Int) {
+            var limit = 10
+            for _ in 1..<n {
+                if v < limit { w.raw("0") }
+                limit *= 10
+            }
+            w.int(Int64(v))
+        }
+        pad(Int(tm.tm_year) + 1900, 4); w.raw("-"); pad(Int(tm.tm_mon) + 1, 2); w.raw("-"); pad(Int(tm.tm_mday), 2)
+        w.raw("T"); pad(Int(tm.tm_hour), 2); w.raw(":"); pad(Int(tm.tm_min), 2); w.raw(":"); pad(Int(tm.tm_sec), 2)
+        w.raw("."); pad(ts.tv_nsec / 1_000_000, 3); w.raw("Z")
+    }
+}

@@ -1,0 +1,54 @@
+@testable import HTTPServer
+import XCTest
+
+final class RequestLogTests: XCTestCase {
+    func testTraceparentFollowsW3CTraceContext() {
+        let valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        XCTAssertTrue(RequestTags.isValidTraceparent(valid))
+        XCTAssertTrue(RequestTags.isValidTraceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-later"))
+        XCTAssertFalse(RequestTags.isValidTraceparent(valid + "-extra"), "version 00 has a fixed length")
+        XCTAssertFalse(RequestTags.isValidTraceparent("ff" + valid.dropFirst(2)))
+        XCTAssertFalse(RequestTags.isValidTraceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"))
+        XCTAssertFalse(RequestTags.isValidTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"))
+        XCTAssertFalse(RequestTags.isValidTraceparent(valid.uppercased()))
+        XCTAssertFalse(RequestTags.isValidTraceparent(String(valid.dropLast())))
+    }
+
+    func testClientRequestIdsMustBeVisibleASCII() {
+        XCTAssertTrue(RequestTags.isSaneID("order-7781/attempt-2"))
+        XCTAssertFalse(RequestTags.isSaneID(""))
+        XCTAssertFalse(RequestTags.isSaneID("two words"))
+        XCTAssertFalse(RequestTags.isSaneID("quote\"d"))
+        XCTAssertFalse(RequestTags.isSaneID("tab\there"))
+        XCTAssertFalse(RequestTags.isSaneID("é"))
+        XCTAssertTrue(RequestTags.isSaneID(String(repeating: "a", count: 128)))
+        XCTAssertFalse(RequestTags.isSaneID(String(repeating: "a", count: 129)))
+    }
+
+    func testGeneratedIdsAreSixteenHexDigits() {
+        let tagger = RequestTagger(accessLog: nil)
+        let ids = (0..<100).map { _ in tagger.tags(for: nil).id }
+        XCTAssertEqual(Set(ids).count, 100)
+        for id in ids { XCTAssertEqual(id.utf8.count, 16); XCTAssertTrue(id.utf8.allSatisfy { RequestTags.hex.contains($0) }) }
+        XCTAssertEqual(RequestTags(clientID: nil, generatedID: 0xAB, traceparent: nil).id, "00000000000000ab")
+    }
+
+    func testLogLineIsOneJSONObjectWithMillisecondsToThreeDecimals() {
+        var line = LogLine(level: "info", logger: "t", message: "say \"hi\"")
+        line.field("path", "/a\nb")
+        line.field("n", 42)
+        line.field("d", milli: 1.2345)
+        line.field("small", milli: 0.0071)
+        let text = String(decoding: line.finish(), as: UTF8.self)
+        XCTAssertTrue(text.hasSuffix(",\"msg\":\"say \\\"hi\\\"\",\"path\":\"/a\\nb\",\"n\":42,\"d\":1.235,\"small\":0.007}\n"), text)
+        XCTAssertTrue(text.hasPrefix("{\"ts\":\"20"), text)
+        XCTAssertEqual(text.filter { $0 == "\n" }.count, 1)
+    }
+
+    func testSampleRateBounds() {
+        XCTAssertTrue(AccessLog(sampleRate: 1).sampleAll)
+        XCTAssertEqual(AccessLog(sampleRate: 0).threshold, 0)
+        XCTAssertEqual(AccessLog(sampleRate: .nan).threshold, 0)
+        XCTAssertEqual(AccessLog(sampleRate: 0.5).threshold, 1 << 63)
+    }
+}
