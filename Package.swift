@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // The --config file (YAML, with line numbers for error messages); startup only, never on the request path.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // ONNX models are protobuf: the runtime for the onnx-ml.proto messages generated into Sources/ONNXProto.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C libraries, each a module map plus one shim header.
@@ -30,7 +32,12 @@ let package = Package(
         // Foundation-free JSON: a byte scanner for request bodies, a DOM for model files, a writer.
         .target(name: "JSON"),
         .target(name: "HTTPServer", dependencies: ["CEpoll", "JSON"]),
-        .target(name: "Models", dependencies: ["JSON"]),
+        // onnx-ml.proto's messages, generated once by protoc-gen-swift (scripts/generate-onnx-proto.sh).
+        .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["onnx-ml.proto"]),
+        .target(name: "Models", dependencies: [
+            "JSON", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         .target(name: "ModelStore", dependencies: [
             "Models", "JSON", "COpenSSL", "CCurl",
             .product(name: "Logging", package: "swift-log"),

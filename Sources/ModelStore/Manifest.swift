@@ -43,6 +43,8 @@ public struct Manifest: Sendable, Equatable {
     public var threshold: Double?
     public var files: [String: File]
     public var validation: Validation?
+    /// Column names for a model file that does not name its inputs (ONNX from skl2onnx).
+    public var features: [String]? = nil
 
     public init(name: String?, modelVersion: String?, modelFile: String, format: ModelFormat?, threshold: Double?,
                 files: [String: File], validation: Validation?) {
@@ -113,8 +115,16 @@ public struct Manifest: Sendable, Equatable {
                 validation!.tolerance = tol
             }
         }
+        var features: [String]? = nil
+        if let list = doc["features"] {
+            guard case .array(let items) = list, !items.isEmpty, items.allSatisfy({ $0.stringValue != nil }) else {
+                throw ManifestError("manifest.json: features must be a list of column names")
+            }
+            features = items.compactMap(\.stringValue)
+        }
         self.init(name: doc["name"]?.stringValue, modelVersion: doc["model_version"]?.stringValue, modelFile: modelFile,
                   format: format, threshold: threshold, files: files, validation: validation)
+        self.features = features
     }
 
     public func encoded() -> [UInt8] {
@@ -127,6 +137,7 @@ public struct Manifest: Sendable, Equatable {
         members.append(("files", .object(files.keys.sorted().map { name in
             (name, ["sha256": .string(files[name]!.sha256), "size": .number(JSONNumber(double: Double(files[name]!.size), int64: Int64(files[name]!.size)))])
         })))
+        if let features { members.append(("features", .array(features.map { .string($0) }))) }
         if let validation {
             members.append(("validation", ["file": .string(validation.file), "expected": .string(validation.expectedKey),
                                            "tolerance": .number(JSONNumber(double: validation.tolerance, int64: nil))]))

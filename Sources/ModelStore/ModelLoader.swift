@@ -11,11 +11,15 @@ import Glibc
 /// a file whose digest differs is refused.
 public enum ModelLoader {
     public static let metadataFileName = "model_meta.json"
+    /// A JSON list of column names beside a model whose file does not name its inputs (ONNX).
+    public static let featuresFileName = "features.json"
     /// File names looked for, in order, when the path is a folder without metadata naming the file.
     static let knownFiles = ["xgb_model.json", "model.json", "xgb_model.ubj", "model.ubj", "model.xgb",
-                             "lgbm_model.txt", "model.lgb", "model.txt"]
+                             "lgbm_model.txt", "model.lgb", "model.txt", "model.onnx"]
 
-    public static func load(path: String, version: String? = nil) throws -> LoadedModel {
+    /// `features` (`--features`) names the columns of a model whose file does not, after a
+    /// `features.json` beside the file.
+    public static func load(path: String, version: String? = nil, features: [String]? = nil) throws -> LoadedModel {
         var filePath = path
         var meta: JSONValue? = nil
         let folder = FileSystem.isDirectory(path) ? path : FileSystem.directory(of: path)
@@ -49,21 +53,27 @@ public enum ModelLoader {
             throw ModelError("\(filePath) has sha256 \(digest) but \(metaPath) expects \(expected): "
                              + "the file is corrupt or the metadata belongs to another model")
         }
+        let featuresPath = FileSystem.directory(of: filePath) + "/" + featuresFileName
+        var hints = FeatureNameHints(preferred: meta.flatMap(listedFeatures), fallback: features)
+        if FileSystem.exists(featuresPath) {
+            hints.fallback = try featureNames(try FileSystem.readAll(featuresPath, limit: 1 << 22), source: featuresPath)
+        }
         return try make(bytes, path: filePath, digest: digest, name: meta?["name"]?.stringValue,
                         version: version ?? meta?["model_version"]?.stringValue,
-                        threshold: meta?["decision_threshold"]?.doubleValue, format: nil)
+                        threshold: meta?["decision_threshold"]?.doubleValue, format: nil, hints: hints)
     }
 
     /// Parses verified model bytes; `path` names them in errors and /health.
     static func make(_ bytes: [UInt8], path: String, digest: String, name: String?, version: String?,
-                     threshold: Double?, format expected: ModelFormat?) throws(ModelError) -> LoadedModel {
+                     threshold: Double?, format expected: ModelFormat?,
+                     hints: FeatureNameHints = FeatureNameHints()) throws(ModelError) -> LoadedModel {
         let model: any Model
         let format: ModelFormat
         do {
             if let expected {
-                (model, format) = (try expected.load(bytes), expected)
+                (model, format) = (try expected.load(bytes, hints: hints), expected)
             } else {
-                (model, format) = try ModelFormat.loadModel(bytes)
+                (model, format) = try ModelFormat.loadModel(bytes, hints: hints)
             }
         } catch let error as ModelError {
             throw ModelError("\(path): \(error.message)")
@@ -81,6 +91,22 @@ public enum ModelLoader {
             path: path,
             threshold: threshold)
         return LoadedModel(model: model, info: info)
+    }
+
+    /// The names in a `features.json`: a JSON list of strings.
+    public static func featureNames(_ bytes: [UInt8], source: String) throws(ModelError) -> [String] {
+        guard case .array(let items)? = try? JSONValue.parse(bytes), !items.isEmpty,
+              items.allSatisfy({ $0.stringValue != nil }) else {
+            throw ModelError("\(source) must be a JSON list of column names, e.g. [\"tx_amount\", \"tx_during_night\"]")
+        }
+        return items.compactMap(\.stringValue)
+    }
+
+    /// `features` of a manifest or model_meta.json, when it is a list of names.
+    public static func listedFeatures(_ doc: JSONValue) -> [String]? {
+        guard case .array(let items)? = doc["features"], !items.isEmpty else { return nil }
+        let names = items.compactMap(\.stringValue)
+        return names.count == items.count ? names : nil
     }
 
     static func expectedDigest(_ meta: JSONValue, fileName: String) -> String? {

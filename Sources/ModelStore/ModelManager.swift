@@ -1,4 +1,5 @@
 import Logging
+import Models
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -13,6 +14,9 @@ public struct ModelManagerConfig: Sendable {
     public var pinnedVersion: Int?
     /// `model_version` reported for an unversioned model (`--model-version`).
     public var versionOverride: String?
+    /// `--features`: column names for a model file that does not name them, after the manifest's
+    /// and a `features.json` beside the file.
+    public var features: [String]?
 
     public init() {}
 }
@@ -304,10 +308,16 @@ public final class ModelManager: Sendable {
             : (config.versionOverride ?? manifest?.modelVersion ?? fetched.metadata?["model_version"]?.stringValue)
         let loaded: LoadedModel
         do {
+            var hints = FeatureNameHints(preferred: manifest?.features ?? fetched.metadata.flatMap(ModelLoader.listedFeatures),
+                                         fallback: config.features)
+            if let names = fetched.files[ModelLoader.featuresFileName] {
+                hints.fallback = try ModelLoader.featureNames(names, source: ModelLoader.featuresFileName)
+            }
             loaded = try ModelLoader.make(
-                fetched.files[fetched.modelFile]!, path: box.repository.location + (versioned ? "\(listing.version)/" : "") + fetched.modelFile,
+                fetched.files[fetched.modelFile]!, path: box.repository.path(of: fetched.modelFile, version: versioned ? listing.version : nil),
                 digest: fetched.modelDigest, name: manifest?.name ?? fetched.metadata?["name"]?.stringValue, version: version,
-                threshold: manifest?.threshold ?? fetched.metadata?["decision_threshold"]?.doubleValue, format: manifest?.format)
+                threshold: manifest?.threshold ?? fetched.metadata?["decision_threshold"]?.doubleValue, format: manifest?.format,
+                hints: hints)
         } catch {
             throw CandidateError(.load, "\(error)")
         }

@@ -75,21 +75,31 @@ public final class ModelRepository {
 
     public var location: String { uri.description }
 
+    /// Where a file of a version lives, for messages: `s3://b/fraud/3/model.onnx`, `/models/rf.onnx`.
+    func path(of file: String, version: Int?) -> String {
+        if singleKey != nil { return location }
+        let base = location.hasSuffix("/") ? location : location + "/"
+        return base + (version.map { "\($0)/" } ?? "") + file
+    }
+
     /// Lists the repository: one ListObjectsV2 (per 1000 keys) on S3, a stat per file locally, one
     /// conditional GET over http(s).
     public func scan() throws(StorageError) -> RepositoryScan {
         if case .http = uri { return try scanHTTP() }
-        var objects = try store.list(prefix: singleKey ?? prefix)
+        // A single model file is listed with its folder, for the metadata files beside it.
+        var objects = try store.list(prefix: singleKey.map { sibling(of: $0, "") } ?? prefix)
         if singleKey == nil && !prefix.isEmpty && !prefix.hasSuffix("/") {
             // `s3://b/fraud` names a folder unless an object has exactly that key.
             if let exact = objects.first(where: { $0.key == prefix }) {
                 singleKey = exact.key
+                objects = try store.list(prefix: sibling(of: exact.key, ""))
             } else {
                 prefix += "/"
             }
         }
         if let singleKey {
-            objects = objects.filter { $0.key == singleKey || $0.key == sibling(of: singleKey, ModelLoader.metadataFileName) }
+            let besides = [ModelLoader.metadataFileName, ModelLoader.featuresFileName].map { sibling(of: singleKey, $0) }
+            objects = objects.filter { $0.key == singleKey || besides.contains($0.key) }
             guard objects.contains(where: { $0.key == singleKey }) else { throw .notFound("cannot open \(location): it does not exist") }
             return RepositoryScan(complete: [listing(1, objects)], incomplete: [], versioned: false)
         }
@@ -197,6 +207,9 @@ public final class ModelRepository {
             } catch {
                 throw CandidateError(.manifest, "\(ModelLoader.metadataFileName) is not valid JSON: \(error)")
             }
+        }
+        if names.contains(ModelLoader.featuresFileName) {
+            fetched.files[ModelLoader.featuresFileName] = try download(ModelLoader.featuresFileName)
         }
         if let singleKey {
             fetched.modelFile = String(singleKey.dropFirst(folder.count))

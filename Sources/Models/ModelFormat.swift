@@ -5,6 +5,7 @@ public enum ModelFormat: String, Sendable, CaseIterable {
     case xgboostJSON = "xgboost-json"
     case xgboostUBJSON = "xgboost-ubj"
     case lightGBMText = "lightgbm-text"
+    case onnx = "onnx"
 
     /// The format of a model file's bytes, or nil if none matches.
     public static func detect(_ bytes: [UInt8]) -> ModelFormat? {
@@ -15,24 +16,26 @@ public enum ModelFormat: String, Sendable, CaseIterable {
            first == UInt8(ascii: "{") {
             return .xgboostJSON
         }
+        if ONNXGraph.looksLikeONNX(bytes) { return .onnx }
         return nil
     }
 
-    /// Loads a model of this format.
-    public func load(_ bytes: [UInt8]) throws -> any Model {
+    /// Loads a model of this format. `hints` name the columns of a model whose file does not.
+    public func load(_ bytes: [UInt8], hints: FeatureNameHints = FeatureNameHints()) throws -> any Model {
         switch self {
         case .xgboostJSON: return try XGBoostModel(jsonBytes: bytes)
         case .xgboostUBJSON: return try XGBoostModel(ubjsonBytes: bytes)
         case .lightGBMText: return try LightGBMModel(text: bytes)
+        case .onnx: return try ONNXModel(bytes: bytes, hints: hints)
         }
     }
 
     /// Detects the format and loads the model, or says which formats are understood.
-    public static func loadModel(_ bytes: [UInt8]) throws -> (any Model, ModelFormat) {
+    public static func loadModel(_ bytes: [UInt8], hints: FeatureNameHints = FeatureNameHints()) throws -> (any Model, ModelFormat) {
         guard let format = detect(bytes) else {
-            throw ModelError("unrecognised model file: expected XGBoost JSON or UBJSON (Booster.save_model) "
-                             + "or a LightGBM text model (Booster.save_model)")
+            throw ModelError("unrecognised model file: expected XGBoost JSON or UBJSON (Booster.save_model), "
+                             + "a LightGBM text model (Booster.save_model) or ONNX (skl2onnx)")
         }
-        return (try format.load(bytes), format)
+        return (try format.load(bytes, hints: hints), format)
     }
 }

@@ -25,10 +25,13 @@ struct PredictFile: ParsableCommand {
     @Option(help: "Rows scored per batch.")
     var batchSize = 4096
 
+    @Option(help: "Column names, comma-separated, for a model file that does not name its inputs (ONNX), if no features.json is beside it.")
+    var features: String?
+
     func run() throws {
         let loaded: LoadedModel
         do {
-            loaded = try ModelLoader.load(path: model)
+            loaded = try ModelLoader.load(path: model, features: features.map(parseFeatureList))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)

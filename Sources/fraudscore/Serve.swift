@@ -38,6 +38,8 @@ struct Serve: ParsableCommand {
     var maxBackoff = 300.0
     @Option(help: "Serve this repository version only (admin POST /admin/unpin releases it).")
     var pinVersion: Int?
+    @Option(help: "Column names, comma-separated, for a model file that does not name its inputs (ONNX from skl2onnx), used when neither the manifest, the file's metadata nor a features.json beside it names them.")
+    var features: String?
     @Option(help: "Fields clients send besides the Fraud Detection Handbook's, comma-separated; a new model version needing other features is refused.")
     var requestFields = ""
     @Option(help: "Enables POST /admin/{reload,pin,unpin,rollback}, which require it as a Bearer token (prefer FRAUDSCORE_ADMIN_TOKEN or --admin-token-file).")
@@ -145,6 +147,7 @@ struct Serve: ParsableCommand {
         managerConfig.maxBackoffMs = Int(maxBackoff * 1000)
         managerConfig.pinnedVersion = pinVersion
         managerConfig.versionOverride = modelVersion
+        managerConfig.features = features.map(parseFeatureList)
         let extraFields = requestFields.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
         let manager = ModelManager(repository: repository, gate: CandidateValidator(app: app, extraFields: extraFields),
                                    config: managerConfig, log: Logger(label: "fraudscore.models")) { app.serve($0) }
@@ -231,4 +234,9 @@ extension Serve {
         guard token.utf8.count >= 16 else { throw ValidationError("the admin token in \(path) must be at least 16 characters") }
         return token
     }
+}
+
+/// `--features a,b,c` → ["a", "b", "c"].
+func parseFeatureList(_ raw: String) -> [String] {
+    raw.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
 }
