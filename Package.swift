@@ -14,7 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Structured logging API; we supply a JSON handler.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        // The --config file (YAML, with line numbers for error messages); startup only, never on the request path.
+        // YAML at load time only, never on the request path: the --config file and MLflow's MLmodel.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // ONNX models are protobuf: the runtime for the onnx-ml.proto messages generated into Sources/ONNXProto.
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
@@ -41,6 +41,7 @@ let package = Package(
         .target(name: "ModelStore", dependencies: [
             "Models", "JSON", "COpenSSL", "CCurl",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "FraudScore", dependencies: [
             "HTTPServer", "JSON", "Models", "ModelStore",

@@ -31,14 +31,20 @@ public enum ModelLoader {
                 throw ModelError("\(metaPath) is not valid JSON: \(error)")
             }
         }
+        var signature: [String]? = nil
         if FileSystem.isDirectory(path) {
+            let mlmodelPath = folder + "/" + MLflowModel.fileName
             if let name = meta?["file"]?.stringValue {
                 filePath = folder + "/" + name
+            } else if FileSystem.exists(mlmodelPath) {
+                let ml = try MLflowModel(yaml: try FileSystem.readAll(mlmodelPath, limit: 1 << 22), source: mlmodelPath)
+                filePath = folder + "/" + ml.dataFile
+                signature = ml.signatureNames
             } else if let name = knownFiles.first(where: { FileSystem.exists(folder + "/" + $0) }) {
                 filePath = folder + "/" + name
             } else {
-                throw ModelError("no model file in \(path): expected one of \(knownFiles.joined(separator: ", ")) "
-                                 + "or a \(metadataFileName) naming it in \"file\"")
+                throw ModelError("no model file in \(path): expected one of \(knownFiles.joined(separator: ", ")), "
+                                 + "an MLflow model folder (MLmodel) or a \(metadataFileName) naming it in \"file\"")
             }
         }
         let bytes: [UInt8]
@@ -54,7 +60,7 @@ public enum ModelLoader {
                              + "the file is corrupt or the metadata belongs to another model")
         }
         let featuresPath = FileSystem.directory(of: filePath) + "/" + featuresFileName
-        var hints = FeatureNameHints(preferred: meta.flatMap(listedFeatures), fallback: features)
+        var hints = FeatureNameHints(preferred: signature ?? meta.flatMap(listedFeatures), fallback: features)
         if FileSystem.exists(featuresPath) {
             hints.fallback = try featureNames(try FileSystem.readAll(featuresPath, limit: 1 << 22), source: featuresPath)
         }

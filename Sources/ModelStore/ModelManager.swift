@@ -308,7 +308,8 @@ public final class ModelManager: Sendable {
             : (config.versionOverride ?? manifest?.modelVersion ?? fetched.metadata?["model_version"]?.stringValue)
         let loaded: LoadedModel
         do {
-            var hints = FeatureNameHints(preferred: manifest?.features ?? fetched.metadata.flatMap(ModelLoader.listedFeatures),
+            var hints = FeatureNameHints(preferred: fetched.mlflow?.signatureNames ?? manifest?.features
+                                                        ?? fetched.metadata.flatMap(ModelLoader.listedFeatures),
                                          fallback: config.features)
             if let names = fetched.files[ModelLoader.featuresFileName] {
                 hints.fallback = try ModelLoader.featureNames(names, source: ModelLoader.featuresFileName)

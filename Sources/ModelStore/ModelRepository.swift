@@ -26,6 +26,8 @@ struct FetchedVersion {
     var files: [String: [UInt8]]
     /// sha256 of `files[modelFile]`, computed once while verifying.
     var modelDigest = ""
+    /// Set for an MLflow model folder: its flavor's file is `modelFile`.
+    var mlflow: MLflowModel?
 }
 
 /// The model source (TF Serving's "Source"): lists versions under `--model` and downloads one.
@@ -144,6 +146,14 @@ public final class ModelRepository {
         return String(key[...slash]) + name
     }
 
+    private func mlflow(_ bytes: [UInt8], _ place: String) throws(CandidateError) -> MLflowModel {
+        do {
+            return try MLflowModel(yaml: bytes, source: "\(place)/\(MLflowModel.fileName)")
+        } catch {
+            throw CandidateError(.load, error.message)
+        }
+    }
+
     private func scanHTTP() throws(StorageError) -> RepositoryScan {
         let key = singleKey ?? Manifest.fileName
         switch try store.get(key, ifNoneMatch: httpCache?.etag) {
@@ -197,6 +207,16 @@ public final class ModelRepository {
             }
             fetched.manifest = manifest
             fetched.modelFile = manifest.modelFile
+            if let mlmodel = fetched.files[MLflowModel.fileName] {
+                let ml = try mlflow(mlmodel, "\(location) version \(listing.version)")
+                guard let file = manifest.files[ml.dataFile] else {
+                    throw CandidateError(.manifest, "\(location) version \(listing.version): MLmodel names \(ml.dataFile), "
+                                         + "which manifest.json does not list")
+                }
+                fetched.mlflow = ml
+                fetched.modelFile = ml.dataFile
+                fetched.modelDigest = file.sha256.lowercased()
+            }
             return fetched
         }
         // Unversioned without a manifest: the model file, checked against model_meta.json if present.
@@ -215,6 +235,12 @@ public final class ModelRepository {
             fetched.modelFile = String(singleKey.dropFirst(folder.count))
         } else if let named = fetched.metadata?["file"]?.stringValue {
             fetched.modelFile = named
+        } else if names.contains(MLflowModel.fileName) {
+            let mlmodel = try download(MLflowModel.fileName)
+            let ml = try mlflow(mlmodel, location)
+            fetched.files[MLflowModel.fileName] = mlmodel
+            fetched.mlflow = ml
+            fetched.modelFile = ml.dataFile
         } else if let known = ModelLoader.knownFiles.first(where: { names.contains($0) }) {
             fetched.modelFile = known
         } else {

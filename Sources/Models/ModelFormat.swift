@@ -23,8 +23,8 @@ public enum ModelFormat: String, Sendable, CaseIterable {
     /// Loads a model of this format. `hints` name the columns of a model whose file does not.
     public func load(_ bytes: [UInt8], hints: FeatureNameHints = FeatureNameHints()) throws -> any Model {
         switch self {
-        case .xgboostJSON: return try XGBoostModel(jsonBytes: bytes)
-        case .xgboostUBJSON: return try XGBoostModel(ubjsonBytes: bytes)
+        case .xgboostJSON: return try XGBoostModel(jsonBytes: bytes, hints: hints)
+        case .xgboostUBJSON: return try XGBoostModel(ubjsonBytes: bytes, hints: hints)
         case .lightGBMText: return try LightGBMModel(text: bytes)
         case .onnx: return try ONNXModel(bytes: bytes, hints: hints)
         }

@@ -24,29 +24,30 @@ public struct XGBoostModel: Model {
         "reg:linear": (false, false),
     ]
 
-    public init(jsonBytes: [UInt8]) throws {
+    public init(jsonBytes: [UInt8], hints: FeatureNameHints = FeatureNameHints()) throws {
         let doc: JSONValue
         do {
             doc = try JSONValue.parse(jsonBytes)
         } catch let e as JSONError {
             throw ModelError("not a valid XGBoost JSON model: \(e)")
         }
-        try self.init(document: doc, format: .xgboostJSON)
+        try self.init(document: doc, format: .xgboostJSON, hints: hints)
     }
 
     /// A model saved as UBJSON (`.ubj`, or `model.xgb` from XGBoost 2.1 on).
-    public init(ubjsonBytes: [UInt8]) throws {
+    public init(ubjsonBytes: [UInt8], hints: FeatureNameHints = FeatureNameHints()) throws {
         let doc: JSONValue
         do {
             doc = try UBJSONReader.parse(ubjsonBytes)
         } catch let e as JSONError {
             throw ModelError("not a valid XGBoost UBJSON model: \(e)")
         }
-        try self.init(document: doc, format: .xgboostUBJSON)
+        try self.init(document: doc, format: .xgboostUBJSON, hints: hints)
     }
 
     /// Builds the model from the document tree that JSON and UBJSON files share.
-    public init(document doc: JSONValue, format: ModelFormat) throws {
+    /// `hints` name the columns of a model trained without feature names (an MLflow signature, …).
+    public init(document doc: JSONValue, format: ModelFormat, hints: FeatureNameHints = FeatureNameHints()) throws {
         guard let learner = doc["learner"] else {
             throw ModelError("not an XGBoost model: no \"learner\" object (save it with Booster.save_model)")
         }
@@ -70,20 +71,25 @@ public struct XGBoostModel: Model {
         // base_score: "0.5" in 1.x/2.x, "[8.472101E-3]" in 3.x.
         var baseText = params?["base_score"]?.stringValue ?? "0.5"
         baseText.removeAll { $0 == "[" || $0 == "]" }
-        // XGBoost keeps base_score as Float32 and takes the logit in Double, rounding once. Parsing the
-        // text straight to Double is 1 ulp off for some models (e.g. "[1.0396845E-2]").
+        // XGBoost keeps base_score as Float32 and takes the logit in Float32, as -logf(1/b - 1)
+        // (ProbToMargin). Computing it in Double and rounding once is 1 ulp off for some values
+        // (0.36066666, 0.77777); parsing the text straight to Double is off for others ("[1.0396845E-2]").
         guard let base = Float(baseText) else { throw ModelError("unreadable base_score \"\(baseText)\"") }
         if kind.logitBase {
             guard base > 0, base < 1 else { throw ModelError("base_score \(base) is not a probability") }
-            baseMargin = Float(log(Double(base) / (1 - Double(base))))
+            baseMargin = -logf(1 / base - 1)
         } else {
             baseMargin = base
         }
 
-        let names = (learner["feature_names"]?.arrayValue ?? []).compactMap(\.stringValue)
+        var names = (learner["feature_names"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if names.isEmpty, let given = hints.preferred ?? hints.fallback {
+            names = given
+        }
         if names.isEmpty {
             throw ModelError("the XGBoost model has no feature names; train it on a DataFrame or pass "
-                             + "feature_names= so requests can be matched to columns by name")
+                             + "feature_names= so requests can be matched to columns by name (or name them in "
+                             + "the MLflow signature, the manifest's \"features\", a features.json or --features)")
         }
         guard names.count == numFeature else {
             throw ModelError("model lists \(names.count) feature names but num_feature is \(numFeature)")

@@ -49,11 +49,13 @@ struct Publish: ParsableCommand {
         }
         let repository = try storage.repository(to)
         let number = try version ?? repository.nextVersion()
-        let manifest = Manifest(
+        var manifest = Manifest(
             name: loaded.info.name,
             modelVersion: modelVersion ?? (loaded.info.version.hasSuffix(String(loaded.info.sha256.prefix(12))) ? nil : loaded.info.version),
             modelFile: modelFile, format: loaded.info.format, threshold: threshold ?? loaded.info.threshold,
             files: files.mapValues { Manifest.File(sha256: SHA256.hex($0), size: $0.count) }, validation: check)
+        // The column names travel with the version: an ONNX file alone does not carry them.
+        manifest.features = loaded.model.featureNames
         // Judge it as a server would before anything is uploaded.
         let gate = CandidateValidator(app: FraudScoreApp(scoring: ScoringConfig()),
                                       extraFields: requestFields.split(separator: ",").map(String.init))

@@ -56,6 +56,29 @@ final class CorruptModelTests: XCTestCase {
         }
     }
 
+    func testMutatedONNXModelsNeverCrash() throws {
+        let names = (0..<15).map { "f\($0)" }
+        for file in ["rf.onnx", "lr_pipeline.onnx"] {
+            let original = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/" + file))))
+            var rng = Random(state: 7)
+            var refused = 0, loaded = 0
+            for _ in 0..<300 {
+                let bytes = mutate(original, &rng)
+                do {
+                    let model = try ONNXModel(bytes: bytes, hints: FeatureNameHints(fallback: names))
+                    let row = [Double](repeating: 1, count: model.featureNames.count)
+                    _ = row.withUnsafeBufferPointer { model.predict($0) }
+                    loaded += 1
+                } catch let error as ModelError {
+                    XCTAssertFalse(error.message.isEmpty)
+                    refused += 1
+                }
+            }
+            XCTAssertGreaterThan(refused, 0, file)
+            XCTAssertGreaterThan(loaded, 0, "\(file): some mutations (e.g. of a weight) should still load")
+        }
+    }
+
     func testTruncatedFilesNameTheProblem() throws {
         let lgbm = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/lgbm_model.txt"))))
         XCTAssertThrowsError(try ModelFormat.loadModel(Array(lgbm.prefix(lgbm.count / 2)))) {

@@ -167,7 +167,10 @@ struct ONNXCompiler {
 
     /// The output slot of a classifier ([P0, P1], its second output) or a regressor (one value).
     private mutating func output(_ node: ONNXGraph.Node, classifier: Bool) throws -> Slot {
-        guard classifier else { return allocate(node.outputs[0], width: 1, float: true) }
+        guard let first = node.outputs.first else {
+            throw ModelError("\(node.qualifiedName) node \"\(node.name)\" has no output")
+        }
+        guard classifier else { return allocate(first, width: 1, float: true) }
         guard node.outputs.count >= 2 else {
             throw ModelError("\(node.qualifiedName) node \"\(node.name)\" has no probabilities output")
         }

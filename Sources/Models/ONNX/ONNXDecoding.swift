@@ -57,7 +57,12 @@ extension ONNXGraph {
 
     static func tensor(_ t: Onnx_TensorProto) throws -> Tensor {
         let dims = t.dims.map { Int($0) }
-        let count = dims.reduce(1, *)
+        var count = 1
+        for d in dims {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow else { throw ModelError("ONNX tensor \(t.name) has impossible dims \(t.dims)") }
+            count = product
+        }
         let type = Int(t.dataType)
         var values: [Double]
         switch type {

@@ -32,6 +32,7 @@ public struct ONNXModel: Model {
     }
 
     public init(graph: ONNXGraph, hints: FeatureNameHints = FeatureNameHints()) throws {
+        guard !graph.inputs.isEmpty else { throw ModelError("the ONNX graph has no inputs") }
         var compiler = ONNXCompiler(graph: graph)
         // Inputs: one [N, k] matrix whose columns need names, or one [N, 1] input per feature.
         let names: [String]
