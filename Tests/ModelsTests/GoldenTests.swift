@@ -71,10 +71,19 @@ final class GoldenTests: XCTestCase {
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/" + file))))
             let (model, _) = try ModelFormat.loadModel(bytes)
             let golden = try rows(try RepoFiles.shared("reference/golden/golden_test_2000.jsonl"), features: model.featureNames)
-            let flat = golden.flatMap(\.row)
-            var batch = [Double](repeating: .nan, count: golden.count)
+            // Every fifth row gets a missing value (NaN) and every seventh a zero, so both the plain
+            // and the missing-value walks of the batch path are compared.
+            let width = model.featureNames.count
+            let rows = golden.enumerated().map { i, g -> [Double] in
+                var row = g.row
+                if i % 5 == 0 { row[i % width] = .nan }
+                if i % 7 == 0 { row[(i + 3) % width] = 0 }
+                return row
+            }
+            let flat = rows.flatMap { $0 }
+            var batch = [Double](repeating: .nan, count: rows.count)
             flat.withUnsafeBufferPointer { r in batch.withUnsafeMutableBufferPointer { model.predict(rows: r, into: $0) } }
-            let single = golden.map { g in g.row.withUnsafeBufferPointer { model.predict($0) } }
+            let single = rows.map { row in row.withUnsafeBufferPointer { model.predict($0) } }
             XCTAssertEqual(batch.map(\.bitPattern), single.map(\.bitPattern), file)
             XCTAssertEqual(model.metadata.treeCount, 200)
         }
