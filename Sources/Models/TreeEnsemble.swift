@@ -22,8 +22,11 @@ public struct TreeEnsemble: Sendable {
 
     static let group = 8
 
-    /// Node 0 is a self-looping leaf of value 0 that pads the last group of trees.
-    public private(set) var nodes: [Node] = [Node(threshold: 0, feature: 0, left: 0, right: 0)]
+    /// Node 0 is a self-looping leaf of value 0 that pads the last group of trees. A leaf has threshold
+    /// +inf, takes the default direction, and points to itself: stepping a leaf is a no-op.
+    public private(set) var nodes: [Node] = [Node(threshold: .infinity, feature: Node.defaultLeftBit, left: 0, right: 0)]
+    /// Per node: a leaf's value (0 for a split).
+    public private(set) var values: [Float] = [0]
     /// Index in `nodes` of each tree's root, in the order the trees are summed.
     public private(set) var roots: [Int32] = []
     /// Per group of eight trees: the steps that bring every one of them to a leaf (their max depth).
@@ -37,7 +40,8 @@ public struct TreeEnsemble: Sendable {
     public var treeCount: Int { roots.count }
 
     /// Adds a tree given in a format's own per-tree arrays, with child indices local to the tree and
-    /// `-1` as the left child of a leaf. Checks every index, so evaluation can trust them.
+    /// `-1` as the left child of a leaf. Checks every index, so evaluation can trust them, and renumbers
+    /// the nodes breadth-first so that every split's children are adjacent (right = left + 1).
     public mutating func appendTree(
         left: [Int], right: [Int], feature: [Int], threshold: [Float], defaultLeft: [Bool]
     ) throws {
@@ -46,15 +50,7 @@ public struct TreeEnsemble: Sendable {
         guard n > 0, right.count == n, feature.count == n, threshold.count == n, defaultLeft.count == n else {
             throw ModelError("tree \(t): node arrays have different lengths")
         }
-        let base = nodes.count
-        guard base + n < Int(Int32.max) else { throw ModelError("model too large") }
-        var tree: [Node] = []
-        tree.reserveCapacity(n)
-        for i in 0..<n {
-            if left[i] == -1 {
-                tree.append(Node(threshold: threshold[i], feature: 0, left: Int32(base + i), right: Int32(base + i)))
-                continue
-            }
+        for i in 0..<n where left[i] != -1 {
             guard left[i] >= 0, left[i] < n, right[i] >= 0, right[i] < n else {
                 throw ModelError("tree \(t): node \(i) has a child index out of range")
             }
@@ -62,33 +58,45 @@ public struct TreeEnsemble: Sendable {
                 throw ModelError("tree \(t): node \(i) splits on feature \(feature[i]) "
                                  + "but the model has \(featureCount) features")
             }
-            tree.append(Node(threshold: threshold[i],
-                             feature: UInt32(feature[i]) | (defaultLeft[i] ? Node.defaultLeftBit : 0),
-                             left: Int32(base + left[i]), right: Int32(base + right[i])))
         }
-        let depth = try TreeEnsemble.depth(of: tree, isLeaf: left.map { $0 == -1 }, base: base, tree: t)
-        nodes += tree
-        roots.append(Int32(base))
-        if t % TreeEnsemble.group == 0 { groupSteps.append(0) }
-        groupSteps[groupSteps.count - 1] = max(groupSteps[groupSteps.count - 1], Int32(depth))
-    }
-
-    /// The tree's depth, after checking that every node is reached once from the root: no cycles,
-    /// no shared children, so a walk always ends at a leaf.
-    private static func depth(of tree: [Node], isLeaf: [Bool], base: Int, tree t: Int) throws -> Int {
-        var seen = [Bool](repeating: false, count: tree.count)
-        var stack = [(0, 0)]
+        // Breadth-first from the root; a node reached twice means the arrays do not form a tree.
+        var order = [0], depthAt = [0]
+        var newIndex = [Int](repeating: -1, count: n)
+        newIndex[0] = 0
         var deepest = 0
-        while let (local, depth) = stack.popLast() {
-            guard !seen[local] else { throw ModelError("tree \(t): node \(local) is reached twice (not a tree)") }
-            seen[local] = true
-            deepest = max(deepest, depth)
-            if !isLeaf[local] {
-                stack.append((Int(tree[local].left) - base, depth + 1))
-                stack.append((Int(tree[local].right) - base, depth + 1))
+        var q = 0
+        while q < order.count {
+            let old = order[q]
+            if left[old] != -1 {
+                for child in [left[old], right[old]] {
+                    guard newIndex[child] == -1 else {
+                        throw ModelError("tree \(t): node \(child) is reached twice (not a tree)")
+                    }
+                    newIndex[child] = order.count
+                    order.append(child)
+                    depthAt.append(depthAt[q] + 1)
+                    deepest = max(deepest, depthAt[q] + 1)
+                }
+            }
+            q += 1
+        }
+        let base = nodes.count
+        guard base + order.count < Int(Int32.max) else { throw ModelError("model too large") }
+        for (position, old) in order.enumerated() {
+            let me = Int32(base + position)
+            if left[old] == -1 {
+                nodes.append(Node(threshold: .infinity, feature: Node.defaultLeftBit, left: me, right: me))
+                values.append(threshold[old])
+            } else {
+                nodes.append(Node(threshold: threshold[old],
+                                  feature: UInt32(feature[old]) | (defaultLeft[old] ? Node.defaultLeftBit : 0),
+                                  left: Int32(base + newIndex[left[old]]), right: Int32(base + newIndex[right[old]])))
+                values.append(0)
             }
         }
-        return deepest
+        roots.append(Int32(base))
+        if t % TreeEnsemble.group == 0 { groupSteps.append(0) }
+        groupSteps[groupSteps.count - 1] = max(groupSteps[groupSteps.count - 1], Int32(deepest))
     }
 
     /// One step down from `index` for `row`: the node's left or right child (itself for a leaf).
@@ -100,6 +108,15 @@ public struct TreeEnsemble: Sendable {
         let less: UInt32 = x < node.threshold ? 1 : 0
         let missing: UInt32 = x.isNaN ? 1 : 0
         return (less | (missing & (node.feature >> 31))) != 0 ? node.left : node.right
+    }
+
+    /// `step` for a row whose features are all finite.
+    @inline(__always)
+    private static func stepPlain(_ nodes: UnsafePointer<Node>, _ index: Int32, _ row: UnsafePointer<Float>) -> Int32 {
+        let node = nodes[Int(index)]
+        // right == left + 1, so the child's index does not wait for a load that depends on the compare.
+        // A leaf's +inf threshold keeps every finite x on it.
+        return node.left &+ (row[Int(node.feature & ~Node.defaultLeftBit)] >= node.threshold ? 1 : 0)
     }
 
     /// Sum of the leaf values each tree gives `row`, added in Float32 in tree order onto `start`
@@ -114,11 +131,19 @@ public struct TreeEnsemble: Sendable {
     /// group of eight trees (which stay in L1 while the rows pass), each row adding trees in order.
     public func addBatch(_ rows: UnsafePointer<Float>, width: Int, count: Int, into acc: UnsafeMutablePointer<Float>) {
         let lanes = TreeEnsemble.group
+        // Rows of finite values take the cheaper step (no NaN test, no default direction).
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: count) { complete in
+        for r in 0..<count {
+            var anyNaN = false
+            for i in 0..<featureCount where !rows[r * width + i].isFinite { anyNaN = true }
+            complete[r] = !anyNaN
+        }
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: lanes) { start in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: lanes) { at in
                 nodes.withUnsafeBufferPointer { nodeBuffer in
+                  values.withUnsafeBufferPointer { valueBuffer in
                     roots.withUnsafeBufferPointer { roots in
-                        let base = nodeBuffer.baseAddress!
+                        let base = nodeBuffer.baseAddress!, leaf = valueBuffer.baseAddress!
                         var g = 0
                         var first = 0
                         while first < roots.count {
@@ -127,20 +152,39 @@ public struct TreeEnsemble: Sendable {
                             let steps = groupSteps[g]
                             for r in 0..<count {
                                 let row = rows + r * width
-                                for k in 0..<lanes { at[k] = start[k] }
-                                for _ in 0..<steps {
-                                    for k in 0..<lanes { at[k] = TreeEnsemble.step(base, at[k], row) }
+                                // The eight walks in locals (registers): an array would put a store and a
+                                // reload into every step's dependency chain.
+                                var a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3]
+                                var a4 = start[4], a5 = start[5], a6 = start[6], a7 = start[7]
+                                if complete[r] {
+                                    for _ in 0..<steps {
+                                        a0 = TreeEnsemble.stepPlain(base, a0, row); a1 = TreeEnsemble.stepPlain(base, a1, row)
+                                        a2 = TreeEnsemble.stepPlain(base, a2, row); a3 = TreeEnsemble.stepPlain(base, a3, row)
+                                        a4 = TreeEnsemble.stepPlain(base, a4, row); a5 = TreeEnsemble.stepPlain(base, a5, row)
+                                        a6 = TreeEnsemble.stepPlain(base, a6, row); a7 = TreeEnsemble.stepPlain(base, a7, row)
+                                    }
+                                } else {
+                                    for _ in 0..<steps {
+                                        a0 = TreeEnsemble.step(base, a0, row); a1 = TreeEnsemble.step(base, a1, row)
+                                        a2 = TreeEnsemble.step(base, a2, row); a3 = TreeEnsemble.step(base, a3, row)
+                                        a4 = TreeEnsemble.step(base, a4, row); a5 = TreeEnsemble.step(base, a5, row)
+                                        a6 = TreeEnsemble.step(base, a6, row); a7 = TreeEnsemble.step(base, a7, row)
+                                    }
                                 }
+                                at[0] = a0; at[1] = a1; at[2] = a2; at[3] = a3
+                                at[4] = a4; at[5] = a5; at[6] = a6; at[7] = a7
                                 var a = acc[r]
-                                for k in 0..<trees { a += base[Int(at[k])].threshold }
+                                for k in 0..<trees { a += leaf[Int(at[k])] }
                                 acc[r] = a
                             }
                             first += lanes
                             g += 1
                         }
                     }
+                  }
                 }
             }
+        }
         }
     }
 }

@@ -38,6 +38,16 @@ def test_publish_v2_goes_live_within_a_poll_and_predictions_change(start_server,
     assert health["model"]["version"] == "ref-xgb-2"
     assert health["models"]["current"]["version"] == 2 and health["models"]["previous"]["version"] == 1
     assert metric(server, "fraudscore_model_serving_version") == 2
+    # The whole exposition parses as Prometheus text, and the swap moved its counters.
+    from prometheus_client.parser import text_string_to_metric_families
+    samples = {}
+    for family in text_string_to_metric_families(http("GET", server.url + "/metrics")[1]):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    assert samples[("fraudscore_model_swaps_total", ())] == 2
+    assert samples[("fraudscore_model_serving_version", ())] == 2
+    assert samples[("fraudscore_model_available_version", ())] == 2
+    assert samples[("fraudscore_model_last_swap_timestamp_seconds", ())] > 1.7e9
 
 
 def test_wrong_credentials_are_refused_by_storage_and_the_reason_is_shown(start_server, s3, s3_bucket):
