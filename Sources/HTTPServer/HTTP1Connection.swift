@@ -44,6 +44,10 @@ final class HTTP1Connection {
     private let metrics: HTTPMetrics
     private let shard: HTTPMetrics.Shard
     private let tagger: RequestTagger
+    /// Set once the connection turned out to be HTTP/2 (the client preface, with prior knowledge).
+    private var h2: HTTP2Session?
+    /// The first bytes have been looked at for the HTTP/2 preface.
+    private var sniffed = false
 
     init(fd: Int32, config: HTTPServerConfig, router: Router, metrics: HTTPMetrics, shard: HTTPMetrics.Shard,
          tagger: RequestTagger, nowMs: UInt64) {
@@ -122,6 +126,29 @@ final class HTTP1Connection {
     /// Parses and answers the complete requests in the input buffer. Returns true when it stopped
     /// because it needs more input, false when it stopped at the output high-water mark.
     private func process(date: [UInt8], nowMs: UInt64) -> Bool {
+        if !sniffed && config.enableH2C {
+            // HTTP/2 with prior knowledge starts with a fixed 24-byte preface; HTTP/1.1 never does.
+            let preface = HTTP2Session.preface
+            let n = min(inEnd - inStart, preface.count)
+            let matches = input[inStart..<(inStart + n)].elementsEqual(preface[0..<n])
+            if matches && n < preface.count {
+                if peerClosed { state = .closing }
+                return true
+            }
+            sniffed = true
+            if matches {
+                do {
+                    h2 = try HTTP2Session(config: config, router: router, metrics: metrics, shard: shard, tagger: tagger)
+                } catch {
+                    close()
+                    return true
+                }
+            }
+        }
+        if let h2 {
+            h2.date = date
+            return processHTTP2(h2)
+        }
         while state == .open {
             guard pendingOutput < HTTP1Connection.outputHighWater else { return false }
             let event = input.withUnsafeBytes { parser.parse(UnsafeRawBufferPointer(rebasing: $0[inStart..<inEnd])) }
@@ -158,6 +185,26 @@ final class HTTP1Connection {
             }
         }
         return true
+    }
+
+    /// HTTP/2: everything read goes to nghttp2, whose frames fill the output up to the high-water mark.
+    /// Returns false when it stopped there with more to send.
+    private func processHTTP2(_ h2: HTTP2Session) -> Bool {
+        if inStart < inEnd {
+            let ok = input.withUnsafeBytes { h2.receive(UnsafeRawBufferPointer(rebasing: $0[inStart..<inEnd])) }
+            inStart = inEnd
+            if !ok {
+                _ = h2.send(into: &output, limit: Int.max)  // its GOAWAY
+                state = .closing
+                return true
+            }
+        }
+        guard h2.send(into: &output, limit: HTTP1Connection.outputHighWater) else {
+            state = .closing
+            return true
+        }
+        if !h2.isAlive || peerClosed { state = .closing }
+        return pendingOutput < HTTP1Connection.outputHighWater
     }
 
     private func respondAndClose(_ status: Int, _ message: String, date: [UInt8]) {
@@ -280,5 +327,10 @@ final class HTTP1Connection {
     func beginDrain(nowMs: UInt64, graceMs: Int) {
         draining = true
         drainIdleUntilMs = nowMs + UInt64(graceMs)
+        if let h2, state == .open {
+            h2.shutdown()
+            _ = h2.send(into: &output, limit: Int.max)
+            flush(nowMs: nowMs)
+        }
     }
 }

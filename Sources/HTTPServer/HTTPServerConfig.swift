@@ -37,6 +37,8 @@ public struct HTTPServerConfig: Sendable {
     /// How long a closing connection keeps reading (and discarding) so its last response is not reset.
     public var lingerTimeoutMs: Int = 2_000
 
+    /// HTTP/2 cleartext with prior knowledge on the same port (the connection preface is sniffed).
+    public var enableH2C = false
     /// Per-request log lines (nil: none). Every response carries `X-Request-Id` either way.
     public var accessLog: AccessLog? = nil
 

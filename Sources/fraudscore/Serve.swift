@@ -57,6 +57,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Limit: transactions in one batch request, a JSON array (422).")
     var maxBatchSize = 1000
 
+    @Flag(help: "Also speak HTTP/2 cleartext with prior knowledge (h2c) on the port. Experimental: nghttp2's own limits only, without the flood budgets of a hardened release; keep it behind a trusted proxy.")
+    var h2c = false
+
     @Option(help: "Limit: request line + headers in bytes (431).")
     var maxHeaderBytes = 16 * 1024
     @Option(help: "Limit: header fields per request (431).")
@@ -177,6 +180,7 @@ struct Serve: ParsableCommand {
         config.drainTimeoutMs = drainTimeoutMs
         config.drainAcceptGraceMs = drainAcceptGraceMs
         config.accessLog = AccessLog(sampleRate: accessLogSampleRate)
+        config.enableH2C = h2c
 
         // Signals are taken synchronously by this thread; the event loops inherit the blocked mask.
         var signals = sigset_t()

@@ -1,0 +1,75 @@
+"""HTTP/2 cleartext with prior knowledge (--h2c) on the HTTP/1.1 port, driven by real clients: curl,
+nghttp and h2load get the same /predict answers as HTTP/1.1."""
+import json
+import re
+import subprocess
+import urllib.request
+
+from conftest import REPO
+
+SAMPLE = REPO / "examples/sample_request.json"
+
+
+def curl_h2(url, *args):
+    out = subprocess.run(["curl", "-sS", "--http2-prior-knowledge", "-w", "\\n%{http_version} %{http_code}", *args, url],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    body, _, tail = out.stdout.rpartition("\n")
+    return tail.split(), body
+
+
+def test_curl_gets_the_http1_answer_over_h2c(start_server):
+    server = start_server("--port", "0", "--h2c")
+    (version, status), body = curl_h2(server.url + "/predict", "-H", "Content-Type: application/json",
+                                      "--data-binary", f"@{SAMPLE}")
+    assert (version, status) == ("2", "200")
+    req = urllib.request.Request(server.url + "/predict", data=SAMPLE.read_bytes(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:  # HTTP/1.1 on the same port
+        assert json.loads(r.read()) == json.loads(body)
+    (version, status), health = curl_h2(server.url + "/health/ready")
+    assert (version, status) == ("2", "200")
+    (version, status), _ = curl_h2(server.url + "/no/such/path")
+    assert (version, status) == ("2", "404")
+    assert server.stop() == 0
+
+
+def test_nghttp_sees_the_settings_and_the_request_id(start_server):
+    server = start_server("--port", "0", "--h2c")
+    out = subprocess.run(["nghttp", "-nv", "-H", "x-request-id: h2-order-1", "-d", str(SAMPLE),
+                          "-H", "content-type: application/json", server.url + "/predict"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "SETTINGS_MAX_CONCURRENT_STREAMS(0x03):100" in out.stdout
+    assert "SETTINGS_ENABLE_PUSH(0x02):0" in out.stdout
+    assert re.search(r":status: 200", out.stdout)
+    assert "x-request-id: h2-order-1" in out.stdout
+    assert server.stop() == 0
+
+
+def test_h2load_many_streams_all_succeed(start_server):
+    server = start_server("--port", "0", "--h2c", "--threads", "2")
+    out = subprocess.run(["h2load", "-n", "4000", "-c", "8", "-m", "16", "-d", str(SAMPLE),
+                          "-H", "content-type: application/json", server.url + "/predict"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "4000 succeeded, 0 failed, 0 errored" in out.stdout, out.stdout
+    assert "status codes: 4000 2xx" in out.stdout, out.stdout
+    assert server.stop() == 0
+
+
+def test_oversize_body_is_413_over_h2(start_server):
+    server = start_server("--port", "0", "--h2c", "--max-body-bytes", "100")
+    (version, status), body = curl_h2(server.url + "/predict", "-H", "Content-Type: application/json",
+                                      "--data-binary", f"@{SAMPLE}")
+    assert (version, status) == ("2", "413")
+    assert "100 bytes" in json.loads(body)["detail"]
+    assert server.stop() == 0
+
+
+def test_h2c_is_off_unless_enabled(start_server):
+    server = start_server("--port", "0")
+    out = subprocess.run(["curl", "-sS", "--http2-prior-knowledge", server.url + "/health/live"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0  # the preface is not HTTP/1.1: refused
+    assert server.stop() == 0
