@@ -147,7 +147,7 @@ final class HTTP1Connection {
         }
         if let h2 {
             h2.date = date
-            return processHTTP2(h2)
+            return processHTTP2(h2, nowMs: nowMs)
         }
         while state == .open {
             guard pendingOutput < HTTP1Connection.outputHighWater else { return false }
@@ -189,9 +189,9 @@ final class HTTP1Connection {
 
     /// HTTP/2: everything read goes to nghttp2, whose frames fill the output up to the high-water mark.
     /// Returns false when it stopped there with more to send.
-    private func processHTTP2(_ h2: HTTP2Session) -> Bool {
+    private func processHTTP2(_ h2: HTTP2Session, nowMs: UInt64) -> Bool {
         if inStart < inEnd {
-            let ok = input.withUnsafeBytes { h2.receive(UnsafeRawBufferPointer(rebasing: $0[inStart..<inEnd])) }
+            let ok = input.withUnsafeBytes { h2.receive(UnsafeRawBufferPointer(rebasing: $0[inStart..<inEnd]), nowMs: nowMs) }
             inStart = inEnd
             if !ok {
                 _ = h2.send(into: &output, limit: Int.max)  // its GOAWAY

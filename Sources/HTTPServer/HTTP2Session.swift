@@ -29,6 +29,7 @@ final class HTTP2Session {
     private let metrics: HTTPMetrics
     private let shard: HTTPMetrics.Shard
     private let tagger: RequestTagger
+    private var floodGuard: HTTP2FloodGuard
     /// The event loop's cached `Date:` header line, set before each batch of input.
     var date: [UInt8] = []
 
@@ -39,6 +40,8 @@ final class HTTP2Session {
         self.metrics = metrics
         self.shard = shard
         self.tagger = tagger
+        floodGuard = HTTP2FloodGuard(burst: config.http2FloodBurst, perSecond: config.http2FloodRate,
+                                     nowMs: Clock.monotonicMs())
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0, let callbacks else {
             throw SystemError(call: "nghttp2_session_callbacks_new", errno: 12)
@@ -75,10 +78,15 @@ final class HTTP2Session {
         nghttp2_session_del(session)
     }
 
-    /// Feeds received bytes; false when the connection must close (a protocol error; the GOAWAY
-    /// nghttp2 queued is still sent).
-    func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    /// Feeds received bytes; false when the connection must close (a protocol error or a flood; the
+    /// GOAWAY queued is still sent).
+    func receive(_ bytes: UnsafeRawBufferPointer, nowMs: UInt64) -> Bool {
         guard !bytes.isEmpty else { return true }
+        guard floodGuard.admit(bytes, nowMs: nowMs) else {
+            shard.h2FloodCloses.add(1, ordering: .relaxed)
+            nghttp2_session_terminate_session(session, UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue))
+            return false
+        }
         let n = nghttp2_session_mem_recv(session, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count)
         return n >= 0
     }

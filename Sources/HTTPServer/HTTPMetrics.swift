@@ -29,6 +29,7 @@ public final class HTTPMetrics: Sendable {
         let series = Mutex<[Key: Series]>([:])
         let connections = Atomic<Int>(0)
         let inFlight = Atomic<Int>(0)
+        let h2FloodCloses = Atomic<Int>(0)
     }
 
     private let shards: [Shard]
@@ -104,6 +105,9 @@ public final class HTTPMetrics: Sendable {
                           samples: [("{protocol=\"http1\"}", connections)], into: &out)
         Self.renderFamily("fraudscore_requests_in_flight", type: "gauge", help: "Requests being handled right now.",
                           samples: [("", inFlight)], into: &out)
+        Self.renderFamily("fraudscore_http2_flood_closes_total", type: "counter",
+                          help: "HTTP/2 connections closed with ENHANCE_YOUR_CALM for frames that ask for no response.",
+                          samples: [("", shards.reduce(0) { $0 + $1.h2FloodCloses.load(ordering: .relaxed) })], into: &out)
     }
 
     /// The sample lines of one histogram series: cumulative buckets over `HTTPMetrics.buckets`

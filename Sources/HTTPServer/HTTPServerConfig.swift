@@ -39,6 +39,11 @@ public struct HTTPServerConfig: Sendable {
 
     /// HTTP/2 cleartext with prior knowledge on the same port (the connection preface is sniffed).
     public var enableH2C = false
+    /// HTTP/2: frames that ask for no response (empty DATA, PRIORITY, PING, SETTINGS, WINDOW_UPDATE,
+    /// RST_STREAM, unknown types) a connection may send at once, and per second after that; beyond,
+    /// GOAWAY ENHANCE_YOUR_CALM and close.
+    public var http2FloodBurst = 1_000
+    public var http2FloodRate = 100
     /// Per-request log lines (nil: none). Every response carries `X-Request-Id` either way.
     public var accessLog: AccessLog? = nil
 

@@ -59,6 +59,10 @@ struct Serve: ParsableCommand {
 
     @Flag(help: "Also speak HTTP/2 cleartext with prior knowledge (h2c) on the port. Experimental: nghttp2's own limits only, without the flood budgets of a hardened release; keep it behind a trusted proxy.")
     var h2c = false
+    @Option(help: "Limit: HTTP/2 frames that ask for no response (empty DATA, PRIORITY, PING, SETTINGS, WINDOW_UPDATE, RST_STREAM, unknown) a connection may send at once; beyond the budget, GOAWAY ENHANCE_YOUR_CALM and close.")
+    var http2FloodBurst = 1_000
+    @Option(help: "Limit: the rate per second at which that HTTP/2 budget refills.")
+    var http2FloodRate = 100
 
     @Option(help: "Limit: request line + headers in bytes (431).")
     var maxHeaderBytes = 16 * 1024
@@ -116,7 +120,8 @@ struct Serve: ParsableCommand {
                               ("--max-connections", maxConnections),
                               ("--max-requests-per-connection", maxRequestsPerConnection),
                               ("--drain-timeout-ms", drainTimeoutMs), ("--max-batch-size", maxBatchSize),
-                              ("--drain-accept-grace-ms", drainAcceptGraceMs)] {
+                              ("--drain-accept-grace-ms", drainAcceptGraceMs),
+                              ("--http2-flood-burst", http2FloodBurst), ("--http2-flood-rate", http2FloodRate)] {
             check(value > 0, "\(name) must be positive, got \(value)")
         }
         check((0...1).contains(accessLogSampleRate),
@@ -181,6 +186,8 @@ struct Serve: ParsableCommand {
         config.drainAcceptGraceMs = drainAcceptGraceMs
         config.accessLog = AccessLog(sampleRate: accessLogSampleRate)
         config.enableH2C = h2c
+        config.http2FloodBurst = http2FloodBurst
+        config.http2FloodRate = http2FloodRate
 
         // Signals are taken synchronously by this thread; the event loops inherit the blocked mask.
         var signals = sigset_t()

@@ -1,0 +1,74 @@
+/// Reads the HTTP/2 frame headers in the byte stream before nghttp2 does, and charges the frames that
+/// cost the server work without asking for any (DESIGN.md §3; nghttp2 1.52 lacks the later "glitch"
+/// limiter): empty DATA without END_STREAM, PRIORITY, PING, SETTINGS, WINDOW_UPDATE, RST_STREAM and
+/// unknown frame types. Each draws a token from a bucket of `burst` tokens refilled at `perSecond`;
+/// an empty bucket means GOAWAY ENHANCE_YOUR_CALM and close.
+struct HTTP2FloodGuard {
+    /// Frame types as they appear on the wire (RFC 9113 §6).
+    enum FrameType: UInt8 {
+        case data = 0, headers, priority, rstStream, settings, pushPromise, ping, goaway, windowUpdate, continuation
+    }
+
+    let burst: Double
+    let perSecond: Double
+    private var tokens: Double
+    private var lastMs: UInt64
+    /// Bytes of the client preface still to skip, then of the current frame's payload.
+    private var skip = HTTP2Session.preface.count
+    private var header: [UInt8] = []
+    /// The frame type that emptied the bucket, for the counter and the log.
+    private(set) var exceededBy: String?
+
+    init(burst: Int, perSecond: Int, nowMs: UInt64) {
+        self.burst = Double(burst)
+        self.perSecond = Double(perSecond)
+        tokens = Double(burst)
+        lastMs = nowMs
+    }
+
+    /// Scans `bytes`; false once the budget is exhausted (then `exceededBy` says by what).
+    mutating func admit(_ bytes: UnsafeRawBufferPointer, nowMs: UInt64) -> Bool {
+        if nowMs > lastMs {
+            tokens = min(burst, tokens + Double(nowMs - lastMs) * perSecond / 1000)
+            lastMs = nowMs
+        }
+        var i = 0
+        while i < bytes.count {
+            if skip > 0 {
+                let n = min(skip, bytes.count - i)
+                skip -= n
+                i += n
+                continue
+            }
+            header.append(bytes[i])
+            i += 1
+            guard header.count == 9 else { continue }
+            let length = Int(header[0]) << 16 | Int(header[1]) << 8 | Int(header[2])
+            let type = header[3], flags = header[4]
+            header.removeAll(keepingCapacity: true)
+            skip = length
+            if let costly = HTTP2FloodGuard.costly(type: type, flags: flags, length: length) {
+                tokens -= 1
+                if tokens < 0 {
+                    exceededBy = costly
+                    return false
+                }
+            }
+        }
+        return true
+    }
+
+    /// The name of a frame that asks for no response, or nil for one that does useful work.
+    static func costly(type: UInt8, flags: UInt8, length: Int) -> String? {
+        guard let known = FrameType(rawValue: type) else { return "unknown" }
+        switch known {
+        case .data: return length == 0 && flags & 0x1 == 0 ? "empty_data" : nil  // END_STREAM is 0x1
+        case .priority: return "priority"
+        case .rstStream: return "rst_stream"
+        case .settings: return flags & 0x1 == 0 ? "settings" : nil  // an ACK answers ours
+        case .ping: return flags & 0x1 == 0 ? "ping" : nil
+        case .windowUpdate: return "window_update"
+        case .headers, .pushPromise, .goaway, .continuation: return nil
+        }
+    }
+}
