@@ -48,6 +48,8 @@ final class HTTP1Connection {
     private var h2: HTTP2Session?
     /// The first bytes have been looked at for the HTTP/2 preface.
     private var sniffed = false
+    /// Closing because the peer broke the protocol or a budget: a short linger only.
+    private var abusive = false
 
     init(fd: Int32, config: HTTPServerConfig, router: Router, metrics: HTTPMetrics, shard: HTTPMetrics.Shard,
          tagger: RequestTagger, nowMs: UInt64) {
@@ -195,6 +197,7 @@ final class HTTP1Connection {
             inStart = inEnd
             if !ok {
                 _ = h2.send(into: &output, limit: Int.max)  // its GOAWAY
+                abusive = true
                 state = .closing
                 return true
             }
@@ -203,7 +206,10 @@ final class HTTP1Connection {
             state = .closing
             return true
         }
-        if !h2.isAlive || peerClosed { state = .closing }
+        if !h2.isAlive || peerClosed {
+            abusive = h2.cutOff
+            state = .closing
+        }
         return pendingOutput < HTTP1Connection.outputHighWater
     }
 
@@ -263,18 +269,21 @@ final class HTTP1Connection {
     private func startLinger(nowMs: UInt64) {
         shutdown(fd, cepoll_shut_wr())
         state = .lingering
-        lingerUntilMs = nowMs + UInt64(config.lingerTimeoutMs)
+        // An abusive peer gets just long enough to read our GOAWAY, not the usual grace.
+        lingerUntilMs = nowMs + UInt64(abusive ? min(100, config.lingerTimeoutMs) : config.lingerTimeoutMs)
         discardInput(nowMs: nowMs)
     }
 
+    /// Reads and drops what the peer still sends, in 16 KiB chunks and at most 1 MiB per event, so
+    /// a peer that keeps flooding cannot hold the loop; the linger deadline ends it.
     private func discardInput(nowMs: UInt64) {
-        var scratch = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        while state == .lingering {
-            let result = withUnsafeMutableBytes(of: &scratch) { try? nonBlockingRead(fd, into: $0) }
-            switch result {
-            case .bytes?: continue
-            case .wouldBlock?: return
-            case .eof?, nil: close(); return
+        withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 8) { scratch in
+            for _ in 0..<64 where state == .lingering {
+                switch try? nonBlockingRead(fd, into: scratch) {
+                case .bytes?: continue
+                case .wouldBlock?: return
+                case .eof?, nil: close(); return
+                }
             }
         }
     }

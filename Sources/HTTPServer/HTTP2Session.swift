@@ -30,6 +30,8 @@ final class HTTP2Session {
     private let shard: HTTPMetrics.Shard
     private let tagger: RequestTagger
     private var floodGuard: HTTP2FloodGuard
+    /// Set when this side ended the session with ENHANCE_YOUR_CALM.
+    private(set) var cutOff = false
     /// The event loop's cached `Date:` header line, set before each batch of input.
     var date: [UInt8] = []
 
@@ -84,6 +86,7 @@ final class HTTP2Session {
         guard !bytes.isEmpty else { return true }
         guard floodGuard.admit(bytes, nowMs: nowMs) else {
             shard.h2FloodCloses.add(1, ordering: .relaxed)
+            cutOff = true
             nghttp2_session_terminate_session(session, UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue))
             return false
         }
@@ -183,7 +186,12 @@ final class HTTP2Session {
         let me = this(userData)
         stream.headerBytes += nameLength + valueLength + 32
         if stream.headerBytes > me.config.maxHeaderBytes || stream.headers.count >= me.config.maxHeaderCount {
-            // Over the header list limit nghttp2 does not enforce by itself: refuse the stream.
+            // Over the SETTINGS_MAX_HEADER_LIST_SIZE we advertised (nghttp2 does not enforce it): the
+            // client ignores our settings (an HPACK bomb, a CONTINUATION flood). Refuse the stream and
+            // end the connection with ENHANCE_YOUR_CALM, as nginx does, before decoding any more.
+            me.shard.h2HeaderLimitCloses.add(1, ordering: .relaxed)
+            me.cutOff = true
+            nghttp2_session_terminate_session(me.session, UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue))
             return Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
         }
         let n = String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self)

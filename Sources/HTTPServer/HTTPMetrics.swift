@@ -30,6 +30,7 @@ public final class HTTPMetrics: Sendable {
         let connections = Atomic<Int>(0)
         let inFlight = Atomic<Int>(0)
         let h2FloodCloses = Atomic<Int>(0)
+        let h2HeaderLimitCloses = Atomic<Int>(0)
     }
 
     private let shards: [Shard]
@@ -108,6 +109,9 @@ public final class HTTPMetrics: Sendable {
         Self.renderFamily("fraudscore_http2_flood_closes_total", type: "counter",
                           help: "HTTP/2 connections closed with ENHANCE_YOUR_CALM for frames that ask for no response.",
                           samples: [("", shards.reduce(0) { $0 + $1.h2FloodCloses.load(ordering: .relaxed) })], into: &out)
+        Self.renderFamily("fraudscore_http2_header_limit_closes_total", type: "counter",
+                          help: "HTTP/2 connections closed with ENHANCE_YOUR_CALM for a header list over the advertised limit.",
+                          samples: [("", shards.reduce(0) { $0 + $1.h2HeaderLimitCloses.load(ordering: .relaxed) })], into: &out)
     }
 
     /// The sample lines of one histogram series: cumulative buckets over `HTTPMetrics.buckets`
