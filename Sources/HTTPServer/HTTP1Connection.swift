@@ -141,6 +141,7 @@ final class HTTP1Connection {
             if matches {
                 do {
                     h2 = try HTTP2Session(config: config, router: router, metrics: metrics, shard: shard, tagger: tagger)
+                    shard.h2Connections.add(1, ordering: .relaxed)
                 } catch {
                     close()
                     return true
@@ -292,6 +293,7 @@ final class HTTP1Connection {
         guard state != .closed else { return }
         state = .closed
         shard.connections.subtract(1, ordering: .relaxed)
+        if h2 != nil { shard.h2Connections.subtract(1, ordering: .relaxed) }
         Glibc.close(fd)
     }
 

@@ -28,6 +28,8 @@ public final class HTTPMetrics: Sendable {
     final class Shard: Sendable {
         let series = Mutex<[Key: Series]>([:])
         let connections = Atomic<Int>(0)
+        /// Of `connections`, those speaking HTTP/2.
+        let h2Connections = Atomic<Int>(0)
         let inFlight = Atomic<Int>(0)
         let h2FloodCloses = Atomic<Int>(0)
         let h2HeaderLimitCloses = Atomic<Int>(0)
@@ -64,9 +66,10 @@ public final class HTTPMetrics: Sendable {
     /// Appends the exposition of these metrics.
     public func render(into out: inout String) {
         var merged: [Key: Series] = [:]
-        var connections = 0, inFlight = 0
+        var connections = 0, h2Connections = 0, inFlight = 0
         for shard in shards {
             connections += shard.connections.load(ordering: .relaxed)
+            h2Connections += shard.h2Connections.load(ordering: .relaxed)
             inFlight += shard.inFlight.load(ordering: .relaxed)
             shard.series.withLock { all in
                 for (k, s) in all {
@@ -103,7 +106,8 @@ public final class HTTPMetrics: Sendable {
                                         buckets: s.buckets, sum: s.sum, count: s.count, into: &out)
         }
         Self.renderFamily("fraudscore_connections_open", type: "gauge", help: "Client connections open, by protocol.",
-                          samples: [("{protocol=\"http1\"}", connections)], into: &out)
+                          samples: [("{protocol=\"http1\"}", connections - h2Connections),
+                                    ("{protocol=\"h2c\"}", h2Connections)], into: &out)
         Self.renderFamily("fraudscore_requests_in_flight", type: "gauge", help: "Requests being handled right now.",
                           samples: [("", inFlight)], into: &out)
         Self.renderFamily("fraudscore_http2_flood_closes_total", type: "counter",

@@ -58,6 +58,19 @@ def test_h2load_many_streams_all_succeed(start_server):
     assert server.stop() == 0
 
 
+def test_open_connections_are_counted_by_protocol(start_server):
+    import socket
+    server = start_server("--port", "0", "--h2c")
+    h2 = socket.create_connection(("127.0.0.1", server.port))
+    h2.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes.fromhex("000000040000000000"))  # preface, SETTINGS
+    assert h2.recv(9)[3] == 4  # the server's SETTINGS frame: the connection is HTTP/2 now
+    text = urllib.request.urlopen(server.url + "/metrics", timeout=5).read().decode()
+    assert re.search(r'^fraudscore_connections_open\{protocol="h2c"\} 1$', text, re.M), text
+    assert re.search(r'^fraudscore_connections_open\{protocol="http1"\} 1$', text, re.M), text  # this scrape
+    h2.close()
+    assert server.stop() == 0
+
+
 def test_oversize_body_is_413_over_h2(start_server):
     server = start_server("--port", "0", "--h2c", "--max-body-bytes", "100")
     (version, status), body = curl_h2(server.url + "/predict", "-H", "Content-Type: application/json",
