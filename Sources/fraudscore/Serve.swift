@@ -57,7 +57,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Limit: transactions in one batch request, a JSON array (422).")
     var maxBatchSize = 1000
 
-    @Flag(help: "Also speak HTTP/2 cleartext with prior knowledge (h2c) on the port. Experimental: nghttp2's own limits only, without the flood budgets of a hardened release; keep it behind a trusted proxy.")
+    @Flag(help: "Also speak HTTP/2 cleartext with prior knowledge (h2c) on the port. Experimental: nghttp2's limits and the flood budget below, not yet the remaining per-stream timeouts and reset budgets.")
     var h2c = false
     @Option(help: "Limit: HTTP/2 frames that ask for no response (empty DATA, PRIORITY, PING, SETTINGS, WINDOW_UPDATE, RST_STREAM, unknown) a connection may send at once; beyond the budget, GOAWAY ENHANCE_YOUR_CALM and close.")
     var http2FloodBurst = 1_000
