@@ -139,24 +139,27 @@ final class HTTP2Session {
     }
 
     private func submit(_ id: Int32, _ response: HTTPResponse, tags: RequestTags) {
-        var fields: [(String, String)] = [(":status", String(response.status)), ("server", "fraudscore")]
-        // The event loop's cached "Date: …\r\n" line.
-        if date.count > 8 { fields.append(("date", String(decoding: date[6..<(date.count - 2)], as: UTF8.self))) }
-        if !response.contentType.isEmpty { fields.append(("content-type", response.contentType)) }
-        fields.append(("content-length", String(response.body.count)))
-        fields.append(("x-request-id", tags.id))
-        if let tp = tags.traceparent { fields.append(("traceparent", tp)) }
-        for (name, value) in response.headers { fields.append((name.lowercased(), value)) }
-        // Names and values in one buffer that outlives the submit call (nghttp2 copies them).
+        // Names and values in one buffer that outlives the submit call (nghttp2 copies them), as
+        // (name start, name length, value start, value length); values written as HTTP/1.1 does.
         var storage: [UInt8] = []
+        storage.reserveCapacity(256)
         var spans: [(Int, Int, Int, Int)] = []
-        for (name, value) in fields {
+        func add(_ name: String, _ value: (inout [UInt8]) -> Void) {
             let n = storage.count
             storage += name.utf8
             let v = storage.count
-            storage += value.utf8
+            value(&storage)
             spans.append((n, v - n, v, storage.count - v))
         }
+        add(":status") { ResponseEncoder.appendDecimal(response.status, into: &$0) }
+        add("server") { $0 += "fraudscore".utf8 }
+        // The event loop's cached "Date: …\r\n" line.
+        if date.count > 8 { add("date") { $0 += date[6..<(date.count - 2)] } }
+        if !response.contentType.isEmpty { add("content-type") { $0 += response.contentType.utf8 } }
+        add("content-length") { ResponseEncoder.appendDecimal(response.body.count, into: &$0) }
+        add("x-request-id") { tags.appendID(into: &$0) }
+        if let tp = tags.traceparent { add("traceparent") { $0 += tp.utf8 } }
+        for (name, value) in response.headers { add(name.lowercased()) { $0 += value.utf8 } }
         storage.withUnsafeMutableBufferPointer { bytes in
             var nva = spans.map { s in
                 nghttp2_nv(name: bytes.baseAddress! + s.0, value: bytes.baseAddress! + s.2, namelen: s.1, valuelen: s.3,

@@ -35,13 +35,9 @@ struct RequestTags {
         if var id = clientID {
             id.withUTF8 { out.append(contentsOf: $0) }
         } else {
-            var v = generatedID
-            var digits = [UInt8](repeating: 0, count: 16)
-            for i in stride(from: 15, through: 0, by: -1) {
-                digits[i] = RequestTags.hex[Int(v & 0xF)]
-                v >>= 4
+            for shift in stride(from: 60, through: 0, by: -4) {
+                out.append(RequestTags.hex[Int((generatedID >> UInt64(shift)) & 0xF)])
             }
-            out.append(contentsOf: digits)
         }
     }
 

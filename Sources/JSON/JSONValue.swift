@@ -95,4 +95,11 @@ public enum JSONValue: Sendable, Equatable {
         if case .array(let a) = self { return a }
         return nil
     }
+
+    /// A non-empty array whose every element is a string (a list of column names), else nil.
+    public var stringListValue: [String]? {
+        guard case .array(let items) = self, !items.isEmpty else { return nil }
+        let strings = items.compactMap(\.stringValue)
+        return strings.count == items.count ? strings : nil
+    }
 }

@@ -117,10 +117,10 @@ public struct Manifest: Sendable, Equatable {
         }
         var features: [String]? = nil
         if let list = doc["features"] {
-            guard case .array(let items) = list, !items.isEmpty, items.allSatisfy({ $0.stringValue != nil }) else {
+            guard let names = list.stringListValue else {
                 throw ManifestError("manifest.json: features must be a list of column names")
             }
-            features = items.compactMap(\.stringValue)
+            features = names
         }
         self.init(name: doc["name"]?.stringValue, modelVersion: doc["model_version"]?.stringValue, modelFile: modelFile,
                   format: format, threshold: threshold, files: files, validation: validation)

@@ -60,7 +60,7 @@ public enum ModelLoader {
                              + "the file is corrupt or the metadata belongs to another model")
         }
         let featuresPath = FileSystem.directory(of: filePath) + "/" + featuresFileName
-        var hints = FeatureNameHints(preferred: signature ?? meta.flatMap(listedFeatures), fallback: features)
+        var hints = FeatureNameHints(preferred: signature ?? meta?["features"]?.stringListValue, fallback: features)
         if FileSystem.exists(featuresPath) {
             hints.fallback = try featureNames(try FileSystem.readAll(featuresPath, limit: 1 << 22), source: featuresPath)
         }
@@ -101,18 +101,10 @@ public enum ModelLoader {
 
     /// The names in a `features.json`: a JSON list of strings.
     public static func featureNames(_ bytes: [UInt8], source: String) throws(ModelError) -> [String] {
-        guard case .array(let items)? = try? JSONValue.parse(bytes), !items.isEmpty,
-              items.allSatisfy({ $0.stringValue != nil }) else {
+        guard let names = (try? JSONValue.parse(bytes))?.stringListValue else {
             throw ModelError("\(source) must be a JSON list of column names, e.g. [\"tx_amount\", \"tx_during_night\"]")
         }
-        return items.compactMap(\.stringValue)
-    }
-
-    /// `features` of a manifest or model_meta.json, when it is a list of names.
-    public static func listedFeatures(_ doc: JSONValue) -> [String]? {
-        guard case .array(let items)? = doc["features"], !items.isEmpty else { return nil }
-        let names = items.compactMap(\.stringValue)
-        return names.count == items.count ? names : nil
+        return names
     }
 
     static func expectedDigest(_ meta: JSONValue, fileName: String) -> String? {

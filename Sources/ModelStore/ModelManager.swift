@@ -309,7 +309,7 @@ public final class ModelManager: Sendable {
         let loaded: LoadedModel
         do {
             var hints = FeatureNameHints(preferred: fetched.mlflow?.signatureNames ?? manifest?.features
-                                                        ?? fetched.metadata.flatMap(ModelLoader.listedFeatures),
+                                                        ?? fetched.metadata?["features"]?.stringListValue,
                                          fallback: config.features)
             if let names = fetched.files[ModelLoader.featuresFileName] {
                 hints.fallback = try ModelLoader.featureNames(names, source: ModelLoader.featuresFileName)

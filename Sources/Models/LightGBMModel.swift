@@ -315,10 +315,11 @@ public struct LightGBMModel: Model {
         let width = featureNames.count
         precondition(rows.count == out.count * width)
         let block = LightGBMModel.block, lanes = LightGBMModel.lanes
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: block * width) { x in
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: block) { acc in
-                withUnsafeTemporaryAllocation(of: Int32.self, capacity: lanes) { at in
-                  withUnsafeTemporaryAllocation(of: Bool.self, capacity: block / lanes) { hasNaN in
+        // One block of snapped rows, then its sums.
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: block * width + block) { scratch in
+            let x = scratch.baseAddress!, acc = scratch.baseAddress! + block * width
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: lanes) { at in
+                withUnsafeTemporaryAllocation(of: Bool.self, capacity: block / lanes) { hasNaN in
                     nodes.withUnsafeBufferPointer { nodeBuffer in
                         let base = nodeBuffer.baseAddress!
                         var start = 0
@@ -341,7 +342,7 @@ public struct LightGBMModel: Model {
                                 var group = 0
                                 while group < padded {
                                     for k in 0..<lanes { at[k] = root }
-                                    let rowsX = UnsafePointer(x.baseAddress! + group * width)
+                                    let rowsX = UnsafePointer(x + group * width)
                                     if plainSplits && !hasNaN[group / lanes] {
                                         for _ in 0..<steps {
                                             for k in 0..<lanes {
@@ -362,7 +363,6 @@ public struct LightGBMModel: Model {
                             start += n
                         }
                     }
-                  }
                 }
             }
         }

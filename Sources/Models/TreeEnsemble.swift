@@ -131,32 +131,30 @@ public struct TreeEnsemble: Sendable {
     /// group of eight trees (which stay in L1 while the rows pass), each row adding trees in order.
     public func addBatch(_ rows: UnsafePointer<Float>, width: Int, count: Int, into acc: UnsafeMutablePointer<Float>) {
         let lanes = TreeEnsemble.group
-        // Rows of finite values take the cheaper step (no NaN test, no default direction).
-        withUnsafeTemporaryAllocation(of: Bool.self, capacity: count) { complete in
-        for r in 0..<count {
-            var anyNaN = false
-            for i in 0..<featureCount where !rows[r * width + i].isFinite { anyNaN = true }
-            complete[r] = !anyNaN
-        }
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: lanes) { start in
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: lanes) { at in
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: count) { finite in
+            // Rows of finite values take the cheaper step (no NaN test, no default direction).
+            for r in 0..<count {
+                var all = true
+                for i in 0..<featureCount where !rows[r * width + i].isFinite { all = false }
+                finite[r] = all
+            }
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * lanes) { scratch in
+                // Per group: each tree's root (node 0 pads the last group), then each walk's leaf.
+                let start = scratch.baseAddress!, at = scratch.baseAddress! + lanes
                 nodes.withUnsafeBufferPointer { nodeBuffer in
-                  values.withUnsafeBufferPointer { valueBuffer in
-                    roots.withUnsafeBufferPointer { roots in
+                    values.withUnsafeBufferPointer { valueBuffer in
                         let base = nodeBuffer.baseAddress!, leaf = valueBuffer.baseAddress!
-                        var g = 0
                         var first = 0
-                        while first < roots.count {
+                        for steps in groupSteps {
                             let trees = min(lanes, roots.count - first)
                             for k in 0..<lanes { start[k] = k < trees ? roots[first + k] : 0 }
-                            let steps = groupSteps[g]
                             for r in 0..<count {
                                 let row = rows + r * width
                                 // The eight walks in locals (registers): an array would put a store and a
                                 // reload into every step's dependency chain.
                                 var a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3]
                                 var a4 = start[4], a5 = start[5], a6 = start[6], a7 = start[7]
-                                if complete[r] {
+                                if finite[r] {
                                     for _ in 0..<steps {
                                         a0 = TreeEnsemble.stepPlain(base, a0, row); a1 = TreeEnsemble.stepPlain(base, a1, row)
                                         a2 = TreeEnsemble.stepPlain(base, a2, row); a3 = TreeEnsemble.stepPlain(base, a3, row)
@@ -178,13 +176,10 @@ public struct TreeEnsemble: Sendable {
                                 acc[r] = a
                             }
                             first += lanes
-                            g += 1
                         }
                     }
-                  }
                 }
             }
-        }
         }
     }
 }

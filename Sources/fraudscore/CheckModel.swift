@@ -25,17 +25,10 @@ struct CheckModel: ParsableCommand {
     @Option(help: "Validation rows (JSON lines with expected_prob); default: validation.jsonl beside the model.")
     var validation: String?
 
-    @Option(help: "Column names, comma-separated, for a model file that does not name its inputs (ONNX), if no features.json is beside it.")
-    var features: String?
+    @OptionGroup var featureNames: FeatureNamesOption
 
     func run() throws {
-        let loaded: LoadedModel
-        do {
-            loaded = try ModelLoader.load(path: path, features: features.map(parseFeatureList))
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        let loaded = try featureNames.load(path)
         let m = loaded.model.metadata
         print("model:      \(loaded.info.path)")
         print("format:     \(m.format.rawValue)\(m.libraryVersion.map { " (\($0))" } ?? "")")

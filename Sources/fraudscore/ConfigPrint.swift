@@ -57,11 +57,8 @@ extension Configuration {
 
     /// Numbers and booleans bare; everything else double-quoted (JSON escaping is valid YAML).
     static func yamlScalar(_ s: String) -> String {
-        if s == "true" || s == "false" { return s }
-        let u = Array(s.utf8)
-        let digits = u.drop(while: { $0 == UInt8(ascii: "-") })
-        if !digits.isEmpty, digits.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: ".") }),
-           digits.first != UInt8(ascii: "."), digits.filter({ $0 == UInt8(ascii: ".") }).count <= 1, u.count - digits.count <= 1 {
+        // Decimal numbers only: Double also reads "nan", "inf" and hex, which YAML would not keep as text.
+        if s == "true" || s == "false" || (Double(s) != nil && s.utf8.allSatisfy({ "0123456789.-".utf8.contains($0) })) {
             return s
         }
         var out = "\""

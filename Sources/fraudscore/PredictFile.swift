@@ -25,17 +25,10 @@ struct PredictFile: ParsableCommand {
     @Option(help: "Rows scored per batch.")
     var batchSize = 4096
 
-    @Option(help: "Column names, comma-separated, for a model file that does not name its inputs (ONNX), if no features.json is beside it.")
-    var features: String?
+    @OptionGroup var featureNames: FeatureNamesOption
 
     func run() throws {
-        let loaded: LoadedModel
-        do {
-            loaded = try ModelLoader.load(path: model, features: features.map(parseFeatureList))
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        let loaded = try featureNames.load(model)
         let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile()
                                 : try Data(contentsOf: URL(fileURLWithPath: input))
         let text = String(decoding: data, as: UTF8.self)

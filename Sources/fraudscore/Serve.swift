@@ -246,8 +246,3 @@ extension Serve {
         return token
     }
 }
-
-/// `--features a,b,c` → ["a", "b", "c"].
-func parseFeatureList(_ raw: String) -> [String] {
-    raw.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
-}

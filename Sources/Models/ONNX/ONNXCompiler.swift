@@ -43,7 +43,7 @@ struct ONNXCompiler {
     }
 
     /// The graph output to serve: the probabilities of a classifier, else the first numeric output.
-    private func chosenOutput(producers: [String: Int]) throws -> String {
+    private func chosenOutput() throws -> String {
         let names = graph.outputs.map(\.name)
         for preferred in ["probabilities", "output_probability", "probability"] where names.contains(preferred) {
             return preferred
@@ -61,7 +61,7 @@ struct ONNXCompiler {
         for (i, node) in graph.nodes.enumerated() {
             for o in node.outputs where !o.isEmpty { producers[o] = i }
         }
-        let result = try chosenOutput(producers: producers)
+        let result = try chosenOutput()
         // Backwards from the result: the nodes it depends on.
         var needed = Set<Int>()
         var pending = [result]

@@ -77,10 +77,7 @@ public struct ONNXModel: Model {
     }
 
     static func metadataNames(_ graph: ONNXGraph) -> [String]? {
-        guard let raw = graph.metadata["feature_names"],
-              case .array(let items)? = try? JSONValue.parse(Array(raw.utf8)) else { return nil }
-        let names = items.compactMap(\.stringValue)
-        return names.count == items.count && !names.isEmpty ? names : nil
+        graph.metadata["feature_names"].flatMap { (try? JSONValue.parse(Array($0.utf8)))?.stringListValue }
     }
 
     public func predict(_ row: UnsafeBufferPointer<Double>) -> Double {

@@ -10,11 +10,11 @@ struct Slot: Sendable {
 
 /// `post_transform` of the ai.onnx.ml classifiers and regressors.
 enum PostTransform: String, Sendable {
-    case none = "NONE", logistic = "LOGISTIC", softmax = "SOFTMAX", softmaxZero = "SOFTMAX_ZERO", probit = "PROBIT"
+    case none = "NONE", logistic = "LOGISTIC", softmax = "SOFTMAX", softmaxZero = "SOFTMAX_ZERO"
 
     static func parse(_ node: ONNXGraph.Node) throws -> PostTransform {
         let raw = node.string("post_transform") ?? "NONE"
-        guard let p = PostTransform(rawValue: raw), p != .probit else {
+        guard let p = PostTransform(rawValue: raw) else {
             throw ModelError("\(node.qualifiedName) post_transform \(raw) is not supported (NONE, LOGISTIC, SOFTMAX)")
         }
         return p
@@ -121,7 +121,6 @@ enum ONNXStep: Sendable {
         case (.logistic, _): p = logistic(scores.1)
         case (.softmax, 1), (.softmaxZero, 1): p = scores.1
         case (.softmax, _), (.softmaxZero, _): p = logistic(scores.1 - scores.0)
-        case (.probit, _): p = .nan
         }
         let value = Double(Float(p))
         if classifier {
