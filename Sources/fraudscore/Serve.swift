@@ -208,7 +208,13 @@ struct Serve: ParsableCommand {
             throw ExitCode(1)
         }
         let firstPollDelayMs = repository.uri.isRemote ? 0 : managerConfig.pollIntervalMs
-        let managerThread = try OSThread(name: "fs-models") { manager.run(initialDelayMs: firstPollDelayMs) }
+        let managerThread = try OSThread(name: "fs-models") {
+            // Loading and checking a new version is background work: at nice 10 it yields the CPU
+            // to the event loops, so a swap under full load does not show in their latency. On
+            // Linux the nice value of "process 0" is the calling thread's alone.
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+            manager.run(initialDelayMs: firstPollDelayMs)
+        }
         log.info("listening", metadata: [
             "address": "\(host):\(server.port)",
             "threads": "\(threads > 0 ? threads : HTTPServer.defaultThreadCount)",
