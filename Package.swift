@@ -31,7 +31,7 @@ let package = Package(
 
         // Foundation-free JSON: a byte scanner for request bodies, a DOM for model files, a writer.
         .target(name: "JSON"),
-        .target(name: "HTTPServer", dependencies: ["CEpoll", "CNghttp2", "JSON"]),
+        .target(name: "HTTPServer", dependencies: ["CEpoll", "CNghttp2", "COpenSSL", "JSON"]),
         // onnx-ml.proto's messages, generated once by protoc-gen-swift (scripts/generate-onnx-proto.sh).
         .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["onnx-ml.proto"]),

@@ -23,6 +23,9 @@ static inline int cepoll_shut_wr(void) { return SHUT_WR; }
 static inline int cepoll_sock_nonblock_cloexec(void) { return SOCK_NONBLOCK | SOCK_CLOEXEC; }
 static inline int cepoll_sigterm(void) { return SIGTERM; }
 static inline int cepoll_sigint(void) { return SIGINT; }
+// OpenSSL writes to sockets with write(2), not send(MSG_NOSIGNAL): a peer gone mid-write must
+// be an EPIPE error, not a signal that kills the process.
+static inline void cepoll_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 
 // Makes a listening TCP socket drop every pure SYN (new handshakes) while still taking the
 // final ACK of handshakes already under way. Used when draining: new clients are no longer

@@ -4,18 +4,25 @@ import CEpoll
 import Glibc
 #endif
 
-/// One epoll event loop on its own thread: its listener, its connections, their deadlines.
+/// A listening socket and what its connections get: a router, and TLS or plain.
+struct Endpoint {
+    let socket: ListeningSocket
+    let router: Router
+    let tls: TLSCertificates?
+}
+
+/// One epoll event loop on its own thread: its listeners, its connections, their deadlines.
 ///
-/// `@unchecked Sendable`: the connection table and listener are touched only by the loop's own
+/// `@unchecked Sendable`: the connection table and listeners are touched only by the loop's own
 /// thread; other threads only call `wake()`, which writes to an eventfd.
 final class EventLoop: @unchecked Sendable {
     private let epfd: Int32
     private let wakeFD: Int32
-    private var listener: ListeningSocket?
+    /// The main port's listener, then the probe port's if any; empty once closed while draining.
+    private var endpoints: [Endpoint]
     private var connections: [HTTP1Connection?] = []
     private var connectionCount = 0
     private let config: HTTPServerConfig
-    private let router: Router
     private let shouldDrain: @Sendable () -> Bool
     private let log: @Sendable (String) -> Void
     private var date = HTTPDateCache()
@@ -30,19 +37,18 @@ final class EventLoop: @unchecked Sendable {
     private let shard: HTTPMetrics.Shard
     private let tagger: RequestTagger
 
-    init(listener: ListeningSocket, config: HTTPServerConfig, router: Router, metrics: HTTPMetrics, index: Int,
+    init(endpoints: [Endpoint], config: HTTPServerConfig, metrics: HTTPMetrics, index: Int,
          shouldDrain: @escaping @Sendable () -> Bool, log: @escaping @Sendable (String) -> Void) throws {
-        self.listener = listener
+        self.endpoints = endpoints
         self.metrics = metrics
         self.shard = metrics.shard(index)
         self.tagger = RequestTagger(accessLog: config.accessLog)
         self.config = config
-        self.router = router
         self.shouldDrain = shouldDrain
         self.log = log
         epfd = try syscall("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
         wakeFD = try syscall("eventfd") { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
-        try add(listener.fd, events: EPOLLIN.rawValue)
+        for e in endpoints { try add(e.socket.fd, events: EPOLLIN.rawValue) }
         try add(wakeFD, events: EPOLLIN.rawValue)
     }
 
@@ -80,8 +86,6 @@ final class EventLoop: @unchecked Sendable {
                     var value: UInt64 = 0
                     _ = read(wakeFD, &value, 8)
                     if shouldDrain() && drainDeadlineMs == nil { beginDrain(nowMs: now) }
-                } else if let l = listener, fd == l.fd {
-                    acceptAll(nowMs: now)
                 } else if let conn = connection(fd) {
                     if flags & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 {
                         conn.onReadable(date: date.line, nowMs: now)
@@ -90,6 +94,8 @@ final class EventLoop: @unchecked Sendable {
                         conn.onWritable(date: date.line, nowMs: now)
                     }
                     if conn.state == .closed { remove(conn) }
+                } else if let e = endpoints.firstIndex(where: { $0.socket.fd == fd }) {
+                    acceptAll(endpoints[e], nowMs: now)
                 }
             }
             if now - lastSweepMs >= EventLoop.sweepIntervalMs {
@@ -97,10 +103,10 @@ final class EventLoop: @unchecked Sendable {
                 sweep(nowMs: now)
             }
             if let deadline = drainDeadlineMs {
-                if listener != nil && now >= listenerCloseMs { closeListener(nowMs: now) }
-                if connectionCount == 0 && listener == nil { break }
+                if !endpoints.isEmpty && now >= listenerCloseMs { closeListeners(nowMs: now) }
+                if connectionCount == 0 && endpoints.isEmpty { break }
                 if now >= deadline {
-                    closeListener(nowMs: now)
+                    closeListeners(nowMs: now)
                     log("drain timeout: closing \(connectionCount) connection(s) still open")
                     for case let conn? in connections { conn.close(); remove(conn) }
                     break
@@ -122,12 +128,11 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    private func acceptAll(nowMs: UInt64) {
-        guard let listener else { return }
+    private func acceptAll(_ endpoint: Endpoint, nowMs: UInt64) {
         while true {
             let fd: Int32
             do {
-                guard let c = try listener.accept() else { return }
+                guard let c = try endpoint.socket.accept() else { return }
                 fd = c
             } catch let error as SystemError {
                 // EMFILE and friends: log and retry on the next event rather than spin.
@@ -137,12 +142,21 @@ final class EventLoop: @unchecked Sendable {
                 return
             }
             if connectionCount >= config.maxConnectionsPerLoop {
-                rejectOverCapacity(fd)
+                // A TLS client could not read a plain 503: it just sees the connection close.
+                if endpoint.tls == nil { rejectOverCapacity(fd) } else { close(fd) }
                 continue
             }
-            let conn = HTTP1Connection(fd: fd, config: config, router: router, metrics: metrics, shard: shard,
-                                       tagger: tagger, nowMs: nowMs)
-            shard.connections.add(1, ordering: .relaxed)
+            var tls: TLSStream? = nil
+            if let certificates = endpoint.tls {
+                guard let stream = TLSStream(fd: fd, context: certificates.current) else {
+                    log("TLS: cannot create a session for a new connection (out of memory?)")
+                    close(fd)
+                    continue
+                }
+                tls = stream
+            }
+            let conn = HTTP1Connection(fd: fd, tls: tls, config: config, router: endpoint.router, metrics: metrics,
+                                       shard: shard, tagger: tagger, nowMs: nowMs)
             if drainDeadlineMs != nil { conn.beginDrain(nowMs: nowMs, graceMs: config.drainIdleGraceMs) }
             if Int(fd) >= connections.count {
                 connections.append(contentsOf: repeatElement(nil, count: Int(fd) + 1 - connections.count + 64))
@@ -184,23 +198,26 @@ final class EventLoop: @unchecked Sendable {
     private func beginDrain(nowMs: UInt64) {
         drainDeadlineMs = nowMs + UInt64(config.drainTimeoutMs)
         listenerCloseMs = nowMs + UInt64(config.drainAcceptGraceMs)
-        do {
-            try listener?.refuseNewHandshakes()
-        } catch {
-            log("\(error): new connections may be reset while draining")
+        for e in endpoints {
+            do {
+                try e.socket.refuseNewHandshakes()
+            } catch {
+                log("\(error): new connections may be reset while draining")
+            }
+            acceptAll(e, nowMs: nowMs)
         }
-        acceptAll(nowMs: nowMs)
         for case let conn? in connections {
             conn.beginDrain(nowMs: nowMs, graceMs: config.drainIdleGraceMs)
         }
     }
 
-    /// Takes what is still queued, then closes the listener.
-    private func closeListener(nowMs: UInt64) {
-        guard let l = listener else { return }
-        acceptAll(nowMs: nowMs)
-        epoll_ctl(epfd, EPOLL_CTL_DEL, l.fd, nil)
-        close(l.fd)
-        listener = nil
+    /// Takes what is still queued, then closes the listeners.
+    private func closeListeners(nowMs: UInt64) {
+        for e in endpoints {
+            acceptAll(e, nowMs: nowMs)
+            epoll_ctl(epfd, EPOLL_CTL_DEL, e.socket.fd, nil)
+            close(e.socket.fd)
+        }
+        endpoints = []
     }
 }

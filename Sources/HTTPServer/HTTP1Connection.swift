@@ -4,7 +4,9 @@ import CEpoll
 import Glibc
 #endif
 
-/// One HTTP/1.1 connection: its buffers, parser and deadline, owned by a single event loop thread.
+/// One client connection, owned by a single event loop thread: its buffers, parser and deadlines.
+/// It speaks HTTP/1.1, or HTTP/2 once the client preface arrives (h2c with prior knowledge, or h2
+/// chosen by ALPN), over the plain socket or TLS.
 ///
 /// Requests are answered inline and in order, so pipelined responses never reorder. A connection that
 /// must close first flushes its output, then half-closes and keeps reading (discarding) until the peer
@@ -17,6 +19,9 @@ final class HTTP1Connection {
     static let initialBuffer = 16 * 1024
 
     let fd: Int32
+    /// Set on a TLS listener's connections: every read and write goes through it.
+    private let tls: TLSStream?
+    private let acceptedMs: UInt64
     private(set) var state = State.open
     private var parser: HTTP1Parser
     private let config: HTTPServerConfig
@@ -48,12 +53,21 @@ final class HTTP1Connection {
     private var h2: HTTP2Session?
     /// The first bytes have been looked at for the HTTP/2 preface.
     private var sniffed = false
+    /// Whether the first bytes may be the HTTP/2 preface: with --h2c on a plain port; over TLS
+    /// unless ALPN chose http/1.1.
+    private var allowsH2: Bool
+    /// The TLS handshake has completed and been counted.
+    private var tlsEstablished = false
     /// Closing because the peer broke the protocol or a budget: a short linger only.
     private var abusive = false
 
-    init(fd: Int32, config: HTTPServerConfig, router: Router, metrics: HTTPMetrics, shard: HTTPMetrics.Shard,
-         tagger: RequestTagger, nowMs: UInt64) {
+    init(fd: Int32, tls: TLSStream?, config: HTTPServerConfig, router: Router, metrics: HTTPMetrics,
+         shard: HTTPMetrics.Shard, tagger: RequestTagger, nowMs: UInt64) {
         self.fd = fd
+        self.tls = tls
+        acceptedMs = nowMs
+        shard.connections.add(1, ordering: .relaxed)
+        if tls != nil { shard.tlsConnections.add(1, ordering: .relaxed) }
         self.tagger = tagger
         self.metrics = metrics
         self.shard = shard
@@ -61,6 +75,7 @@ final class HTTP1Connection {
         self.router = router
         parser = HTTP1Parser(limits: .init(maxHeaderBytes: config.maxHeaderBytes, maxHeaderCount: config.maxHeaderCount,
                                            maxURIBytes: config.maxURIBytes, maxBodyBytes: config.maxBodyBytes))
+        allowsH2 = tls != nil || config.enableH2C
         input = [UInt8](repeating: 0, count: HTTP1Connection.initialBuffer)
         output.reserveCapacity(4096)
         lastProgressMs = nowMs
@@ -77,6 +92,8 @@ final class HTTP1Connection {
     }
 
     func onWritable(date: [UInt8], nowMs: UInt64) {
+        // A TLS read that had to write first (handshake, session tickets) is retried now.
+        if let tls, tls.readWantsWritable { readPending = true }
         drive(date: date, nowMs: nowMs)
     }
 
@@ -93,26 +110,36 @@ final class HTTP1Connection {
             guard state == .open, pendingOutput < HTTP1Connection.outputHighWater else { return }
             if !needsInput { continue }  // stopped at the high-water mark; output has drained since
             guard readPending else { return }
-            readOnce(nowMs: nowMs)
+            readOnce(date: date, nowMs: nowMs)
         }
     }
 
-    private func readOnce(nowMs: UInt64) {
+    private func readOnce(date: [UInt8], nowMs: UInt64) {
         makeRoom()
         let result: IOResult
         do {
             result = try input.withUnsafeMutableBytes {
-                try nonBlockingRead(fd, into: UnsafeMutableRawBufferPointer(rebasing: $0[inEnd...]))
+                let free = UnsafeMutableRawBufferPointer(rebasing: $0[inEnd...])
+                return try tls.map { try $0.read(into: free) } ?? nonBlockingRead(fd, into: free)
             }
         } catch {
+            if let tls, !tls.handshakeDone {
+                shard.tlsHandshakeErrors.add(1, ordering: .relaxed)
+                if tls.sawPlainHTTP { answerPlainHTTPOnTLSPort(date: date) }
+            }
             close()
             return
         }
+        if let tls, !tlsEstablished, tls.handshakeDone {
+            tlsEstablished = true
+            shard.tlsHandshakes.add(1, ordering: .relaxed)
+            allowsH2 = tls.alpn != "http/1.1"
+        }
         switch result {
         case .bytes(let n):
-            // Edge-triggered epoll: a short read means the socket is drained for now; data that
-            // arrives later raises a new event.
-            if inEnd + n < input.count { readPending = false }
+            // Edge-triggered epoll: a short read(2) means the socket is drained for now; data that
+            // arrives later raises a new event. A short TLS read only means a record ended.
+            if tls == nil && inEnd + n < input.count { readPending = false }
             if inStart == inEnd && !parser.isInsideRequest { requestStartedMs = nowMs }
             inEnd += n
             lastProgressMs = nowMs
@@ -128,7 +155,7 @@ final class HTTP1Connection {
     /// Parses and answers the complete requests in the input buffer. Returns true when it stopped
     /// because it needs more input, false when it stopped at the output high-water mark.
     private func process(date: [UInt8], nowMs: UInt64) -> Bool {
-        if !sniffed && config.enableH2C {
+        if !sniffed && allowsH2 {
             // HTTP/2 with prior knowledge starts with a fixed 24-byte preface; HTTP/1.1 never does.
             let preface = HTTP2Session.preface
             let n = min(inEnd - inStart, preface.count)
@@ -142,6 +169,7 @@ final class HTTP1Connection {
                 do {
                     h2 = try HTTP2Session(config: config, router: router, metrics: metrics, shard: shard, tagger: tagger)
                     shard.h2Connections.add(1, ordering: .relaxed)
+                    if tls != nil { shard.tlsH2Connections.add(1, ordering: .relaxed) }
                 } catch {
                     close()
                     return true
@@ -225,6 +253,16 @@ final class HTTP1Connection {
         state = .closing
     }
 
+    /// A plain-HTTP client on the TLS port gets a readable answer instead of a reset (best effort,
+    /// straight onto the socket: there is no TLS session to speak through).
+    private func answerPlainHTTPOnTLSPort(date: [UInt8]) {
+        var out: [UInt8] = []
+        ResponseEncoder.encode(.detail(400, "This port speaks TLS: use https://"), into: &out,
+                               date: date, keepAlive: false, http10: false, omitBody: false)
+        _ = out.withUnsafeBytes { try? nonBlockingWrite(fd, $0) }
+        shutdown(fd, cepoll_shut_wr())
+    }
+
     /// Keeps unparsed bytes at the front and leaves at least a few KiB free to read into.
     private func makeRoom() {
         if inStart == inEnd {
@@ -250,7 +288,8 @@ final class HTTP1Connection {
             let result: IOResult
             do {
                 result = try output.withUnsafeBytes {
-                    try nonBlockingWrite(fd, UnsafeRawBufferPointer(rebasing: $0[outStart...]))
+                    let pending = UnsafeRawBufferPointer(rebasing: $0[outStart...])
+                    return try tls.map { try $0.write(pending) } ?? nonBlockingWrite(fd, pending)
                 }
             } catch {
                 close()
@@ -268,6 +307,7 @@ final class HTTP1Connection {
     }
 
     private func startLinger(nowMs: UInt64) {
+        tls?.sendCloseNotify()
         shutdown(fd, cepoll_shut_wr())
         state = .lingering
         // An abusive peer gets just long enough to read our GOAWAY, not the usual grace.
@@ -294,6 +334,10 @@ final class HTTP1Connection {
         state = .closed
         shard.connections.subtract(1, ordering: .relaxed)
         if h2 != nil { shard.h2Connections.subtract(1, ordering: .relaxed) }
+        if tls != nil {
+            shard.tlsConnections.subtract(1, ordering: .relaxed)
+            if h2 != nil { shard.tlsH2Connections.subtract(1, ordering: .relaxed) }
+        }
         Glibc.close(fd)
     }
 
@@ -309,6 +353,14 @@ final class HTTP1Connection {
             return
         case .open, .closing:
             break
+        }
+        if tls != nil && !tlsEstablished {
+            // Nothing can be answered before the handshake: a deadline ends a stalled one.
+            if nowMs - acceptedMs >= UInt64(config.tlsHandshakeTimeoutMs) {
+                shard.tlsHandshakeTimeouts.add(1, ordering: .relaxed)
+                close()
+            }
+            return
         }
         if pendingOutput > 0 {
             if nowMs - lastProgressMs >= UInt64(config.writeTimeoutMs) { close() }

@@ -30,6 +30,12 @@ public final class HTTPMetrics: Sendable {
         let connections = Atomic<Int>(0)
         /// Of `connections`, those speaking HTTP/2.
         let h2Connections = Atomic<Int>(0)
+        /// Of `connections`, those over TLS, and of these, those speaking HTTP/2.
+        let tlsConnections = Atomic<Int>(0)
+        let tlsH2Connections = Atomic<Int>(0)
+        let tlsHandshakes = Atomic<Int>(0)
+        let tlsHandshakeErrors = Atomic<Int>(0)
+        let tlsHandshakeTimeouts = Atomic<Int>(0)
         let inFlight = Atomic<Int>(0)
         let h2FloodCloses = Atomic<Int>(0)
         let h2HeaderLimitCloses = Atomic<Int>(0)
@@ -66,10 +72,12 @@ public final class HTTPMetrics: Sendable {
     /// Appends the exposition of these metrics.
     public func render(into out: inout String) {
         var merged: [Key: Series] = [:]
-        var connections = 0, h2Connections = 0, inFlight = 0
+        var connections = 0, h2Connections = 0, tlsConnections = 0, tlsH2Connections = 0, inFlight = 0
         for shard in shards {
             connections += shard.connections.load(ordering: .relaxed)
             h2Connections += shard.h2Connections.load(ordering: .relaxed)
+            tlsConnections += shard.tlsConnections.load(ordering: .relaxed)
+            tlsH2Connections += shard.tlsH2Connections.load(ordering: .relaxed)
             inFlight += shard.inFlight.load(ordering: .relaxed)
             shard.series.withLock { all in
                 for (k, s) in all {
@@ -106,8 +114,17 @@ public final class HTTPMetrics: Sendable {
                                         buckets: s.buckets, sum: s.sum, count: s.count, into: &out)
         }
         Self.renderFamily("fraudscore_connections_open", type: "gauge", help: "Client connections open, by protocol.",
-                          samples: [("{protocol=\"http1\"}", connections - h2Connections),
-                                    ("{protocol=\"h2c\"}", h2Connections)], into: &out)
+                          samples: [("{protocol=\"http1\"}", connections - tlsConnections - (h2Connections - tlsH2Connections)),
+                                    ("{protocol=\"h2c\"}", h2Connections - tlsH2Connections),
+                                    ("{protocol=\"http1-tls\"}", tlsConnections - tlsH2Connections),
+                                    ("{protocol=\"h2\"}", tlsH2Connections)], into: &out)
+        func total(_ counter: (Shard) -> Int) -> Int { shards.reduce(0) { $0 + counter($1) } }
+        Self.renderFamily("fraudscore_tls_handshakes_total", type: "counter", help: "TLS handshakes completed.",
+                          samples: [("", total { $0.tlsHandshakes.load(ordering: .relaxed) })], into: &out)
+        Self.renderFamily("fraudscore_tls_handshake_failures_total", type: "counter",
+                          help: "TLS connections closed before their handshake completed: a protocol error (old version, no shared cipher, not TLS) or the handshake deadline.",
+                          samples: [("{reason=\"error\"}", total { $0.tlsHandshakeErrors.load(ordering: .relaxed) }),
+                                    ("{reason=\"timeout\"}", total { $0.tlsHandshakeTimeouts.load(ordering: .relaxed) })], into: &out)
         Self.renderFamily("fraudscore_requests_in_flight", type: "gauge", help: "Requests being handled right now.",
                           samples: [("", inFlight)], into: &out)
         Self.renderFamily("fraudscore_http2_flood_closes_total", type: "counter",

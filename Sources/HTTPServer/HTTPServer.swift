@@ -1,31 +1,42 @@
+import CEpoll
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// An HTTP/1.1 server: N epoll event loops, each on its own thread with its own listener.
+/// An HTTP/1.1 and HTTP/2 server: N epoll event loops, each on its own thread with its own
+/// listener (and probe-port listener). With `certificates` the main port speaks TLS only.
 ///
 /// `start()` binds and returns once every loop listens; `beginShutdown()` (from any thread)
 /// stops accepting and drains; `wait()` returns when every loop has finished.
 public final class HTTPServer: Sendable {
     public let config: HTTPServerConfig
     private let router: Router
+    private let probeRouter: Router
+    private let certificates: TLSCertificates?
     private let log: @Sendable (String) -> Void
     /// Request, latency and connection metrics of this server.
     public let metrics: HTTPMetrics
     private let draining = Atomic<Bool>(false)
-    private let state = Mutex<(loops: [EventLoop], threads: [OSThread], port: Int)>(([], [], 0))
+    private let state = Mutex<(loops: [EventLoop], threads: [OSThread], port: Int, probePort: Int?)>(([], [], 0, nil))
 
-    public init(config: HTTPServerConfig, router: Router, metrics: HTTPMetrics = HTTPMetrics(),
+    /// `probeRouter` serves the plain probe port (`config.probePort`); by default `router`'s
+    /// health and metrics routes.
+    public init(config: HTTPServerConfig, router: Router, probeRouter: Router? = nil,
+                certificates: TLSCertificates? = nil, metrics: HTTPMetrics = HTTPMetrics(),
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.config = config
         self.metrics = metrics
         self.router = router
+        self.probeRouter = probeRouter ?? router.only(paths: Router.probePaths)
+        self.certificates = certificates
         self.log = log
     }
 
     /// The port the server listens on (the chosen one when configured with port 0).
     public var port: Int { state.withLock { $0.port } }
+    /// The plain probe port, if configured (the chosen one when configured with 0).
+    public var probePort: Int? { state.withLock { $0.probePort } }
 
     /// True once shutdown has begun.
     public var isDraining: Bool { draining.load(ordering: .acquiring) }
@@ -36,27 +47,48 @@ public final class HTTPServer: Sendable {
 
     public func start() throws {
         let count = config.threads > 0 ? config.threads : HTTPServer.defaultThreadCount
+        if certificates != nil { cepoll_ignore_sigpipe() }
         var listeners: [ListeningSocket] = []
+        var probeListeners: [ListeningSocket] = []
         do {
-            // The first listener may pick the port; the others join it with SO_REUSEPORT.
-            let first = try ListeningSocket.bind(host: config.host, port: config.port, backlog: config.backlog)
-            listeners.append(first)
-            for _ in 1..<count {
-                listeners.append(try ListeningSocket.bind(host: config.host, port: first.port, backlog: config.backlog))
+            listeners = try HTTPServer.bind(count, host: config.host, port: config.port, backlog: config.backlog)
+            if let probe = config.probePort {
+                probeListeners = try HTTPServer.bind(count, host: config.host, port: probe, backlog: config.backlog)
             }
         } catch {
-            for l in listeners { close(l.fd) }
+            for l in listeners + probeListeners { close(l.fd) }
             throw error
         }
-        let loops = try listeners.enumerated().map { index, listener in
-            try EventLoop(listener: listener, config: config, router: router, metrics: metrics, index: index,
-                          shouldDrain: { [self] in isDraining }, log: log)
+        let loops = try listeners.indices.map { index in
+            var endpoints = [Endpoint(socket: listeners[index], router: router, tls: certificates)]
+            if !probeListeners.isEmpty {
+                endpoints.append(Endpoint(socket: probeListeners[index], router: probeRouter, tls: nil))
+            }
+            return try EventLoop(endpoints: endpoints, config: config, metrics: metrics, index: index,
+                                 shouldDrain: { [self] in isDraining }, log: log)
         }
         var threads: [OSThread] = []
         for (i, loop) in loops.enumerated() {
             threads.append(try OSThread(name: "fraudscore-io\(i)") { loop.run() })
         }
-        state.withLock { $0 = (loops, threads, listeners[0].port) }
+        state.withLock { $0 = (loops, threads, listeners[0].port, probeListeners.first?.port) }
+    }
+
+    /// `count` listeners on one address: the first may pick the port, the others join it with
+    /// SO_REUSEPORT so the kernel spreads connections across the loops.
+    private static func bind(_ count: Int, host: String, port: Int, backlog: Int32) throws -> [ListeningSocket] {
+        var listeners: [ListeningSocket] = []
+        do {
+            let first = try ListeningSocket.bind(host: host, port: port, backlog: backlog)
+            listeners.append(first)
+            for _ in 1..<count {
+                listeners.append(try ListeningSocket.bind(host: host, port: first.port, backlog: backlog))
+            }
+        } catch {
+            for l in listeners { close(l.fd) }
+            throw error
+        }
+        return listeners
     }
 
     /// Stops accepting new connections and lets requests in flight finish (bounded by the drain timeout).

@@ -37,6 +37,12 @@ public struct HTTPServerConfig: Sendable {
     /// How long a closing connection keeps reading (and discarding) so its last response is not reset.
     public var lingerTimeoutMs: Int = 2_000
 
+    /// With TLS: a connection whose handshake has not completed this long after accept is closed.
+    public var tlsHandshakeTimeoutMs: Int = 10_000
+    /// A second, plain-HTTP port serving only the health and metrics routes (for probes and
+    /// scrapers when the main port speaks TLS); nil: none.
+    public var probePort: Int? = nil
+
     /// HTTP/2 cleartext with prior knowledge on the same port (the connection preface is sniffed).
     public var enableH2C = false
     /// HTTP/2: frames that ask for no response (empty DATA, PRIORITY, PING, SETTINGS, WINDOW_UPDATE,

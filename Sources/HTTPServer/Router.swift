@@ -19,6 +19,17 @@ public struct Router: Sendable {
         prefixes.append((prefix, methods, handler))
     }
 
+    /// What a probe port serves by default: liveness, readiness and metrics.
+    public static let probePaths: Set<String> = ["/health", "/health/live", "/health/ready", "/metrics", "/ping",
+                                                 "/v2/health/live", "/v2/health/ready"]
+
+    /// The same handlers for `paths` only (no prefix routes): e.g. a plain probe port beside TLS.
+    public func only(paths: Set<String>) -> Router {
+        var copy = Router()
+        copy.routes = routes.filter { paths.contains($0.key) }
+        return copy
+    }
+
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         route(request).response
     }

@@ -57,6 +57,15 @@ struct Serve: ParsableCommand {
     @Option(help: "Limit: transactions in one batch request, a JSON array (422).")
     var maxBatchSize = 1000
 
+    @Option(help: "TLS: PEM certificate chain (the server's certificate first, then intermediates). With --tls-key, the port speaks TLS 1.2/1.3 only, HTTP/2 or HTTP/1.1 by ALPN; both files are reloaded when they change (new connections get the new certificate).")
+    var tlsCert: String?
+    @Option(help: "TLS: PEM private key of --tls-cert (unencrypted; e.g. a mounted Kubernetes Secret).")
+    var tlsKey: String?
+    @Option(help: "Limit: ms from accept to a completed TLS handshake; a slower connection is closed.")
+    var tlsHandshakeTimeoutMs = 10_000
+    @Option(help: "A second, plain-HTTP port serving only the health routes and /metrics (kubelet probes, Prometheus) while the main port speaks TLS.")
+    var probePort: Int?
+
     @Flag(help: "Also speak HTTP/2 cleartext with prior knowledge (h2c) on the port. Experimental: nghttp2's limits and the flood budget below, not yet the remaining per-stream timeouts and reset budgets.")
     var h2c = false
     @Option(help: "Limit: HTTP/2 frames that ask for no response (empty DATA, PRIORITY, PING, SETTINGS, WINDOW_UPDATE, RST_STREAM, unknown) a connection may send at once; beyond the budget, GOAWAY ENHANCE_YOUR_CALM and close.")
@@ -103,6 +112,11 @@ struct Serve: ParsableCommand {
         var problems: [String] = []
         func check(_ ok: Bool, _ message: @autoclosure () -> String) { if !ok { problems.append(message()) } }
         check((0...65535).contains(port), "--port must be 0-65535, got \(port)")
+        if let probePort {
+            check((0...65535).contains(probePort), "--probe-port must be 0-65535, got \(probePort)")
+            check(probePort != port || port == 0, "--probe-port must differ from --port (\(port))")
+        }
+        check((tlsCert == nil) == (tlsKey == nil), "--tls-cert and --tls-key go together: give both for TLS, or neither")
         check(threads >= 0, "--threads must be >= 0, got \(threads)")
         check(preStopDelayMs >= 0, "--pre-stop-delay-ms must be >= 0, got \(preStopDelayMs)")
         check(pollInterval > 0 && pollInterval <= 86_400, "--poll-interval must be > 0 and <= 86400 s, got \(pollInterval)")
@@ -121,6 +135,7 @@ struct Serve: ParsableCommand {
                               ("--max-requests-per-connection", maxRequestsPerConnection),
                               ("--drain-timeout-ms", drainTimeoutMs), ("--max-batch-size", maxBatchSize),
                               ("--drain-accept-grace-ms", drainAcceptGraceMs),
+                              ("--tls-handshake-timeout-ms", tlsHandshakeTimeoutMs),
                               ("--http2-flood-burst", http2FloodBurst), ("--http2-flood-rate", http2FloodRate)] {
             check(value > 0, "\(name) must be positive, got \(value)")
         }
@@ -186,6 +201,17 @@ struct Serve: ParsableCommand {
         config.drainAcceptGraceMs = drainAcceptGraceMs
         config.accessLog = AccessLog(sampleRate: accessLogSampleRate)
         config.enableH2C = h2c
+        config.tlsHandshakeTimeoutMs = tlsHandshakeTimeoutMs
+        config.probePort = probePort
+        var certificates: TLSCertificates? = nil
+        if let tlsCert, let tlsKey {
+            do {
+                certificates = try TLSCertificates(settings: TLSSettings(certificatePath: tlsCert, keyPath: tlsKey))
+            } catch {
+                log.critical("cannot use the TLS certificate", metadata: ["error": "\(error)"])
+                throw ExitCode(2)
+            }
+        }
         config.http2FloodBurst = http2FloodBurst
         config.http2FloodRate = http2FloodRate
 
@@ -198,7 +224,8 @@ struct Serve: ParsableCommand {
 
         let errorLog = Logger(label: "fraudscore.http")
         let httpMetrics = HTTPMetrics()
-        let server = HTTPServer(config: config, router: app.router(httpMetrics: httpMetrics), metrics: httpMetrics) {
+        let server = HTTPServer(config: config, router: app.router(httpMetrics: httpMetrics),
+                                certificates: certificates, metrics: httpMetrics) {
             errorLog.error("\($0)")
         }
         do {
@@ -215,10 +242,18 @@ struct Serve: ParsableCommand {
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
             manager.run(initialDelayMs: firstPollDelayMs)
         }
-        log.info("listening", metadata: [
+        var listening: Logger.Metadata = [
             "address": "\(host):\(server.port)",
             "threads": "\(threads > 0 ? threads : HTTPServer.defaultThreadCount)",
-        ])
+            "tls": "\(certificates != nil)",
+        ]
+        if let probe = server.probePort { listening["probe_address"] = "\(host):\(probe)" }
+        if let certificates {
+            listening["certificate_subject"] = "\(certificates.current.subject)"
+            listening["certificate_sha256"] = "\(certificates.current.fingerprint)"
+            _ = try OSThread(name: "fs-tls-reload") { watchCertificates(certificates) }
+        }
+        log.info("listening", metadata: listening)
 
         var received: Int32 = 0
         sigwait(&signals, &received)
@@ -238,6 +273,25 @@ struct Serve: ParsableCommand {
 }
 
 extension Serve {
+    /// Checks the certificate files every `reloadCheckMs` for the life of the process, and logs
+    /// each reload or each change that cannot serve (the current certificate then stays).
+    func watchCertificates(_ certificates: TLSCertificates) {
+        let log = Logger(label: "fraudscore.tls")
+        while true {
+            usleep(UInt32(certificates.settings.reloadCheckMs) * 1000)
+            switch certificates.reloadIfChanged() {
+            case .unchanged:
+                break
+            case .reloaded(let context):
+                log.info("tls certificate reloaded", metadata: ["certificate_subject": "\(context.subject)",
+                                                               "certificate_sha256": "\(context.fingerprint)"])
+            case .failed(let error):
+                log.error("tls certificate change not loaded; still serving the previous one",
+                          metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
     /// --admin-token, else the first line of --admin-token-file.
     func adminTokenValue() throws -> String? {
         if let adminToken { return adminToken }
