@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# HTTP/2 cleartext benchmark, same run: h2load -c16 -m32 POSTing the sample request for DURATION
-# seconds to nginx's fixed reply on h2c (../shared/bench, port 18081) and to fraudscore --h2c
-# /predict (release build, real scoring). Prints one RESULT line per target and the ratio.
+# HTTP/2 and TLS benchmark, same run, against nginx's fixed reply (../shared/bench) and fraudscore
+# /predict (release build, real scoring):
+#   h2c: h2load -c16 -m32 POSTing the sample request for DURATION seconds (nginx :18081);
+#   TLS: ../shared/bench/bench.sh against nginx :18082 and fraudscore --tls-cert with nginx's own
+#        certificate: wrk -t2 -c64 (HTTP/1.1 over TLS) and h2load -c16 -m32 (h2 by ALPN).
+# Prints one RESULT line per target and the ratios.
 #   SHARED=../shared  PORT=18210  DURATION=5  ./scripts/bench_h2.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -13,8 +16,10 @@ for tool in h2load nginx curl; do
 done
 LOG=$(mktemp -d /tmp/fraudscore-bench-h2.XXXXXX)
 PID=""
+TLSPID=""
 cleanup() {
   [ -n "$PID" ] && kill "$PID" 2>/dev/null || true
+  [ -n "$TLSPID" ] && kill "$TLSPID" 2>/dev/null || true
   "$SHARED/bench/run-nginx.sh" stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -22,9 +27,14 @@ cd "$ROOT"
 swift build -c release --product fraudscore >"$LOG/build.log" 2>&1 || { cat "$LOG/build.log"; exit 1; }
 BIN="$(swift build -c release --show-bin-path)/fraudscore"
 "$SHARED/bench/run-nginx.sh" start >"$LOG/nginx.log" 2>&1
-"$BIN" serve --host 127.0.0.1 --port "$PORT" --h2c --log-level warning --access-log-sample-rate 0 >"$LOG/fraudscore.log" 2>&1 &
+"$BIN" serve --host 127.0.0.1 --port "$PORT" --log-level warning --access-log-sample-rate 0 >"$LOG/fraudscore.log" 2>&1 &
 PID=$!
+TLSPORT=$((PORT + 1))
+"$BIN" serve --host 127.0.0.1 --port "$TLSPORT" --tls-cert /tmp/anchors-nginx/cert.pem \
+  --tls-key /tmp/anchors-nginx/key.pem --log-level warning --access-log-sample-rate 0 >"$LOG/fraudscore-tls.log" 2>&1 &
+TLSPID=$!
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/health/ready" && break; sleep 0.1; done
+for _ in $(seq 100); do curl -skf -o /dev/null "https://127.0.0.1:$TLSPORT/health/ready" && break; sleep 0.1; done
 
 run() {  # name url -> "RESULT name req/s=… failed=… non2xx=…"
   local out
@@ -39,6 +49,11 @@ run() {  # name url -> "RESULT name req/s=… failed=… non2xx=…"
 }
 NGINX=$(run nginx-h2c "http://127.0.0.1:18081/predict")
 FRAUD=$(run fraudscore-h2c "http://127.0.0.1:$PORT/predict")
-printf '%s\n%s\n' "$NGINX" "$FRAUD"
-awk -v f="$(sed -n 's/.*req\/s=\([0-9.]*\).*/\1/p' <<<"$FRAUD")" -v n="$(sed -n 's/.*req\/s=\([0-9.]*\).*/\1/p' <<<"$NGINX")" \
-  'BEGIN { printf "RATIO fraudscore/nginx h2c req/s = %.2f (target >= 0.8)\n", f / n }'
+NGINX_TLS=$("$SHARED/bench/bench.sh" https://127.0.0.1:18082 https://127.0.0.1:18082)
+FRAUD_TLS=$("$SHARED/bench/bench.sh" "https://127.0.0.1:$TLSPORT" "https://127.0.0.1:$TLSPORT")
+printf '%s\n' "$NGINX" "$FRAUD" "nginx-tls:" "$NGINX_TLS" "fraudscore-tls:" "$FRAUD_TLS"
+rps() { sed -n "s/^$1.*req\/s=\([0-9.]*\).*/\1/p" <<<"$2" | head -n 1; }
+ratio() { awk -v f="$2" -v n="$3" -v what="$1" 'BEGIN { printf "RATIO fraudscore/nginx %s req/s = %.2f (target >= 0.8)\n", what, f / n }'; }
+ratio h2c "$(rps RESULT "$FRAUD")" "$(rps RESULT "$NGINX")"
+ratio "h1 over TLS (wrk)" "$(rps 'RESULT wrk' "$FRAUD_TLS")" "$(rps 'RESULT wrk' "$NGINX_TLS")"
+ratio "h2 over TLS (h2load)" "$(rps 'RESULT h2load' "$FRAUD_TLS")" "$(rps 'RESULT h2load' "$NGINX_TLS")"

@@ -20,7 +20,7 @@ final class EventLoop: @unchecked Sendable {
     private let wakeFD: Int32
     /// The main port's listener, then the probe port's if any; empty once closed while draining.
     private var endpoints: [Endpoint]
-    private var connections: [HTTP1Connection?] = []
+    private var connections: [Connection?] = []
     private var connectionCount = 0
     private let config: HTTPServerConfig
     private let shouldDrain: @Sendable () -> Bool
@@ -117,11 +117,11 @@ final class EventLoop: @unchecked Sendable {
         close(wakeFD)
     }
 
-    private func connection(_ fd: Int32) -> HTTP1Connection? {
+    private func connection(_ fd: Int32) -> Connection? {
         Int(fd) < connections.count ? connections[Int(fd)] : nil
     }
 
-    private func remove(_ conn: HTTP1Connection) {
+    private func remove(_ conn: Connection) {
         if Int(conn.fd) < connections.count, connections[Int(conn.fd)] === conn {
             connections[Int(conn.fd)] = nil
             connectionCount -= 1
@@ -155,7 +155,7 @@ final class EventLoop: @unchecked Sendable {
                 }
                 tls = stream
             }
-            let conn = HTTP1Connection(fd: fd, tls: tls, config: config, router: endpoint.router, metrics: metrics,
+            let conn = Connection(fd: fd, tls: tls, config: config, router: endpoint.router, metrics: metrics,
                                        shard: shard, tagger: tagger, nowMs: nowMs)
             if drainDeadlineMs != nil { conn.beginDrain(nowMs: nowMs, graceMs: config.drainIdleGraceMs) }
             if Int(fd) >= connections.count {

@@ -1,7 +1,7 @@
 /// Reads the HTTP/2 frame headers in the byte stream before nghttp2 does, and charges the frames that
 /// cost the server work without asking for any (DESIGN.md §3; nghttp2 1.52 lacks the later "glitch"
 /// limiter): empty DATA without END_STREAM, PRIORITY, PING, SETTINGS, WINDOW_UPDATE, RST_STREAM and
-/// unknown frame types. Each draws a token from a bucket of `burst` tokens refilled at `perSecond`;
+/// unknown frame types. Each draws a token from a `TokenBucket` of `burst` tokens refilled at `perSecond`;
 /// an empty bucket means GOAWAY ENHANCE_YOUR_CALM and close.
 struct HTTP2FloodGuard {
     /// Frame types as they appear on the wire (RFC 9113 §6).
@@ -9,10 +9,8 @@ struct HTTP2FloodGuard {
         case data = 0, headers, priority, rstStream, settings, pushPromise, ping, goaway, windowUpdate, continuation
     }
 
-    let burst: Double
-    let perSecond: Double
-    private var tokens: Double
-    private var lastMs: UInt64
+    private var budget: TokenBucket
+    static let maxFrameSize = 16_384
     /// Bytes of the client preface still to skip, then of the current frame's payload.
     private var skip = HTTP2Session.preface.count
     private var header: [UInt8] = []
@@ -20,18 +18,28 @@ struct HTTP2FloodGuard {
     private(set) var exceededBy: String?
 
     init(burst: Int, perSecond: Int, nowMs: UInt64) {
-        self.burst = Double(burst)
-        self.perSecond = Double(perSecond)
-        tokens = Double(burst)
-        lastMs = nowMs
+        budget = TokenBucket(burst: burst, perSecond: perSecond, nowMs: nowMs)
+    }
+
+    /// What one read holds besides its cost: where each DATA frame starts (offset in the read, at
+    /// least 0, and its stream), and whether the client reset a stream in it.
+    struct Scan {
+        var dataFrames: [(offset: Int, stream: Int32)] = []
+        var sawReset = false
+        /// A frame longer than SETTINGS_MAX_FRAME_SIZE (we keep the default 16384), which nghttp2
+        /// lets through for CONTINUATION: FRAME_SIZE_ERROR (RFC 9113 §4.2).
+        var oversized = false
+
+        mutating func clear() {
+            dataFrames.removeAll(keepingCapacity: true)
+            sawReset = false
+            oversized = false
+        }
     }
 
     /// Scans `bytes`; false once the budget is exhausted (then `exceededBy` says by what).
-    mutating func admit(_ bytes: UnsafeRawBufferPointer, nowMs: UInt64) -> Bool {
-        if nowMs > lastMs {
-            tokens = min(burst, tokens + Double(nowMs - lastMs) * perSecond / 1000)
-            lastMs = nowMs
-        }
+    mutating func admit(_ bytes: UnsafeRawBufferPointer, nowMs: UInt64, scan: inout Scan) -> Bool {
+        budget.refill(nowMs: nowMs)
         var i = 0
         while i < bytes.count {
             if skip > 0 {
@@ -45,11 +53,17 @@ struct HTTP2FloodGuard {
             guard header.count == 9 else { continue }
             let length = Int(header[0]) << 16 | Int(header[1]) << 8 | Int(header[2])
             let type = header[3], flags = header[4]
+            if type == FrameType.data.rawValue {
+                let id = Int32(header[5] & 0x7f) << 24 | Int32(header[6]) << 16 | Int32(header[7]) << 8 | Int32(header[8])
+                scan.dataFrames.append((max(0, i - 9), id))
+            } else if type == FrameType.rstStream.rawValue {
+                scan.sawReset = true
+            }
+            if length > HTTP2FloodGuard.maxFrameSize { scan.oversized = true }
             header.removeAll(keepingCapacity: true)
             skip = length
             if let costly = HTTP2FloodGuard.costly(type: type, flags: flags, length: length) {
-                tokens -= 1
-                if tokens < 0 {
+                guard budget.take() else {
                     exceededBy = costly
                     return false
                 }

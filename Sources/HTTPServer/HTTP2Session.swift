@@ -4,7 +4,7 @@ import CNghttp2
 /// `receive`, frames come out through `send`; a request whose stream has ended is answered at once
 /// by the same router HTTP/1.1 uses, so a handler cannot tell which protocol carried it.
 ///
-/// Owned by one event loop thread, like its `HTTP1Connection`. nghttp2 calls back into this object
+/// Owned by one event loop thread, like its `Connection`. nghttp2 calls back into this object
 /// through `user_data` (an unretained pointer: the connection keeps the session alive).
 final class HTTP2Session {
     final class Stream {
@@ -17,6 +17,16 @@ final class HTTP2Session {
         var tooLarge = false
         var response: [UInt8] = []
         var sent = 0
+        /// When its HEADERS began, then when its response last moved (submitted, or a DATA chunk
+        /// handed to nghttp2): the request and write-progress deadlines count from these.
+        var startedMs: UInt64
+        var lastWriteMs: UInt64 = 0
+        var dispatched = false
+        /// Answered before the client finished sending (408): once the response has gone, the
+        /// stream is reset with NO_ERROR so the client stops sending (RFC 9113 §8.1).
+        var abortAfterResponse = false
+
+        init(nowMs: UInt64) { startedMs = nowMs }
     }
 
     /// The client connection preface that starts every HTTP/2 connection with prior knowledge.
@@ -29,21 +39,43 @@ final class HTTP2Session {
     private let metrics: HTTPMetrics
     private let shard: HTTPMetrics.Shard
     private let tagger: RequestTagger
+    // The defences nghttp2 1.52 lacks (DESIGN.md §3), next to the state they protect.
     private var floodGuard: HTTP2FloodGuard
-    /// Set when this side ended the session with ENHANCE_YOUR_CALM.
+    /// RST_STREAM frames this side sends (MadeYouReset: client frames that provoke stream errors).
+    private var serverResets: TokenBucket
+    /// Our SETTINGS must be acknowledged within `http2SettingsAckTimeoutMs` of the preface.
+    private let settingsSentMs: UInt64
+    private var settingsAcked = false
+    private var streamsBegun = 0
+    /// Streams whose request ended during the current `receive`: answered once nghttp2 has
+    /// consumed the whole read, so a stream the same read also resets costs nothing.
+    private var ready: [Int32] = []
+    /// Recently closed streams, and whether this side reset them: nghttp2 forgets closed streams
+    /// when RFC 7540 priorities are off, so RFC 9113 §5.1's STREAM_CLOSED rule is kept here.
+    private var closed: [Int32: Bool] = [:]
+    private var closedOrder: [Int32] = []
+    /// The current read's DATA frames and resets, from the flood guard's scan.
+    private var scan = HTTP2FloodGuard.Scan()
+    static let closedRemembered = 128
+    /// The time of the current `receive` (callbacks have no clock of their own).
+    private var nowMs: UInt64
+    /// Set when this side ended the session with ENHANCE_YOUR_CALM or SETTINGS_TIMEOUT.
     private(set) var cutOff = false
     /// The event loop's cached `Date:` header line, set before each batch of input.
     var date: [UInt8] = []
 
     init(config: HTTPServerConfig, router: Router, metrics: HTTPMetrics, shard: HTTPMetrics.Shard,
-         tagger: RequestTagger) throws {
+         tagger: RequestTagger, nowMs: UInt64) throws {
         self.config = config
         self.router = router
         self.metrics = metrics
         self.shard = shard
         self.tagger = tagger
-        floodGuard = HTTP2FloodGuard(burst: config.http2FloodBurst, perSecond: config.http2FloodRate,
-                                     nowMs: Clock.monotonicMs())
+        self.nowMs = nowMs
+        settingsSentMs = nowMs
+        floodGuard = HTTP2FloodGuard(burst: config.http2FloodBurst, perSecond: config.http2FloodRate, nowMs: nowMs)
+        serverResets = TokenBucket(burst: config.http2ServerResetBurst, perSecond: config.http2ServerResetRate,
+                                   nowMs: nowMs)
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0, let callbacks else {
             throw SystemError(call: "nghttp2_session_callbacks_new", errno: 12)
@@ -54,6 +86,8 @@ final class HTTP2Session {
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, HTTP2Session.onData)
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, HTTP2Session.onFrame)
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, HTTP2Session.onStreamClose)
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, HTTP2Session.onFrameSend)
+        nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks, HTTP2Session.onBeginFrame)
         var option: OpaquePointer?
         guard nghttp2_option_new(&option) == 0, let option else {
             throw SystemError(call: "nghttp2_option_new", errno: 12)
@@ -84,15 +118,86 @@ final class HTTP2Session {
     /// GOAWAY queued is still sent).
     func receive(_ bytes: UnsafeRawBufferPointer, nowMs: UInt64) -> Bool {
         guard !bytes.isEmpty else { return true }
-        guard floodGuard.admit(bytes, nowMs: nowMs) else {
+        self.nowMs = nowMs
+        scan.clear()
+        guard floodGuard.admit(bytes, nowMs: nowMs, scan: &scan) else {
             shard.h2FloodCloses.add(1, ordering: .relaxed)
-            cutOff = true
-            nghttp2_session_terminate_session(session, UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue))
+            calmDown()
             return false
         }
-        let n = nghttp2_session_mem_recv(session, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count)
+        if scan.oversized {
+            nghttp2_session_terminate_session(session, UInt32(NGHTTP2_FRAME_SIZE_ERROR.rawValue))
+            return true
+        }
+        // nghttp2 drops DATA on a closed stream unseen, so such a frame is caught here (RFC 9113
+        // §5.1: STREAM_CLOSED, unless this side reset the stream). Within one read a stream can
+        // only become closed by the client's RST_STREAM: only then is the read fed frame by frame.
+        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var fed = 0, n = 0
+        for (offset, id) in scan.dataFrames where scan.sawReset || closed[id] == false {
+            if offset > fed { n = nghttp2_session_mem_recv(session, base + fed, offset - fed) }
+            fed = offset
+            if n < 0 { break }
+            if closed[id] == false {
+                nghttp2_session_terminate_session(session, UInt32(NGHTTP2_STREAM_CLOSED.rawValue))
+                fed = bytes.count
+                break
+            }
+        }
+        if n >= 0 && fed < bytes.count { n = nghttp2_session_mem_recv(session, base + fed, bytes.count - fed) }
+        for id in ready {
+            if let stream = streams[id], !stream.dispatched { dispatch(id, stream) }
+        }
+        ready.removeAll(keepingCapacity: true)
         return n >= 0
     }
+
+    /// Ends the session for abuse: GOAWAY ENHANCE_YOUR_CALM, no new stream is read.
+    private func calmDown() {
+        cutOff = true
+        nghttp2_session_terminate_session(session, UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue))
+    }
+
+    /// The deadlines nghttp2 has no timers for, checked by the event loop's sweep. A stream whose
+    /// response has not moved for `writeTimeoutMs` (a client that never opens its window) is
+    /// reset with CANCEL; a request not complete within `bodyTimeoutMs` of its HEADERS gets 408.
+    /// Returns false when the connection must close: SETTINGS unacknowledged (GOAWAY
+    /// SETTINGS_TIMEOUT is queued).
+    func checkDeadlines(nowMs: UInt64) -> Bool {
+        self.nowMs = nowMs
+        if !settingsAcked && nowMs - settingsSentMs >= UInt64(config.http2SettingsAckTimeoutMs) {
+            shard.h2SettingsTimeouts.add(1, ordering: .relaxed)
+            cutOff = true
+            nghttp2_session_terminate_session(session, UInt32(NGHTTP2_SETTINGS_TIMEOUT.rawValue))
+            return false
+        }
+        for (id, stream) in streams {
+            if stream.dispatched {
+                if nowMs - stream.lastWriteMs >= UInt64(config.writeTimeoutMs) {
+                    shard.h2StreamWriteTimeouts.add(1, ordering: .relaxed)
+                    nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id,
+                                              UInt32(NGHTTP2_CANCEL.rawValue))
+                    stream.lastWriteMs = nowMs  // reset once; the stream closes when the RST is sent
+                }
+            } else if nowMs - stream.startedMs >= UInt64(config.bodyTimeoutMs) {
+                shard.h2RequestTimeouts.add(1, ordering: .relaxed)
+                stream.abortAfterResponse = true
+                dispatch(id, stream, instead: .detail(408, "Request not complete within \(config.bodyTimeoutMs) ms"))
+            }
+        }
+        return true
+    }
+
+    /// Records a closed stream (the first reason wins: a reset sent here precedes the close).
+    private func rememberClosed(_ id: Int32, resetHere: Bool) {
+        guard closed[id] == nil else { return }
+        closed[id] = resetHere
+        closedOrder.append(id)
+        if closedOrder.count > HTTP2Session.closedRemembered { closed[closedOrder.removeFirst()] = nil }
+    }
+
+    /// Streams open now (requests being received, or responses not yet fully sent).
+    var hasStreams: Bool { !streams.isEmpty }
 
     /// Appends every frame nghttp2 has ready to `output`, up to `limit` pending bytes.
     func send(into output: inout [UInt8], limit: Int) -> Bool {
@@ -120,15 +225,18 @@ final class HTTP2Session {
 
     // MARK: requests
 
-    private func dispatch(_ id: Int32, _ stream: Stream) {
-        var request = HTTPRequest(method: stream.method, path: stream.path, query: stream.query, version: (2, 0),
+    /// Answers a stream: through the router, or with `instead` (a limit's error).
+    private func dispatch(_ id: Int32, _ stream: Stream, instead: HTTPResponse? = nil) {
+        stream.dispatched = true
+        stream.lastWriteMs = nowMs
+        let request = HTTPRequest(method: stream.method, path: stream.path, query: stream.query, version: (2, 0),
                                   headers: stream.headers, body: stream.body)
         let started = HTTPMetrics.now()
         shard.inFlight.add(1, ordering: .relaxed)
         let tags = tagger.tags(for: stream.headers)
-        let (response, route) = stream.tooLarge
-            ? (HTTPResponse.detail(413, "Request body larger than \(config.maxBodyBytes) bytes"), "none")
-            : router.route(request)
+        let limit = instead ?? (stream.tooLarge
+            ? HTTPResponse.detail(413, "Request body larger than \(config.maxBodyBytes) bytes") : nil)
+        let (response, route) = limit.map { ($0, "none") } ?? router.route(request)
         shard.inFlight.subtract(1, ordering: .relaxed)
         stream.response = stream.method == "HEAD" ? [] : response.body
         submit(id, response, tags: tags)
@@ -180,7 +288,16 @@ final class HTTP2Session {
     private static let onBeginHeaders: nghttp2_on_begin_headers_callback = { _, frame, userData in
         guard let frame, frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue),
               frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST else { return 0 }
-        this(userData).streams[frame.pointee.hd.stream_id] = Stream()
+        let me = this(userData)
+        let id = frame.pointee.hd.stream_id
+        me.streams[id] = Stream(nowMs: me.nowMs)
+        me.streamsBegun += 1
+        if me.streamsBegun == me.config.maxRequestsPerConnection {
+            // As HTTP/1.1's `Connection: close`: this stream is the last; the client opens a new
+            // connection for more (streams with higher ids are ignored from here on).
+            nghttp2_submit_goaway(me.session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id,
+                                  UInt32(NGHTTP2_NO_ERROR.rawValue), nil, 0)
+        }
         return 0
     }
 
@@ -228,17 +345,75 @@ final class HTTP2Session {
 
     private static let onFrame: nghttp2_on_frame_recv_callback = { _, frame, userData in
         guard let frame else { return 0 }
-        let type = frame.pointee.hd.type
+        let type = frame.pointee.hd.type, flags = frame.pointee.hd.flags
+        if type == UInt8(NGHTTP2_SETTINGS.rawValue) && flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 {
+            this(userData).settingsAcked = true
+            return 0
+        }
         guard type == UInt8(NGHTTP2_HEADERS.rawValue) || type == UInt8(NGHTTP2_DATA.rawValue),
-              frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 else { return 0 }
+              flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 else { return 0 }
         let me = this(userData)
-        let id = frame.pointee.hd.stream_id
-        if let stream = me.streams[id] { me.dispatch(id, stream) }
+        if me.streams[frame.pointee.hd.stream_id] != nil { me.ready.append(frame.pointee.hd.stream_id) }
+        return 0
+    }
+
+    /// Charges the resets a client provoked (nghttp2's stream errors; not our own CANCEL or
+    /// NO_ERROR), and ends a stream answered early once its response is out.
+    private static let onFrameSend: nghttp2_on_frame_send_callback = { _, frame, userData in
+        guard let frame else { return 0 }
+        let me = this(userData)
+        let type = frame.pointee.hd.type, id = frame.pointee.hd.stream_id
+        if type == UInt8(NGHTTP2_DATA.rawValue) || type == UInt8(NGHTTP2_HEADERS.rawValue) {
+            if frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0,
+               me.streams[id]?.abortAfterResponse == true {
+                nghttp2_submit_rst_stream(me.session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id,
+                                          UInt32(NGHTTP2_NO_ERROR.rawValue))
+            }
+            return 0
+        }
+        guard type == UInt8(NGHTTP2_RST_STREAM.rawValue) else { return 0 }
+        me.rememberClosed(id, resetHere: true)
+        let code = frame.pointee.rst_stream.error_code
+        guard code != UInt32(NGHTTP2_NO_ERROR.rawValue),
+              code != UInt32(NGHTTP2_CANCEL.rawValue) else { return 0 }
+        me.serverResets.refill(nowMs: me.nowMs)
+        if !me.serverResets.take() && !me.cutOff {
+            me.shard.h2ServerResetCloses.add(1, ordering: .relaxed)
+            me.calmDown()
+        }
         return 0
     }
 
     private static let onStreamClose: nghttp2_on_stream_close_callback = { _, id, _, userData in
-        this(userData).streams[id] = nil
+        let me = this(userData)
+        me.streams[id] = nil
+        me.rememberClosed(id, resetHere: false)
+        return 0
+    }
+
+    /// Frame checks nghttp2 skips with RFC 7540 priorities off (RFC 9113 §5.1, §6.3): DATA or
+    /// HEADERS on a stream the client ended or reset is a connection error STREAM_CLOSED (on one
+    /// this side reset, it is discarded: the client may have sent it before seeing the reset); a
+    /// HEADERS that reuses a lower id never opened, and PRIORITY on stream 0, are PROTOCOL_ERROR.
+    private static let onBeginFrame: nghttp2_on_begin_frame_callback = { _, hd, userData in
+        guard let hd else { return 0 }
+        let me = this(userData)
+        let type = hd.pointee.type, id = hd.pointee.stream_id
+        if type == UInt8(NGHTTP2_PRIORITY.rawValue) && id == 0 {
+            nghttp2_session_terminate_session(me.session, UInt32(NGHTTP2_PROTOCOL_ERROR.rawValue))
+            return 0
+        }
+        guard type == UInt8(NGHTTP2_DATA.rawValue) || type == UInt8(NGHTTP2_HEADERS.rawValue), id & 1 == 1,
+              id <= nghttp2_session_get_last_proc_stream_id(me.session),
+              nghttp2_session_find_stream(me.session, id) == nil else { return 0 }
+        switch me.closed[id] {
+        case false?:
+            nghttp2_session_terminate_session(me.session, UInt32(NGHTTP2_STREAM_CLOSED.rawValue))
+        case nil where type == UInt8(NGHTTP2_HEADERS.rawValue) && me.closedOrder.count < closedRemembered:
+            nghttp2_session_terminate_session(me.session, UInt32(NGHTTP2_PROTOCOL_ERROR.rawValue))
+        default:
+            break
+        }
         return 0
     }
 
@@ -254,6 +429,7 @@ final class HTTP2Session {
             }
         }
         stream.sent += n
+        stream.lastWriteMs = this(userData).nowMs
         if stream.sent == stream.response.count { flags?.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue) }
         return n
     }

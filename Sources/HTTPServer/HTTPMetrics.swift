@@ -39,6 +39,10 @@ public final class HTTPMetrics: Sendable {
         let inFlight = Atomic<Int>(0)
         let h2FloodCloses = Atomic<Int>(0)
         let h2HeaderLimitCloses = Atomic<Int>(0)
+        let h2ServerResetCloses = Atomic<Int>(0)
+        let h2SettingsTimeouts = Atomic<Int>(0)
+        let h2StreamWriteTimeouts = Atomic<Int>(0)
+        let h2RequestTimeouts = Atomic<Int>(0)
     }
 
     private let shards: [Shard]
@@ -133,6 +137,16 @@ public final class HTTPMetrics: Sendable {
         Self.renderFamily("fraudscore_http2_header_limit_closes_total", type: "counter",
                           help: "HTTP/2 connections closed with ENHANCE_YOUR_CALM for a header list over the advertised limit.",
                           samples: [("", shards.reduce(0) { $0 + $1.h2HeaderLimitCloses.load(ordering: .relaxed) })], into: &out)
+        Self.renderFamily("fraudscore_http2_server_reset_closes_total", type: "counter",
+                          help: "HTTP/2 connections closed with ENHANCE_YOUR_CALM for provoking more stream resets than the budget (MadeYouReset).",
+                          samples: [("", total { $0.h2ServerResetCloses.load(ordering: .relaxed) })], into: &out)
+        Self.renderFamily("fraudscore_http2_settings_timeouts_total", type: "counter",
+                          help: "HTTP/2 connections closed with SETTINGS_TIMEOUT: the client never acknowledged the server's SETTINGS.",
+                          samples: [("", total { $0.h2SettingsTimeouts.load(ordering: .relaxed) })], into: &out)
+        Self.renderFamily("fraudscore_http2_stream_timeouts_total", type: "counter",
+                          help: "HTTP/2 streams ended by a deadline: a response that made no progress (reset with CANCEL) or a request not complete in time (408).",
+                          samples: [("{reason=\"write\"}", total { $0.h2StreamWriteTimeouts.load(ordering: .relaxed) }),
+                                    ("{reason=\"request\"}", total { $0.h2RequestTimeouts.load(ordering: .relaxed) })], into: &out)
     }
 
     /// The sample lines of one histogram series: cumulative buckets over `HTTPMetrics.buckets`

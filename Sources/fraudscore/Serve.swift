@@ -66,12 +66,18 @@ struct Serve: ParsableCommand {
     @Option(help: "A second, plain-HTTP port serving only the health routes and /metrics (kubelet probes, Prometheus) while the main port speaks TLS.")
     var probePort: Int?
 
-    @Flag(help: "Also speak HTTP/2 cleartext with prior knowledge (h2c) on the port. Experimental: nghttp2's limits and the flood budget below, not yet the remaining per-stream timeouts and reset budgets.")
-    var h2c = false
+    @Flag(help: "Speak HTTP/1.1 only on a plain port: no HTTP/2 cleartext with prior knowledge (h2c), which is otherwise recognised by its connection preface on the same port. TLS ports choose by ALPN either way.")
+    var noH2c = false
     @Option(help: "Limit: HTTP/2 frames that ask for no response (empty DATA, PRIORITY, PING, SETTINGS, WINDOW_UPDATE, RST_STREAM, unknown) a connection may send at once; beyond the budget, GOAWAY ENHANCE_YOUR_CALM and close.")
     var http2FloodBurst = 1_000
     @Option(help: "Limit: the rate per second at which that HTTP/2 budget refills.")
     var http2FloodRate = 100
+    @Option(help: "Limit: HTTP/2 RST_STREAM frames the server may send on a connection at once, each provoked by a client frame that broke a stream (MadeYouReset); beyond the budget, GOAWAY ENHANCE_YOUR_CALM and close.")
+    var http2ServerResetBurst = 100
+    @Option(help: "Limit: the rate per second at which that reset budget refills.")
+    var http2ServerResetRate = 10
+    @Option(help: "Limit: ms for an HTTP/2 client to acknowledge the server's SETTINGS (GOAWAY SETTINGS_TIMEOUT). HTTP/2 streams also obey --write-timeout-ms (a response that cannot move is reset with CANCEL) and --body-timeout-ms (a request not complete in time gets 408).")
+    var http2SettingsAckTimeoutMs = 10_000
 
     @Option(help: "Limit: request line + headers in bytes (431).")
     var maxHeaderBytes = 16 * 1024
@@ -136,7 +142,10 @@ struct Serve: ParsableCommand {
                               ("--drain-timeout-ms", drainTimeoutMs), ("--max-batch-size", maxBatchSize),
                               ("--drain-accept-grace-ms", drainAcceptGraceMs),
                               ("--tls-handshake-timeout-ms", tlsHandshakeTimeoutMs),
-                              ("--http2-flood-burst", http2FloodBurst), ("--http2-flood-rate", http2FloodRate)] {
+                              ("--http2-flood-burst", http2FloodBurst), ("--http2-flood-rate", http2FloodRate),
+                              ("--http2-server-reset-burst", http2ServerResetBurst),
+                              ("--http2-server-reset-rate", http2ServerResetRate),
+                              ("--http2-settings-ack-timeout-ms", http2SettingsAckTimeoutMs)] {
             check(value > 0, "\(name) must be positive, got \(value)")
         }
         check((0...1).contains(accessLogSampleRate),
@@ -200,7 +209,7 @@ struct Serve: ParsableCommand {
         config.drainTimeoutMs = drainTimeoutMs
         config.drainAcceptGraceMs = drainAcceptGraceMs
         config.accessLog = AccessLog(sampleRate: accessLogSampleRate)
-        config.enableH2C = h2c
+        config.enableH2C = !noH2c
         config.tlsHandshakeTimeoutMs = tlsHandshakeTimeoutMs
         config.probePort = probePort
         var certificates: TLSCertificates? = nil
@@ -214,6 +223,9 @@ struct Serve: ParsableCommand {
         }
         config.http2FloodBurst = http2FloodBurst
         config.http2FloodRate = http2FloodRate
+        config.http2ServerResetBurst = http2ServerResetBurst
+        config.http2ServerResetRate = http2ServerResetRate
+        config.http2SettingsAckTimeoutMs = http2SettingsAckTimeoutMs
 
         // Signals are taken synchronously by this thread; the event loops inherit the blocked mask.
         var signals = sigset_t()

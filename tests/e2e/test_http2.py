@@ -1,4 +1,4 @@
-"""HTTP/2 cleartext with prior knowledge (--h2c) on the HTTP/1.1 port, driven by real clients: curl,
+"""HTTP/2 cleartext with prior knowledge (h2c, on by default) on the HTTP/1.1 port, driven by real clients: curl,
 nghttp and h2load get the same /predict answers as HTTP/1.1."""
 import json
 import re
@@ -19,7 +19,7 @@ def curl_h2(url, *args):
 
 
 def test_curl_gets_the_http1_answer_over_h2c(start_server):
-    server = start_server("--port", "0", "--h2c")
+    server = start_server("--port", "0")
     (version, status), body = curl_h2(server.url + "/predict", "-H", "Content-Type: application/json",
                                       "--data-binary", f"@{SAMPLE}")
     assert (version, status) == ("2", "200")
@@ -35,7 +35,7 @@ def test_curl_gets_the_http1_answer_over_h2c(start_server):
 
 
 def test_nghttp_sees_the_settings_and_the_request_id(start_server):
-    server = start_server("--port", "0", "--h2c")
+    server = start_server("--port", "0")
     out = subprocess.run(["nghttp", "-nv", "-H", "x-request-id: h2-order-1", "-d", str(SAMPLE),
                           "-H", "content-type: application/json", server.url + "/predict"],
                          capture_output=True, text=True, timeout=30)
@@ -48,7 +48,7 @@ def test_nghttp_sees_the_settings_and_the_request_id(start_server):
 
 
 def test_h2load_many_streams_all_succeed(start_server):
-    server = start_server("--port", "0", "--h2c", "--threads", "2")
+    server = start_server("--port", "0", "--threads", "2")
     out = subprocess.run(["h2load", "-n", "4000", "-c", "8", "-m", "16", "-d", str(SAMPLE),
                           "-H", "content-type: application/json", server.url + "/predict"],
                          capture_output=True, text=True, timeout=120)
@@ -60,7 +60,7 @@ def test_h2load_many_streams_all_succeed(start_server):
 
 def test_open_connections_are_counted_by_protocol(start_server):
     import socket
-    server = start_server("--port", "0", "--h2c")
+    server = start_server("--port", "0")
     h2 = socket.create_connection(("127.0.0.1", server.port))
     h2.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes.fromhex("000000040000000000"))  # preface, SETTINGS
     assert h2.recv(9)[3] == 4  # the server's SETTINGS frame: the connection is HTTP/2 now
@@ -72,7 +72,7 @@ def test_open_connections_are_counted_by_protocol(start_server):
 
 
 def test_oversize_body_is_413_over_h2(start_server):
-    server = start_server("--port", "0", "--h2c", "--max-body-bytes", "100")
+    server = start_server("--port", "0", "--max-body-bytes", "100")
     (version, status), body = curl_h2(server.url + "/predict", "-H", "Content-Type: application/json",
                                       "--data-binary", f"@{SAMPLE}")
     assert (version, status) == ("2", "413")
@@ -80,8 +80,8 @@ def test_oversize_body_is_413_over_h2(start_server):
     assert server.stop() == 0
 
 
-def test_h2c_is_off_unless_enabled(start_server):
-    server = start_server("--port", "0")
+def test_no_h2c_keeps_a_plain_port_http1_only(start_server):
+    server = start_server("--port", "0", "--no-h2c")
     out = subprocess.run(["curl", "-sS", "--http2-prior-knowledge", server.url + "/health/live"],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode != 0  # the preface is not HTTP/1.1: refused

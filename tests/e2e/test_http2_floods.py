@@ -33,7 +33,7 @@ METRIC = {"hpack_bomb": "fraudscore_http2_header_limit_closes_total",
 @pytest.mark.parametrize("name", ["ping_flood", "empty_data_flood", "priority_flood", "unknown_frame_flood",
                                   "settings_flood", "hpack_bomb", "continuation_flood"])
 def test_flood_is_cut_off_while_others_are_served(start_server, name):
-    server = start_server("--port", "0", "--h2c", "--threads", "2")
+    server = start_server("--port", "0", "--threads", "2")
     answered, failed, stop = [0], [], threading.Event()
 
     def well_behaved():
@@ -68,7 +68,7 @@ def test_flood_is_cut_off_while_others_are_served(start_server, name):
 
 def test_a_normal_client_is_not_charged(start_server):
     # 4000 requests on few connections: HEADERS and DATA with END_STREAM cost nothing.
-    server = start_server("--port", "0", "--h2c", "--http2-flood-burst", "10", "--http2-flood-rate", "1")
+    server = start_server("--port", "0", "--http2-flood-burst", "10", "--http2-flood-rate", "1")
     out = subprocess.run(["h2load", "-n", "4000", "-c", "2", "-m", "8", server.url + "/health/live"],
                          capture_output=True, text=True, timeout=120)
     assert "4000 succeeded, 0 failed, 0 errored" in out.stdout, out.stdout

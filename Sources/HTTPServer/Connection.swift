@@ -11,7 +11,7 @@ import Glibc
 /// Requests are answered inline and in order, so pipelined responses never reorder. A connection that
 /// must close first flushes its output, then half-closes and keeps reading (discarding) until the peer
 /// closes or the linger deadline passes, so the peer reads the last response instead of a reset.
-final class HTTP1Connection {
+final class Connection {
     enum State { case open, closing, lingering, closed }
 
     /// Pending output beyond which the connection stops reading until the peer catches up.
@@ -56,6 +56,9 @@ final class HTTP1Connection {
     /// Whether the first bytes may be the HTTP/2 preface: with --h2c on a plain port; over TLS
     /// unless ALPN chose http/1.1.
     private var allowsH2: Bool
+    /// ALPN chose h2: anything but the preface is a connection error (RFC 9113 §3.4), closed
+    /// without an HTTP/1.1 answer.
+    private var requiresH2 = false
     /// The TLS handshake has completed and been counted.
     private var tlsEstablished = false
     /// Closing because the peer broke the protocol or a budget: a short linger only.
@@ -76,7 +79,7 @@ final class HTTP1Connection {
         parser = HTTP1Parser(limits: .init(maxHeaderBytes: config.maxHeaderBytes, maxHeaderCount: config.maxHeaderCount,
                                            maxURIBytes: config.maxURIBytes, maxBodyBytes: config.maxBodyBytes))
         allowsH2 = tls != nil || config.enableH2C
-        input = [UInt8](repeating: 0, count: HTTP1Connection.initialBuffer)
+        input = [UInt8](repeating: 0, count: Connection.initialBuffer)
         output.reserveCapacity(4096)
         lastProgressMs = nowMs
     }
@@ -107,7 +110,7 @@ final class HTTP1Connection {
         while state == .open {
             let needsInput = process(date: date, nowMs: nowMs)
             flush(nowMs: nowMs)
-            guard state == .open, pendingOutput < HTTP1Connection.outputHighWater else { return }
+            guard state == .open, pendingOutput < Connection.outputHighWater else { return }
             if !needsInput { continue }  // stopped at the high-water mark; output has drained since
             guard readPending else { return }
             readOnce(date: date, nowMs: nowMs)
@@ -134,6 +137,7 @@ final class HTTP1Connection {
             tlsEstablished = true
             shard.tlsHandshakes.add(1, ordering: .relaxed)
             allowsH2 = tls.alpn != "http/1.1"
+            requiresH2 = tls.alpn == "h2"
         }
         switch result {
         case .bytes(let n):
@@ -165,9 +169,15 @@ final class HTTP1Connection {
                 return true
             }
             sniffed = true
+            if !matches && requiresH2 {
+                abusive = true
+                state = .closing
+                return true
+            }
             if matches {
                 do {
-                    h2 = try HTTP2Session(config: config, router: router, metrics: metrics, shard: shard, tagger: tagger)
+                    h2 = try HTTP2Session(config: config, router: router, metrics: metrics, shard: shard, tagger: tagger,
+                                          nowMs: nowMs)
                     shard.h2Connections.add(1, ordering: .relaxed)
                     if tls != nil { shard.tlsH2Connections.add(1, ordering: .relaxed) }
                 } catch {
@@ -181,7 +191,7 @@ final class HTTP1Connection {
             return processHTTP2(h2, nowMs: nowMs)
         }
         while state == .open {
-            guard pendingOutput < HTTP1Connection.outputHighWater else { return false }
+            guard pendingOutput < Connection.outputHighWater else { return false }
             let event = input.withUnsafeBytes { parser.parse(UnsafeRawBufferPointer(rebasing: $0[inStart..<inEnd])) }
             switch event {
             case .needMore(let sendContinue):
@@ -231,7 +241,7 @@ final class HTTP1Connection {
                 return true
             }
         }
-        guard h2.send(into: &output, limit: HTTP1Connection.outputHighWater) else {
+        guard h2.send(into: &output, limit: Connection.outputHighWater) else {
             state = .closing
             return true
         }
@@ -239,7 +249,7 @@ final class HTTP1Connection {
             abusive = h2.cutOff
             state = .closing
         }
-        return pendingOutput < HTTP1Connection.outputHighWater
+        return pendingOutput < Connection.outputHighWater
     }
 
     private func respondAndClose(_ status: Int, _ message: String, date: [UInt8]) {
@@ -367,7 +377,9 @@ final class HTTP1Connection {
             return
         }
         guard state == .open else { return }
-        if parser.hasHead {
+        if let h2 {
+            checkHTTP2Deadlines(h2, nowMs: nowMs)
+        } else if parser.hasHead {
             if headDoneMs > 0 && nowMs - headDoneMs >= UInt64(config.bodyTimeoutMs) {
                 respondAndClose(408, "Request body not received within \(config.bodyTimeoutMs) ms", date: date)
                 flush(nowMs: nowMs)
@@ -383,6 +395,19 @@ final class HTTP1Connection {
         } else if nowMs - lastProgressMs >= UInt64(config.idleTimeoutMs) {
             close()
         }
+    }
+
+    /// HTTP/2's own deadlines (SETTINGS acknowledgement, stream progress), then the idle timeout:
+    /// a connection with no stream and no bytes for `idleTimeoutMs` gets GOAWAY and closes.
+    private func checkHTTP2Deadlines(_ h2: HTTP2Session, nowMs: UInt64) {
+        if !h2.checkDeadlines(nowMs: nowMs) {
+            abusive = true
+            state = .closing
+        } else if !h2.hasStreams && nowMs - lastProgressMs >= UInt64(config.idleTimeoutMs) {
+            h2.shutdown()
+        }
+        if !h2.send(into: &output, limit: Int.max) || !h2.isAlive { state = .closing }
+        flush(nowMs: nowMs)
     }
 
     /// From now on every response closes the connection; an idle one closes after `graceMs`
