@@ -4,6 +4,9 @@
 #   h2c: h2load -c16 -m32 POSTing the sample request for DURATION seconds (nginx :18081);
 #   TLS: ../shared/bench/bench.sh against nginx :18082 and fraudscore --tls-cert with nginx's own
 #        certificate: wrk -t2 -c64 (HTTP/1.1 over TLS) and h2load -c16 -m32 (h2 by ALPN).
+# Both servers keep connections for the whole run: nginx's bench config sets keepalive_requests 1e8,
+# fraudscore gets the same --max-requests-per-connection (by default both end an HTTP/2 connection
+# with a graceful GOAWAY after a number of streams, and h2load does not reconnect).
 # Prints one RESULT line per target and the ratios.
 #   SHARED=../shared  PORT=18210  DURATION=5  ./scripts/bench_h2.sh
 set -euo pipefail
@@ -27,10 +30,11 @@ cd "$ROOT"
 swift build -c release --product fraudscore >"$LOG/build.log" 2>&1 || { cat "$LOG/build.log"; exit 1; }
 BIN="$(swift build -c release --show-bin-path)/fraudscore"
 "$SHARED/bench/run-nginx.sh" start >"$LOG/nginx.log" 2>&1
-"$BIN" serve --host 127.0.0.1 --port "$PORT" --log-level warning --access-log-sample-rate 0 >"$LOG/fraudscore.log" 2>&1 &
+KEEP=(--max-requests-per-connection 100000000)
+"$BIN" serve --host 127.0.0.1 --port "$PORT" "${KEEP[@]}" --log-level warning --access-log-sample-rate 0 >"$LOG/fraudscore.log" 2>&1 &
 PID=$!
 TLSPORT=$((PORT + 1))
-"$BIN" serve --host 127.0.0.1 --port "$TLSPORT" --tls-cert /tmp/anchors-nginx/cert.pem \
+"$BIN" serve --host 127.0.0.1 --port "$TLSPORT" "${KEEP[@]}" --tls-cert /tmp/anchors-nginx/cert.pem \
   --tls-key /tmp/anchors-nginx/key.pem --log-level warning --access-log-sample-rate 0 >"$LOG/fraudscore-tls.log" 2>&1 &
 TLSPID=$!
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/health/ready" && break; sleep 0.1; done

@@ -3,6 +3,7 @@ lists over the advertised limit (HPACK bomb, CONTINUATION flood). The server ans
 ENHANCE_YOUR_CALM and closes within the probe's first second (nginx: 0.2 to 0.8 s), counts it in
 /metrics, and a well-behaved client on another connection keeps getting answers."""
 import re
+import ssl
 import subprocess
 import sys
 import threading
@@ -18,8 +19,9 @@ pytest.importorskip("hyperframe")
 pytest.importorskip("hpack")
 
 
-def probe(port, name):
-    out = subprocess.run([sys.executable, str(PROBE), "--port", str(port), "--path", "/health/live", name],
+def probe(port, name, tls=False):
+    out = subprocess.run([sys.executable, str(PROBE), "--port", str(port), "--path", "/health/live", name,
+                          *(["--tls"] if tls else [])],
                          capture_output=True, text=True, timeout=120)
     line = next((l for l in out.stdout.splitlines() if l.startswith(f"RESULT h2.{name}:")), None)
     assert line, out.stdout + out.stderr
@@ -30,16 +32,36 @@ METRIC = {"hpack_bomb": "fraudscore_http2_header_limit_closes_total",
           "continuation_flood": "fraudscore_http2_header_limit_closes_total"}
 
 
-@pytest.mark.parametrize("name", ["ping_flood", "empty_data_flood", "priority_flood", "unknown_frame_flood",
-                                  "settings_flood", "hpack_bomb", "continuation_flood"])
-def test_flood_is_cut_off_while_others_are_served(start_server, name):
-    server = start_server("--port", "0", "--threads", "2")
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-days", "2", "-subj", "/CN=localhost", "-keyout", str(d / "k.pem"), "-out", str(d / "c.pem")],
+                   check=True, capture_output=True, timeout=60)
+    return ["--tls-cert", str(d / "c.pem"), "--tls-key", str(d / "k.pem"), "--probe-port", "0"]
+
+
+# Every probe over h2c; over TLS the four the acceptance names (scripts/probe_attacks.sh runs all of
+# them both ways).
+PROBES = ["rapid_reset", "ping_flood", "empty_data_flood", "priority_flood", "unknown_frame_flood", "settings_flood",
+          "hpack_bomb", "continuation_flood"]
+CASES = [(name, False) for name in PROBES] + [
+    (name, True) for name in ("rapid_reset", "continuation_flood", "hpack_bomb", "empty_data_flood")]
+
+
+@pytest.mark.parametrize("name,tls", CASES, ids=[f"{n}-{'tls' if t else 'h2c'}" for n, t in CASES])
+def test_flood_is_cut_off_while_others_are_served(start_server, tls_files, name, tls):
+    server = start_server("--port", "0", "--threads", "2", *(tls_files if tls else []))
+    # The neighbour speaks the attacked port's protocol; /metrics comes from the plain probe port over TLS.
+    base = f"https://127.0.0.1:{server.port}" if tls else server.url
+    plain = server.url if not tls else "http://" + server.entries(msg="listening")[0]["probe_address"]
+    unverified = ssl._create_unverified_context()  # a throwaway self-signed certificate
     answered, failed, stop = [0], [], threading.Event()
 
     def well_behaved():
         while not stop.is_set():
             try:
-                with urllib.request.urlopen(server.url + "/health/live", timeout=5) as r:
+                with urllib.request.urlopen(base + "/health/live", timeout=5, context=unverified) as r:
                     assert r.status == 200
                 answered[0] += 1
             except Exception as e:  # noqa: BLE001 - any failure is the finding
@@ -49,7 +71,7 @@ def test_flood_is_cut_off_while_others_are_served(start_server, name):
     neighbour = threading.Thread(target=well_behaved)
     neighbour.start()
     try:
-        result = probe(server.port, name)
+        result = probe(server.port, name, tls)
     finally:
         stop.set()
         neighbour.join(10)
@@ -58,9 +80,9 @@ def test_flood_is_cut_off_while_others_are_served(start_server, name):
     assert closed and float(closed.group(1)) < 2.0, result
     # A client that floods without reading may see the reset before our GOAWAY (nginx's probes show
     # the same); /metrics below says why the server closed.
-    assert "goaway=ENHANCE_YOUR_CALM" in result or re.search(r"send_error='(ConnectionReset|BrokenPipe)", result), result
+    assert "goaway=ENHANCE_YOUR_CALM" in result or re.search(r"send_error='(ConnectionReset|BrokenPipe|SSLEOF)", result), result
     assert not failed and answered[0] > 0, (answered, failed[:3])
-    text = urllib.request.urlopen(server.url + "/metrics", timeout=5).read().decode()
+    text = urllib.request.urlopen(plain + "/metrics", timeout=5).read().decode()
     metric = METRIC.get(name, "fraudscore_http2_flood_closes_total")
     assert re.search(rf"^{metric} [1-9]", text, re.M), text[-800:]
     assert server.stop() == 0

@@ -102,7 +102,7 @@ def curl(url, *args):
     return tail.split(), body
 
 
-def test_curl_gets_the_plain_answer_over_tls_h2_and_h1(start_server, certs):
+def test_curl_and_nghttp_get_the_plain_answer_over_tls_h2_and_h1(start_server, certs):
     plain = start_server("--port", "0")
     server = tls_server(start_server, certs)
     post = ["-H", "Content-Type: application/json", "--data-binary", f"@{SAMPLE}"]
@@ -113,8 +113,11 @@ def test_curl_gets_the_plain_answer_over_tls_h2_and_h1(start_server, certs):
     assert (version, status) == ("2", "200")
     (version, status), h1 = curl(url, "--http1.1", *ca, *post)
     assert (version, status) == ("1.1", "200")
-    assert json.loads(h2) == json.loads(h1) == json.loads(expected)
-    assert metric(server, 'fraudscore_tls_handshakes_total') == 2
+    out = subprocess.run(["nghttp", "-d", str(SAMPLE), "-H", "content-type: application/json", url],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(h2) == json.loads(h1) == json.loads(out.stdout) == json.loads(expected)
+    assert metric(server, 'fraudscore_tls_handshakes_total') == 3
     assert server.stop() == 0
 
 
