@@ -100,19 +100,40 @@ final class Connection {
         drive(date: date, nowMs: nowMs)
     }
 
+    /// Another turn for a connection that stopped at its read budget.
+    func resume(date: [UInt8], nowMs: UInt64) {
+        drive(date: date, nowMs: nowMs)
+    }
+
     private var pendingOutput: Int { output.count - outStart }
 
+    /// Reads one connection may make per turn of its event loop. A socket that still has input
+    /// then waits behind the loop's other ready connections (edge-triggered epoll will not report
+    /// it again, so the loop keeps it on a list).
+    static let readsPerTurn = 16
+    /// The last turn ended at the read budget with input possibly left: the loop must resume it.
+    private(set) var stoppedAtBudget = false
+    /// On the loop's resume list (owned by the loop).
+    var queuedForResume = false
+
     /// Answers buffered requests, writes, and reads more, until the connection has to wait: for input
-    /// (socket drained, request incomplete) or for the peer to read (output above the high-water mark,
-    /// and the last write hit EAGAIN so EPOLLOUT will resume us).
+    /// (socket drained, request incomplete), for the peer to read (output above the high-water mark,
+    /// and the last write hit EAGAIN so EPOLLOUT will resume us), or for its next turn.
     private func drive(date: [UInt8], nowMs: UInt64) {
+        stoppedAtBudget = false
         if state == .lingering { discardInput(nowMs: nowMs); return }
+        var reads = 0
         while state == .open {
             let needsInput = process(date: date, nowMs: nowMs)
             flush(nowMs: nowMs)
             guard state == .open, pendingOutput < Connection.outputHighWater else { return }
             if !needsInput { continue }  // stopped at the high-water mark; output has drained since
             guard readPending else { return }
+            guard reads < Connection.readsPerTurn else {
+                stoppedAtBudget = true
+                return
+            }
+            reads += 1
             readOnce(date: date, nowMs: nowMs)
         }
     }
@@ -142,8 +163,8 @@ final class Connection {
         switch result {
         case .bytes(let n):
             // Edge-triggered epoll: a short read(2) means the socket is drained for now; data that
-            // arrives later raises a new event. A short TLS read only means a record ended.
-            if tls == nil && inEnd + n < input.count { readPending = false }
+            // arrives later raises a new event. TLS reads the socket itself and says the same.
+            if inEnd + n < input.count && tls?.socketDrained != false { readPending = false }
             if inStart == inEnd && !parser.isInsideRequest { requestStartedMs = nowMs }
             inEnd += n
             lastProgressMs = nowMs

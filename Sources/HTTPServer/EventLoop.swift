@@ -22,6 +22,8 @@ final class EventLoop: @unchecked Sendable {
     private var endpoints: [Endpoint]
     private var connections: [Connection?] = []
     private var connectionCount = 0
+    /// Connections with input left when they reached their read budget, served in turn.
+    private var budgeted: [Connection] = []
     private let config: HTTPServerConfig
     private let shouldDrain: @Sendable () -> Bool
     private let log: @Sendable (String) -> Void
@@ -70,8 +72,11 @@ final class EventLoop: @unchecked Sendable {
         var events = [epoll_event](repeating: epoll_event(), count: 512)
         date.refresh()
         while true {
+            // Connections that used their read budget still have input: look at the sockets
+            // without waiting, then serve them again after whatever else is ready.
+            let timeout = budgeted.isEmpty ? Int32(EventLoop.sweepIntervalMs) : 0
             let n = events.withUnsafeMutableBufferPointer {
-                epoll_wait(epfd, $0.baseAddress, Int32($0.count), Int32(EventLoop.sweepIntervalMs))
+                epoll_wait(epfd, $0.baseAddress, Int32($0.count), timeout)
             }
             if n < 0 && errno != EINTR {
                 log("epoll_wait failed: \(String(cString: strerror(errno)))")
@@ -93,11 +98,12 @@ final class EventLoop: @unchecked Sendable {
                     if flags & EPOLLOUT.rawValue != 0 && conn.state != .closed {
                         conn.onWritable(date: date.line, nowMs: now)
                     }
-                    if conn.state == .closed { remove(conn) }
+                    if conn.state == .closed { remove(conn) } else { noteBudget(conn) }
                 } else if let e = endpoints.firstIndex(where: { $0.socket.fd == fd }) {
                     acceptAll(endpoints[e], nowMs: now)
                 }
             }
+            resumeBudgeted(nowMs: now)
             if now - lastSweepMs >= EventLoop.sweepIntervalMs {
                 lastSweepMs = now
                 sweep(nowMs: now)
@@ -115,6 +121,28 @@ final class EventLoop: @unchecked Sendable {
         }
         close(epfd)
         close(wakeFD)
+    }
+
+    /// Queues a connection that stopped at its read budget with input left (once).
+    private func noteBudget(_ conn: Connection) {
+        guard conn.stoppedAtBudget && !conn.queuedForResume else { return }
+        conn.queuedForResume = true
+        budgeted.append(conn)
+    }
+
+    /// Drives, once more each and in the order they stopped, the connections that stopped at their
+    /// read budget; those that stop at it again wait for the next turn. So one busy client (a fast
+    /// TLS peer, a pipelining flood) cannot keep the loop from its other connections.
+    private func resumeBudgeted(nowMs: UInt64) {
+        guard !budgeted.isEmpty else { return }
+        let turn = budgeted
+        budgeted.removeAll(keepingCapacity: true)
+        for conn in turn {
+            conn.queuedForResume = false
+            guard conn.state != .closed else { continue }
+            conn.resume(date: date.line, nowMs: nowMs)
+            if conn.state == .closed { remove(conn) } else { noteBudget(conn) }
+        }
     }
 
     private func connection(_ fd: Int32) -> Connection? {

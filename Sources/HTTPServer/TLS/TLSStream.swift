@@ -5,11 +5,23 @@ import Glibc
 
 /// One connection's TLS state: OpenSSL over the non-blocking socket, driven by the event loop.
 ///
-/// The handshake happens inside the first reads (accept state); a read or write that needs the
-/// socket to become readable or writable first reports `.wouldBlock` and says which, so the
-/// connection retries it on the right epoll event. Owned by one event loop thread.
+/// Reads go through a memory BIO that this type fills with its own read(2), so a short read
+/// says the socket is drained, as on a plain connection: edge-triggered epoll then reports the
+/// next bytes, and the connection goes back to the loop between requests instead of polling
+/// the socket once more. Writes go straight to the socket. The handshake happens inside the first
+/// reads (accept state); a read or write that needs the other direction first reports
+/// `.wouldBlock` and says which, so the connection retries it on the right epoll event. Owned by
+/// one event loop thread.
 final class TLSStream {
     private let ssl: OpaquePointer
+    private let fd: Int32
+    /// Ciphertext read from the socket and not yet decrypted (owned by `ssl`).
+    private let input: OpaquePointer
+    /// The last read(2) returned less than asked: nothing more is waiting in the socket.
+    private(set) var socketDrained = false
+    /// The peer closed its side; what is buffered is still decrypted first.
+    private var peerClosed = false
+    static let socketReadSize = 16 * 1024
     private let context: TLSContext  // keeps the certificate this connection was made with alive
     /// The last read or write stopped on the other direction (a handshake or ticket write during
     /// a read, a read during a write): retry it when that direction is ready.
@@ -23,12 +35,15 @@ final class TLSStream {
 
     init?(fd: Int32, context: TLSContext) {
         guard let ssl = SSL_new(context.ctx) else { return nil }
-        guard SSL_set_fd(ssl, fd) == 1 else {
+        guard let input = BIO_new(BIO_s_mem()), let output = BIO_new_socket(fd, BIO_NOCLOSE) else {
             SSL_free(ssl)
             return nil
         }
+        SSL_set_bio(ssl, input, output)  // the session owns both from here
         SSL_set_accept_state(ssl)
         self.ssl = ssl
+        self.fd = fd
+        self.input = input
         self.context = context
     }
 
@@ -43,27 +58,60 @@ final class TLSStream {
         return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
     }
 
-    /// Decrypted bytes into `buffer`. Unlike read(2), a short result does not mean the socket is
-    /// drained (a record ends there); only `.wouldBlock` does.
+    /// Decrypted bytes into `buffer`: all that the ciphertext read so far holds, reading the socket
+    /// once more when that is not even one record. `.wouldBlock` when the socket has nothing;
+    /// after a short result, `socketDrained` says whether the socket may still hold more.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> IOResult {
-        ERR_clear_error()
-        let n = SSL_read(ssl, buffer.baseAddress, Int32(min(buffer.count, Int(Int32.max))))
-        if !handshakeDone && SSL_is_init_finished(ssl) == 1 { handshakeDone = true }
-        if n > 0 {
-            readWantsWritable = false
-            return .bytes(Int(n))
+        var total = 0
+        while total < buffer.count {
+            ERR_clear_error()
+            let n = SSL_read(ssl, buffer.baseAddress! + total, Int32(min(buffer.count - total, Int(Int32.max))))
+            if !handshakeDone && SSL_is_init_finished(ssl) == 1 { handshakeDone = true }
+            if n > 0 {
+                readWantsWritable = false
+                total += Int(n)
+                continue
+            }
+            let code = SSL_get_error(ssl, n)
+            if code == SSL_ERROR_WANT_READ {
+                readWantsWritable = false
+                // Decrypt what there is before reading more; the socket is read only when OpenSSL
+                // holds less than a record.
+                if total > 0 { return .bytes(total) }
+                if peerClosed { return .eof }
+                if try !fillFromSocket() { return socketDrained && !peerClosed ? .wouldBlock : .eof }
+                continue
+            }
+            if total > 0 { return .bytes(total) }  // the error repeats on the next read
+            switch code {
+            case SSL_ERROR_WANT_WRITE:
+                readWantsWritable = true
+                return .wouldBlock
+            case SSL_ERROR_ZERO_RETURN:
+                return .eof
+            default:
+                return try failure(code, call: "SSL_read")
+            }
         }
-        switch SSL_get_error(ssl, n) {
-        case SSL_ERROR_WANT_READ:
-            readWantsWritable = false
-            return .wouldBlock
-        case SSL_ERROR_WANT_WRITE:
-            readWantsWritable = true
-            return .wouldBlock
-        case SSL_ERROR_ZERO_RETURN:
-            return .eof
-        case let code:
-            return try failure(code, call: "SSL_read")
+        return .bytes(total)
+    }
+
+    /// One read(2) of ciphertext into the memory BIO; false when the socket had none (EAGAIN: then
+    /// `socketDrained`; or end of stream: then `peerClosed`).
+    private func fillFromSocket() throws -> Bool {
+        try withUnsafeTemporaryAllocation(byteCount: TLSStream.socketReadSize, alignment: 16) { scratch in
+            switch try nonBlockingRead(fd, into: scratch) {
+            case .bytes(let n):
+                socketDrained = n < scratch.count
+                _ = BIO_write(input, scratch.baseAddress, Int32(n))
+                return true
+            case .wouldBlock:
+                socketDrained = true
+                return false
+            case .eof:
+                peerClosed = true
+                return false
+            }
         }
     }
 
