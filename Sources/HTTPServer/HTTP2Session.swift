@@ -1,8 +1,9 @@
 import CNghttp2
 
 /// One HTTP/2 connection's protocol state (libnghttp2 1.52, server side). Bytes go in through
-/// `receive`, frames come out through `send`; a request whose stream has ended is answered at once
-/// by the same router HTTP/1.1 uses, so a handler cannot tell which protocol carried it.
+/// `receive`, frames come out through `send`; a request whose stream has ended is answered, once the
+/// read that ended it has been consumed, by the same router HTTP/1.1 uses, so a handler cannot tell
+/// which protocol carried it.
 ///
 /// Owned by one event loop thread, like its `Connection`. nghttp2 calls back into this object
 /// through `user_data` (an unretained pointer: the connection keeps the session alive).
