@@ -1,33 +1,27 @@
-/// Binary decision trees flattened into one contiguous node array, walked without recursion or branches.
+/// Binary decision trees flattened into contiguous per-field arrays, walked without recursion or branches.
 ///
-/// A node is 16 bytes (threshold, feature, children), so one cache line holds four: a walk touches one
-/// line per level instead of one per field. A leaf keeps its value in `threshold` and points to itself,
+/// Node `i` is `thresholds[i]`, `links[i]` (feature and left child) and `defaultLeft[i]`; nodes are numbered
+/// breadth-first per tree, so a split's right child is its left child + 1 and a step is one compare
+/// added to one load (each array indexed by the node number with a plain scaled address: no mask,
+/// no multiply). A leaf has threshold +inf, goes left on a missing value and is its own left child,
 /// so stepping a leaf is a no-op: trees are walked eight at a time for a fixed number of steps (the
 /// deepest of the eight), which lets the CPU overlap eight independent chains of loads instead of
 /// waiting on one and mispredicting every data-dependent branch. Leaf values are then added in tree
 /// order, so the Float32 sum is exactly the library's.
 public struct TreeEnsemble: Sendable {
-    public struct Node: Sendable, Equatable {
-        public var threshold: Float
-        /// Feature index; the top bit set means a missing value (NaN) goes left.
-        public var feature: UInt32
-        public var left: Int32
-        public var right: Int32
-
-        public static let defaultLeftBit: UInt32 = 1 << 31
-
-        public var featureIndex: Int { Int(feature & ~Node.defaultLeftBit) }
-        public var defaultLeft: Bool { feature & Node.defaultLeftBit != 0 }
-    }
 
     static let group = 8
 
-    /// Node 0 is a self-looping leaf of value 0 that pads the last group of trees. A leaf has threshold
-    /// +inf, takes the default direction, and points to itself: stepping a leaf is a no-op.
-    public private(set) var nodes: [Node] = [Node(threshold: .infinity, feature: Node.defaultLeftBit, left: 0, right: 0)]
+    /// Node 0 is a self-looping leaf of value 0 that pads the last group of trees.
+    private var thresholds: [Float] = [.infinity]
+    /// The feature a node compares and its left child, side by side: one base register fewer in
+    /// the walk loops, which keeps all eight walks in registers.
+    private var links: [Link] = [Link(feature: 0, left: 0)]
+    /// A missing value (NaN) goes left at this node.
+    private var defaultLeft: [Bool] = [true]
     /// Per node: a leaf's value (0 for a split).
     public private(set) var values: [Float] = [0]
-    /// Index in `nodes` of each tree's root, in the order the trees are summed.
+    /// The node number of each tree's root, in the order the trees are summed.
     public private(set) var roots: [Int32] = []
     /// Per group of eight trees: the steps that bring every one of them to a leaf (their max depth).
     private var groupSteps: [Int32] = []
@@ -80,43 +74,51 @@ public struct TreeEnsemble: Sendable {
             }
             q += 1
         }
-        let base = nodes.count
+        let base = thresholds.count
         guard base + order.count < Int(Int32.max) else { throw ModelError("model too large") }
         for (position, old) in order.enumerated() {
-            let me = Int32(base + position)
-            if left[old] == -1 {
-                nodes.append(Node(threshold: .infinity, feature: Node.defaultLeftBit, left: me, right: me))
-                values.append(threshold[old])
-            } else {
-                nodes.append(Node(threshold: threshold[old],
-                                  feature: UInt32(feature[old]) | (defaultLeft[old] ? Node.defaultLeftBit : 0),
-                                  left: Int32(base + newIndex[left[old]]), right: Int32(base + newIndex[right[old]])))
-                values.append(0)
-            }
+            let leaf = left[old] == -1
+            thresholds.append(leaf ? .infinity : threshold[old])
+            links.append(Link(feature: leaf ? 0 : UInt32(feature[old]),
+                              left: Int32(leaf ? base + position : base + newIndex[left[old]])))
+            self.defaultLeft.append(leaf || defaultLeft[old])
+            values.append(leaf ? threshold[old] : 0)
         }
         roots.append(Int32(base))
         if t % TreeEnsemble.group == 0 { groupSteps.append(0) }
         groupSteps[groupSteps.count - 1] = max(groupSteps[groupSteps.count - 1], Int32(deepest))
     }
 
-    /// One step down from `index` for `row`: the node's left or right child (itself for a leaf).
+    private struct Link: Sendable {
+        var feature: UInt32
+        var left: Int32
+    }
+
+    /// The node arrays' storage, for the walks.
+    private struct NodeArrays {
+        let thresholds: UnsafePointer<Float>
+        let links: UnsafePointer<Link>
+        let defaultLeft: UnsafePointer<Bool>
+        let values: UnsafePointer<Float>
+    }
+
+    /// One step down from node `i` for `row`: its left or right child (itself for a leaf).
     @inline(__always)
-    private static func step(_ nodes: UnsafePointer<Node>, _ index: Int32, _ row: UnsafePointer<Float>) -> Int32 {
-        let node = nodes[Int(index)]
-        let x = row[Int(node.feature & ~Node.defaultLeftBit)]
-        // NaN compares false, so it goes left only when the node says so.
-        let less: UInt32 = x < node.threshold ? 1 : 0
-        let missing: UInt32 = x.isNaN ? 1 : 0
-        return (less | (missing & (node.feature >> 31))) != 0 ? node.left : node.right
+    private static func step(_ n: NodeArrays, _ i: Int, _ row: UnsafePointer<Float>) -> Int {
+        let x = row[Int(n.links[i].feature)]
+        // NaN compares false, so it goes left only when the node says so (a leaf always does).
+        let less: UInt8 = x < n.thresholds[i] ? 1 : 0
+        let missing: UInt8 = x.isNaN && n.defaultLeft[i] ? 1 : 0
+        return Int(n.links[i].left) &+ Int(1 &- (less | missing))
     }
 
     /// `step` for a row whose features are all finite.
     @inline(__always)
-    private static func stepPlain(_ nodes: UnsafePointer<Node>, _ index: Int32, _ row: UnsafePointer<Float>) -> Int32 {
-        let node = nodes[Int(index)]
+    private static func stepPlain(_ n: NodeArrays, _ i: Int, _ row: UnsafePointer<Float>) -> Int {
         // right == left + 1, so the child's index does not wait for a load that depends on the compare.
         // A leaf's +inf threshold keeps every finite x on it.
-        return node.left &+ (row[Int(node.feature & ~Node.defaultLeftBit)] >= node.threshold ? 1 : 0)
+        let link = n.links[i]
+        return Int(link.left) &+ (row[Int(link.feature)] >= n.thresholds[i] ? 1 : 0)
     }
 
     /// Sum of the leaf values each tree gives `row`, added in Float32 in tree order onto `start`
@@ -138,48 +140,72 @@ public struct TreeEnsemble: Sendable {
                 for i in 0..<featureCount where !rows[r * width + i].isFinite { all = false }
                 finite[r] = all
             }
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * lanes) { scratch in
-                // Per group: each tree's root (node 0 pads the last group), then each walk's leaf.
-                let start = scratch.baseAddress!, at = scratch.baseAddress! + lanes
-                nodes.withUnsafeBufferPointer { nodeBuffer in
-                    values.withUnsafeBufferPointer { valueBuffer in
-                        let base = nodeBuffer.baseAddress!, leaf = valueBuffer.baseAddress!
-                        var first = 0
-                        for steps in groupSteps {
-                            let trees = min(lanes, roots.count - first)
-                            for k in 0..<lanes { start[k] = k < trees ? roots[first + k] : 0 }
-                            for r in 0..<count {
-                                let row = rows + r * width
-                                // The eight walks in locals (registers): an array would put a store and a
-                                // reload into every step's dependency chain.
-                                var a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3]
-                                var a4 = start[4], a5 = start[5], a6 = start[6], a7 = start[7]
-                                if finite[r] {
-                                    for _ in 0..<steps {
-                                        a0 = TreeEnsemble.stepPlain(base, a0, row); a1 = TreeEnsemble.stepPlain(base, a1, row)
-                                        a2 = TreeEnsemble.stepPlain(base, a2, row); a3 = TreeEnsemble.stepPlain(base, a3, row)
-                                        a4 = TreeEnsemble.stepPlain(base, a4, row); a5 = TreeEnsemble.stepPlain(base, a5, row)
-                                        a6 = TreeEnsemble.stepPlain(base, a6, row); a7 = TreeEnsemble.stepPlain(base, a7, row)
-                                    }
-                                } else {
-                                    for _ in 0..<steps {
-                                        a0 = TreeEnsemble.step(base, a0, row); a1 = TreeEnsemble.step(base, a1, row)
-                                        a2 = TreeEnsemble.step(base, a2, row); a3 = TreeEnsemble.step(base, a3, row)
-                                        a4 = TreeEnsemble.step(base, a4, row); a5 = TreeEnsemble.step(base, a5, row)
-                                        a6 = TreeEnsemble.step(base, a6, row); a7 = TreeEnsemble.step(base, a7, row)
-                                    }
-                                }
-                                at[0] = a0; at[1] = a1; at[2] = a2; at[3] = a3
-                                at[4] = a4; at[5] = a5; at[6] = a6; at[7] = a7
-                                var a = acc[r]
-                                for k in 0..<trees { a += leaf[Int(at[k])] }
-                                acc[r] = a
-                            }
-                            first += lanes
-                        }
+            withNodeArrays { n in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * lanes) { scratch in
+                    walk(n, rows, width: width, count: count, finite: finite.baseAddress!, into: acc,
+                         start: scratch.baseAddress!, at: scratch.baseAddress! + lanes)
+                }
+            }
+        }
+    }
+
+    private func withNodeArrays<R>(_ body: (NodeArrays) -> R) -> R {
+        thresholds.withUnsafeBufferPointer { t in
+            links.withUnsafeBufferPointer { l in
+                defaultLeft.withUnsafeBufferPointer { d in
+                    values.withUnsafeBufferPointer { v in
+                        body(NodeArrays(thresholds: t.baseAddress!, links: l.baseAddress!, defaultLeft: d.baseAddress!,
+                                        values: v.baseAddress!))
                     }
                 }
             }
+        }
+    }
+
+    /// The group-by-group walk of `addBatch`; `start` and `at` hold eight node numbers each.
+    private func walk(_ n: NodeArrays, _ rows: UnsafePointer<Float>, width: Int, count: Int,
+                      finite: UnsafePointer<Bool>, into acc: UnsafeMutablePointer<Float>,
+                      start: UnsafeMutablePointer<Int>, at: UnsafeMutablePointer<Int>) {
+        let lanes = TreeEnsemble.group
+        var first = 0
+        for steps in groupSteps {
+            // Each tree's root; node 0 pads the last group.
+            let trees = min(lanes, roots.count - first)
+            for k in 0..<lanes { start[k] = k < trees ? Int(roots[first + k]) : 0 }
+            for r in 0..<count {
+                let row = rows + r * width
+                // The eight walks in locals (registers): an array would put a store and a reload into
+                // every step's dependency chain.
+                var a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3]
+                var a4 = start[4], a5 = start[5], a6 = start[6], a7 = start[7]
+                if finite[r] {
+                    for _ in 0..<steps {
+                        a0 = TreeEnsemble.stepPlain(n, a0, row); a1 = TreeEnsemble.stepPlain(n, a1, row)
+                        a2 = TreeEnsemble.stepPlain(n, a2, row); a3 = TreeEnsemble.stepPlain(n, a3, row)
+                        a4 = TreeEnsemble.stepPlain(n, a4, row); a5 = TreeEnsemble.stepPlain(n, a5, row)
+                        a6 = TreeEnsemble.stepPlain(n, a6, row); a7 = TreeEnsemble.stepPlain(n, a7, row)
+                    }
+                } else {
+                    for _ in 0..<steps {
+                        a0 = TreeEnsemble.step(n, a0, row); a1 = TreeEnsemble.step(n, a1, row)
+                        a2 = TreeEnsemble.step(n, a2, row); a3 = TreeEnsemble.step(n, a3, row)
+                        a4 = TreeEnsemble.step(n, a4, row); a5 = TreeEnsemble.step(n, a5, row)
+                        a6 = TreeEnsemble.step(n, a6, row); a7 = TreeEnsemble.step(n, a7, row)
+                    }
+                }
+                var a = acc[r]
+                if trees == lanes {
+                    // Straight from the registers, still one tree after the other (Float32 order).
+                    a += n.values[a0]; a += n.values[a1]; a += n.values[a2]; a += n.values[a3]
+                    a += n.values[a4]; a += n.values[a5]; a += n.values[a6]; a += n.values[a7]
+                } else {
+                    at[0] = a0; at[1] = a1; at[2] = a2; at[3] = a3
+                    at[4] = a4; at[5] = a5; at[6] = a6; at[7] = a7
+                    for k in 0..<trees { a += n.values[at[k]] }
+                }
+                acc[r] = a
+            }
+            first += lanes
         }
     }
 }
