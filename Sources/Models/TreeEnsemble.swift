@@ -23,6 +23,8 @@ public struct TreeEnsemble: Sendable {
     public private(set) var values: [Float] = [0]
     /// The node number of each tree's root, in the order the trees are summed.
     public private(set) var roots: [Int32] = []
+    /// `roots` in groups of eight, the last group padded with node 0: a walk's start needs no test.
+    private var groupRoots: [Int32] = []
     /// Per group of eight trees: the steps that bring every one of them to a leaf (their max depth).
     private var groupSteps: [Int32] = []
     public let featureCount: Int
@@ -85,6 +87,8 @@ public struct TreeEnsemble: Sendable {
             values.append(leaf ? threshold[old] : 0)
         }
         roots.append(Int32(base))
+        if t % TreeEnsemble.group == 0 { groupRoots += repeatElement(0, count: TreeEnsemble.group) }
+        groupRoots[t] = Int32(base)
         if t % TreeEnsemble.group == 0 { groupSteps.append(0) }
         groupSteps[groupSteps.count - 1] = max(groupSteps[groupSteps.count - 1], Int32(deepest))
     }
@@ -100,6 +104,7 @@ public struct TreeEnsemble: Sendable {
         let links: UnsafePointer<Link>
         let defaultLeft: UnsafePointer<Bool>
         let values: UnsafePointer<Float>
+        let groupRoots: UnsafePointer<Int32>
     }
 
     /// One step down from node `i` for `row`: its left or right child (itself for a leaf).
@@ -132,7 +137,7 @@ public struct TreeEnsemble: Sendable {
     /// Adds every tree's leaf value to `acc[r]` for `count` rows of `width` Float32 features, group by
     /// group of eight trees (which stay in L1 while the rows pass), each row adding trees in order.
     public func addBatch(_ rows: UnsafePointer<Float>, width: Int, count: Int, into acc: UnsafeMutablePointer<Float>) {
-        let lanes = TreeEnsemble.group
+        guard !roots.isEmpty else { return }  // no trees: nothing to add (and no group roots)
         withUnsafeTemporaryAllocation(of: Bool.self, capacity: count) { finite in
             // Rows of finite values take the cheaper step (no NaN test, no default direction).
             for r in 0..<count {
@@ -141,9 +146,8 @@ public struct TreeEnsemble: Sendable {
                 finite[r] = all
             }
             withNodeArrays { n in
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * lanes) { scratch in
-                    walk(n, rows, width: width, count: count, finite: finite.baseAddress!, into: acc,
-                         start: scratch.baseAddress!, at: scratch.baseAddress! + lanes)
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: TreeEnsemble.group) { at in
+                    walk(n, rows, width: width, count: count, finite: finite.baseAddress!, into: acc, at: at.baseAddress!)
                 }
             }
         }
@@ -154,30 +158,31 @@ public struct TreeEnsemble: Sendable {
             links.withUnsafeBufferPointer { l in
                 defaultLeft.withUnsafeBufferPointer { d in
                     values.withUnsafeBufferPointer { v in
-                        body(NodeArrays(thresholds: t.baseAddress!, links: l.baseAddress!, defaultLeft: d.baseAddress!,
-                                        values: v.baseAddress!))
+                        groupRoots.withUnsafeBufferPointer { r in
+                            body(NodeArrays(thresholds: t.baseAddress!, links: l.baseAddress!, defaultLeft: d.baseAddress!,
+                                            values: v.baseAddress!, groupRoots: r.baseAddress!))
+                        }
                     }
                 }
             }
         }
     }
 
-    /// The group-by-group walk of `addBatch`; `start` and `at` hold eight node numbers each.
+    /// The group-by-group walk of `addBatch`; `at` holds the eight leaves of a partial group.
     private func walk(_ n: NodeArrays, _ rows: UnsafePointer<Float>, width: Int, count: Int,
-                      finite: UnsafePointer<Bool>, into acc: UnsafeMutablePointer<Float>,
-                      start: UnsafeMutablePointer<Int>, at: UnsafeMutablePointer<Int>) {
+                      finite: UnsafePointer<Bool>, into acc: UnsafeMutablePointer<Float>, at: UnsafeMutablePointer<Int>) {
         let lanes = TreeEnsemble.group
         var first = 0
         for steps in groupSteps {
             // Each tree's root; node 0 pads the last group.
             let trees = min(lanes, roots.count - first)
-            for k in 0..<lanes { start[k] = k < trees ? Int(roots[first + k]) : 0 }
+            let start = n.groupRoots + first
             for r in 0..<count {
                 let row = rows + r * width
                 // The eight walks in locals (registers): an array would put a store and a reload into
                 // every step's dependency chain.
-                var a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3]
-                var a4 = start[4], a5 = start[5], a6 = start[6], a7 = start[7]
+                var a0 = Int(start[0]), a1 = Int(start[1]), a2 = Int(start[2]), a3 = Int(start[3])
+                var a4 = Int(start[4]), a5 = Int(start[5]), a6 = Int(start[6]), a7 = Int(start[7])
                 if finite[r] {
                     for _ in 0..<steps {
                         a0 = TreeEnsemble.stepPlain(n, a0, row); a1 = TreeEnsemble.stepPlain(n, a1, row)
