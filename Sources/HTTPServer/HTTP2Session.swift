@@ -54,7 +54,9 @@ final class HTTP2Session {
     /// Recently closed streams, and whether this side reset them: nghttp2 forgets closed streams
     /// when RFC 7540 priorities are off, so RFC 9113 §5.1's STREAM_CLOSED rule is kept here.
     private var closed: [Int32: Bool] = [:]
+    /// The remembered ids, oldest first from `closedNext` once full (a ring: no shifting per close).
     private var closedOrder: [Int32] = []
+    private var closedNext = 0
     /// The current read's DATA frames and resets, from the flood guard's scan.
     private var scan = HTTP2FloodGuard.Scan()
     static let closedRemembered = 128
@@ -193,8 +195,13 @@ final class HTTP2Session {
     private func rememberClosed(_ id: Int32, resetHere: Bool) {
         guard closed[id] == nil else { return }
         closed[id] = resetHere
-        closedOrder.append(id)
-        if closedOrder.count > HTTP2Session.closedRemembered { closed[closedOrder.removeFirst()] = nil }
+        if closedOrder.count < HTTP2Session.closedRemembered {
+            closedOrder.append(id)
+        } else {
+            closed[closedOrder[closedNext]] = nil
+            closedOrder[closedNext] = id
+            closedNext = (closedNext + 1) % HTTP2Session.closedRemembered
+        }
     }
 
     /// Streams open now (requests being received, or responses not yet fully sent).
