@@ -23,13 +23,10 @@ final class TLSStream {
     private var peerClosed = false
     static let socketReadSize = 16 * 1024
     private let context: TLSContext  // keeps the certificate this connection was made with alive
-    /// The last read or write stopped on the other direction (a handshake or ticket write during
-    /// a read, a read during a write): retry it when that direction is ready.
+    /// The last read stopped because it had to write first (a handshake or ticket write): retry it
+    /// when the socket is writable.
     private(set) var readWantsWritable = false
-    private(set) var writeWantsReadable = false
     private(set) var handshakeDone = false
-    /// Set once a handshake failed (bad version, no shared cipher, not TLS at all).
-    private(set) var handshakeFailed = false
     /// The handshake failed because the client spoke plain HTTP to this TLS port.
     private(set) var sawPlainHTTP = false
 
@@ -122,15 +119,11 @@ final class TLSStream {
         ERR_clear_error()
         let n = SSL_write(ssl, buffer.baseAddress, Int32(min(buffer.count, Int(Int32.max))))
         if n > 0 {
-            writeWantsReadable = false
             return .bytes(Int(n))
         }
         switch SSL_get_error(ssl, n) {
-        case SSL_ERROR_WANT_WRITE:
-            writeWantsReadable = false
-            return .wouldBlock
-        case SSL_ERROR_WANT_READ:
-            writeWantsReadable = true
+        case SSL_ERROR_WANT_WRITE, SSL_ERROR_WANT_READ:
+            // A write that must read first is retried with the next flush, after the next read.
             return .wouldBlock
         case let code:
             return try failure(code, call: "SSL_write")
@@ -146,7 +139,6 @@ final class TLSStream {
 
     private func failure(_ code: Int32, call: String) throws -> IOResult {
         if !handshakeDone {
-            handshakeFailed = true
             sawPlainHTTP = ERR_GET_REASON(ERR_peek_error()) == SSL_R_HTTP_REQUEST
         }
         // An unclean close by the peer (no close_notify) reads as a syscall error with errno 0.
