@@ -23,6 +23,12 @@ public final class HTTPMetrics: Sendable {
         var count = 0
         var sum = 0.0
         var buckets = [Int](repeating: 0, count: HTTPMetrics.buckets.count)
+
+        mutating func add(_ seconds: Double, bucket: Int?) {
+            count += 1
+            sum += seconds
+            if let bucket { buckets[bucket] += 1 }
+        }
     }
 
     final class Shard: Sendable {
@@ -64,12 +70,10 @@ public final class HTTPMetrics: Sendable {
 
     func record(_ shard: Shard, route: String, method: String, status: Int, seconds: Double) {
         let key = Key(route: route, method: HTTPMetrics.methodLabel(method), status: status)
+        let bucket = HTTPMetrics.buckets.firstIndex(where: { seconds <= $0 })
         shard.series.withLock { all in
-            var s = all[key] ?? Series()
-            s.count += 1
-            s.sum += seconds
-            if let b = HTTPMetrics.buckets.firstIndex(where: { seconds <= $0 }) { s.buckets[b] += 1 }
-            all[key] = s
+            // In place: a copy out and back would copy the bucket array on every request.
+            all[key, default: Series()].add(seconds, bucket: bucket)
         }
     }
 
