@@ -64,38 +64,32 @@ struct TransactionDecoder: Sendable {
                                             msg: "Input should be a valid dictionary or object to extract fields from")]
                 }
                 _ = scanner.consume(UInt8(ascii: "{"))
-                if !scanner.consume(UInt8(ascii: "}")) {
-                    repeat {
-                        guard (try? scanner.peekKind()) == .string else {
-                            throw JSONError("Expecting property name enclosed in double quotes", at: scanner.position)
-                        }
-                        let keyToken = try scanner.readString()
-                        try scanner.expect(UInt8(ascii: ":"), "Expecting ':' delimiter")
-                        let code: Int?
-                        if keyToken.hasEscapes {
-                            let key = try scanner.unescaped(keyToken)
-                            code = key.withUnsafeBytes { keys.lookup($0) }
-                        } else {
-                            code = keys.lookup(UnsafeRawBufferPointer(rebasing: body[keyToken.range]))
-                        }
-                        guard let code else { try scanner.skipValue(depth: 1); continue }
-                        let name = keyToken.range
-                        switch code {
-                        case TransactionDecoder.transactionID:
-                            if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.transactionID = v }
-                            sawID = true
-                        case TransactionDecoder.customerID, TransactionDecoder.terminalID:
-                            _ = try readInt(&scanner, field: name, errors: &errors)
-                        case TransactionDecoder.datetime:
-                            datetime = try readDatetime(&scanner, field: name, errors: &errors)
-                        default:
-                            let slot = code - TransactionDecoder.featureBase
-                            // A value of the wrong type is reported once, as such, not also as missing.
-                            seen[slot] = true
-                            if let v = try readFeature(&scanner, field: name, errors: &errors) { row[slot] = v }
-                        }
-                    } while scanner.consume(UInt8(ascii: ","))
-                    try scanner.expect(UInt8(ascii: "}"), "Expecting ',' delimiter")
+                var first = true
+                while let keyToken = try scanner.nextMember(first: first) {
+                    first = false
+                    let code: Int?
+                    if keyToken.hasEscapes {
+                        let key = try scanner.unescaped(keyToken)
+                        code = key.withUnsafeBytes { keys.lookup($0) }
+                    } else {
+                        code = keys.lookup(UnsafeRawBufferPointer(rebasing: body[keyToken.range]))
+                    }
+                    guard let code else { try scanner.skipValue(depth: 1); continue }
+                    let name = keyToken.range
+                    switch code {
+                    case TransactionDecoder.transactionID:
+                        if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.transactionID = v }
+                        sawID = true
+                    case TransactionDecoder.customerID, TransactionDecoder.terminalID:
+                        _ = try readInt(&scanner, field: name, errors: &errors)
+                    case TransactionDecoder.datetime:
+                        datetime = try readDatetime(&scanner, field: name, errors: &errors)
+                    default:
+                        let slot = code - TransactionDecoder.featureBase
+                        // A value of the wrong type is reported once, as such, not also as missing.
+                        seen[slot] = true
+                        if let v = try readFeature(&scanner, field: name, errors: &errors) { row[slot] = v }
+                    }
                 }
                 try scanner.expectEnd()
             } catch let e as JSONError {

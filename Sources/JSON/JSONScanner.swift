@@ -7,10 +7,18 @@ public struct JSONScanner {
     public private(set) var position: Int = 0
     /// Containers deeper than this are rejected, so a hostile body cannot exhaust the stack.
     public var maxDepth = 64
+    /// `bytes` as a typed pointer (a valid one even for an empty buffer, never read then).
+    private let p: UnsafePointer<UInt8>
+    private let n: Int
 
     public init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
+        p = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? JSONScanner.nothing
+        n = bytes.count
     }
+
+    /// Stands in for the base of an empty buffer; never read (every read is below `n`, which is 0).
+    nonisolated(unsafe) private static let nothing = UnsafePointer(UnsafeMutablePointer<UInt8>.allocate(capacity: 1))
 
     /// The kind of value that starts at the current position.
     public enum Kind: Sendable, Equatable {
@@ -23,22 +31,25 @@ public struct JSONScanner {
         public var hasEscapes: Bool
     }
 
-    public var isAtEnd: Bool { position >= bytes.count }
+    public var isAtEnd: Bool { position >= n }
 
+    @inline(__always)
     public mutating func skipWhitespace() {
-        while position < bytes.count {
-            switch bytes[position] {
-            case 0x20, 0x09, 0x0A, 0x0D: position += 1
-            default: return
+        var i = position
+        while i < n {
+            switch p[i] {
+            case 0x20, 0x09, 0x0A, 0x0D: i += 1
+            default: position = i; return
             }
         }
+        position = i
     }
 
     /// Skips whitespace and names the next value's kind; throws "Expecting value" if none starts here.
     public mutating func peekKind() throws -> Kind {
         skipWhitespace()
-        guard position < bytes.count else { throw JSONError("Expecting value", at: position) }
-        switch bytes[position] {
+        guard position < n else { throw JSONError("Expecting value", at: position) }
+        switch p[position] {
         case UInt8(ascii: "{"): return .object
         case UInt8(ascii: "["): return .array
         case UInt8(ascii: "\""): return .string
@@ -50,16 +61,16 @@ public struct JSONScanner {
     }
 
     /// Consumes `byte` after optional whitespace or throws `message`.
-    public mutating func expect(_ byte: UInt8, _ message: String) throws {
+    public mutating func expect(_ byte: UInt8, _ message: StaticString) throws {
         skipWhitespace()
-        guard position < bytes.count, bytes[position] == byte else { throw JSONError(message, at: position) }
+        guard position < n, p[position] == byte else { throw JSONError(message.description, at: position) }
         position += 1
     }
 
     /// Consumes `byte` after optional whitespace if it is there.
     public mutating func consume(_ byte: UInt8) -> Bool {
         skipWhitespace()
-        if position < bytes.count && bytes[position] == byte {
+        if position < n && p[position] == byte {
             position += 1
             return true
         }
@@ -68,43 +79,90 @@ public struct JSONScanner {
 
     public mutating func readString() throws -> StringToken {
         try expect(UInt8(ascii: "\""), "Expecting value")
+        return try readStringBody()
+    }
+
+    /// The rest of a string whose opening quote has been consumed.
+    @inline(__always)
+    private mutating func readStringBody() throws -> StringToken {
         let start = position
-        var escapes = false
-        let n = bytes.count
-        // A local index over the raw pointer: this loop runs over every key of every request.
         var i = start
-        if let p = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) {
-            // Eight bytes at a time while none of them is a quote, a backslash or a control character.
-            while i + 8 <= n {
-                let v = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
-                if JSONScanner.hasSpecialByte(v) { break }
-                i += 8
+        // Eight bytes at a time: the lowest flagged byte of the SWAR mask is the first quote,
+        // backslash or control character (borrows only run upwards, so it is exact).
+        while i + 8 <= n {
+            let m = JSONScanner.specialBytes(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+            if m == 0 { i += 8; continue }
+            i += m.trailingZeroBitCount >> 3
+            if p[i] == UInt8(ascii: "\"") {
+                position = i + 1
+                return StringToken(range: start..<i, hasEscapes: false)
             }
-            while i < n {
-                let b = p[i]
-                if b == UInt8(ascii: "\"") {
-                    position = i + 1
-                    return StringToken(range: start..<i, hasEscapes: escapes)
-                }
-                if b == UInt8(ascii: "\\") {
-                    escapes = true
-                    i += 2
-                    continue
-                }
-                if b < 0x20 {
-                    position = i
-                    throw JSONError("Invalid control character at", at: i)
-                }
-                i += 1
+            return try finishString(start: start, at: i)
+        }
+        return try finishString(start: start, at: i)
+    }
+
+    /// Byte by byte from `i` to the closing quote: escapes, control characters and the buffer's tail.
+    private mutating func finishString(start: Int, at index: Int) throws -> StringToken {
+        var escapes = false
+        var i = index
+        while i < n {
+            let b = p[i]
+            if b == UInt8(ascii: "\"") {
+                position = i + 1
+                return StringToken(range: start..<i, hasEscapes: escapes)
             }
+            if b == UInt8(ascii: "\\") {
+                escapes = true
+                i += 2
+                continue
+            }
+            if b < 0x20 {
+                position = i
+                throw JSONError("Invalid control character at", at: i)
+            }
+            i += 1
         }
         position = n
         throw JSONError("Unterminated string starting at", at: start - 1)
     }
 
-    /// True if any byte of `v` is `"`, `\\` or below 0x20 (SWAR: a byte is zero after XOR, or underflows).
+    /// The next member of an object, up to and including the `:` after its key: call with
+    /// `first: true` just after the `{`, then after each member's value. nil at the closing `}`,
+    /// which is consumed. Errors are Python's.
+    public mutating func nextMember(first: Bool) throws -> StringToken? {
+        skipWhitespace()
+        guard position < n else {
+            throw JSONError(first ? "Expecting property name enclosed in double quotes" : "Expecting ',' delimiter",
+                            at: position)
+        }
+        var c = p[position]
+        if c == UInt8(ascii: "}") {
+            // Only in place of a key or a comma: after a comma (`{"a": 1,}`) a key must follow.
+            position += 1
+            return nil
+        }
+        if !first {
+            guard c == UInt8(ascii: ",") else { throw JSONError("Expecting ',' delimiter", at: position) }
+            position += 1
+            skipWhitespace()
+            c = position < n ? p[position] : 0
+        }
+        guard c == UInt8(ascii: "\"") else {
+            throw JSONError("Expecting property name enclosed in double quotes", at: position)
+        }
+        position += 1
+        let key = try readStringBody()
+        skipWhitespace()
+        guard position < n, p[position] == UInt8(ascii: ":") else { throw JSONError("Expecting ':' delimiter", at: position) }
+        position += 1
+        return key
+    }
+
+    /// The high bit of each byte of `v` that may be `"`, `\\` or below 0x20 (SWAR: a byte is zero
+    /// after XOR, or underflows). Bytes above a flagged one can be flagged falsely; the lowest is exact.
     @inline(__always)
-    static func hasSpecialByte(_ v: UInt64) -> Bool {
+    static func specialBytes(_ v: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quote = v ^ (ones &* 0x22)
@@ -112,7 +170,7 @@ public struct JSONScanner {
         let zeroInQuote = (quote &- ones) & ~quote
         let zeroInBackslash = (backslash &- ones) & ~backslash
         let control = (v &- ones &* 0x20) & ~v
-        return (zeroInQuote | zeroInBackslash | control) & highs != 0
+        return (zeroInQuote | zeroInBackslash | control) & highs
     }
 
     /// The unescaped UTF-8 bytes of a string token (allocates only when it has escapes).
@@ -129,26 +187,16 @@ public struct JSONScanner {
         return String(decoding: try unescaped(token), as: UTF8.self)
     }
 
+    /// A number, read and converted in one pass.
     public mutating func readNumber() throws -> JSONNumber {
         skipWhitespace()
         let start = position
-        while position < bytes.count {
-            switch bytes[position] {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"),
-                 UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"):
-                position += 1
-            default:
-                return try number(start..<position)
-            }
+        var i = start
+        guard let number = JSONNumber.scan(p, at: &i, count: n), i == n || !JSONNumber.continuesNumber(p[i]) else {
+            throw JSONError("Expecting value", at: start)
         }
-        return try number(start..<position)
-    }
-
-    private func number(_ range: Range<Int>) throws -> JSONNumber {
-        guard let n = JSONNumber.parse(UnsafeRawBufferPointer(rebasing: bytes[range])) else {
-            throw JSONError("Expecting value", at: range.lowerBound)
-        }
-        return n
+        position = i
+        return number
     }
 
     public mutating func readBool() throws -> Bool {
@@ -163,11 +211,11 @@ public struct JSONScanner {
 
     private mutating func readLiteral(_ word: StaticString) throws -> Bool {
         skipWhitespace()
-        let n = word.utf8CodeUnitCount
-        guard position + n <= bytes.count else { return false }
-        let p = word.utf8Start
-        for k in 0..<n where bytes[position + k] != p[k] { return false }
-        position += n
+        let count = word.utf8CodeUnitCount
+        guard position + count <= n else { return false }
+        let w = word.utf8Start
+        for k in 0..<count where p[position + k] != w[k] { return false }
+        position += count
         return true
     }
 
@@ -203,7 +251,7 @@ public struct JSONScanner {
     /// Throws "Extra data" unless only whitespace is left.
     public mutating func expectEnd() throws {
         skipWhitespace()
-        if position < bytes.count { throw JSONError("Extra data", at: position) }
+        if position < n { throw JSONError("Extra data", at: position) }
     }
 
     static func unescape(_ raw: UnsafeRawBufferPointer, offset: Int) throws -> [UInt8] {

@@ -1,4 +1,5 @@
-import JSON
+import Foundation
+@testable import JSON
 import XCTest
 
 /// Request numbers must become the Double Python's `json` makes: correctly rounded.
@@ -44,6 +45,90 @@ final class JSONNumberTests: XCTestCase {
     func testRejectsWhatJSONDoesNotAllow() {
         for bad in ["", "-", "01", "1.", ".5", "+1", "1e", "1e+", "0x10", "1.5.2", "NaN", "Infinity", "1 ", "--1"] {
             XCTAssertNil(parse(bad), bad)
+        }
+    }
+}
+
+/// The Eisel-Lemire conversion that replaced strtod for literals of 16 to 19 digits (every average
+/// amount a handbook pipeline sends has 17): it must agree with glibc's correctly rounded strtod
+/// bit for bit, and decide nearly every case itself.
+final class EiselLemireTests: XCTestCase {
+    private func strtodValue(_ s: String) -> Double { s.withCString { strtod($0, nil) } }
+
+    func testTableEntriesAreTheAlgorithmsPowersOfFive() {
+        // The published 128-bit values (fast_float's table) at both ends and around the exact range.
+        let expected: [Int: (UInt64, UInt64)] = [
+            -342: (0xeef4_53d6_923b_d65a, 0x113f_aa29_06a1_3b3f),
+            -327: (0xd43b_f0ef_fdc0_ba48, 0x0212_bd1b_2566_def2),
+            -27: (0x9e74_d1b7_91e0_7e48, 0x775e_a264_cf55_347e),
+            -1: (0xcccc_cccc_cccc_cccc, 0xcccc_cccc_cccc_cccd),
+            0: (0x8000_0000_0000_0000, 0),
+            27: (0xcecb_8f27_f420_0f3a, 0),
+            55: (0xd0cf_4b50_cfe2_0765, 0xfff4_b4e3_f741_cf6d),
+            308: (0x8e67_9c2f_5e44_ff8f, 0x570f_09ea_a7ea_7648),
+        ]
+        for (q, (hi, lo)) in expected {
+            let i = 2 * (q - PowersOfFive.smallest)
+            XCTAssertEqual(PowersOfFive.table[i], hi, "5^\(q) high")
+            XCTAssertEqual(PowersOfFive.table[i + 1], lo, "5^\(q) low")
+        }
+        XCTAssertEqual(PowersOfFive.table.count, 2 * 651)
+    }
+
+    func testAgreesWithStrtodOnShortestRoundTripsAndTheirNeighbours() {
+        var rng = SystemRandomNumberGenerator()
+        var decided = 0, total = 0
+        for _ in 0..<60_000 {
+            // Random doubles across the whole range, subnormals included, printed as Python prints
+            // them (17 significant digits at most), then with the last digit moved by one.
+            let d = Double(bitPattern: UInt64.random(in: 1...0x7FEF_FFFF_FFFF_FFFF, using: &rng))
+            for digits in [15, 16, 17, 19] {
+                let text = String(format: "%.\(digits - 1)e", d)
+                let parts = text.split(separator: "e")
+                let mantissaText = parts[0].replacingOccurrences(of: ".", with: "")
+                guard let base = UInt64(mantissaText), let e = Int(parts[1]) else { continue }
+                for delta: Int64 in [0, 1, -1] {
+                    let w = base &+ UInt64(bitPattern: delta)
+                    let q = e - (digits - 1)
+                    let literal = "\(w)e\(q)"
+                    let want = strtodValue(literal)
+                    total += 1
+                    if let got = JSONNumber.eiselLemire(w, q) {
+                        decided += 1
+                        XCTAssertEqual(got.bitPattern, want.bitPattern, literal)
+                    }
+                    let parsed = Array(literal.utf8).withUnsafeBytes { JSONNumber.parse($0) }
+                    XCTAssertEqual(parsed?.double.bitPattern, want.bitPattern, literal)
+                }
+            }
+        }
+        // The fallback is for the rare undecided case, not the norm.
+        XCTAssertGreaterThan(Double(decided), 0.99 * Double(total), "\(decided) of \(total) decided")
+    }
+
+    func testTiesRoundToEven() {
+        // Integers halfway between two doubles: 2^53 + 1 rounds down to 2^53, 2^53 + 3 up to 2^53 + 4.
+        var rng = SystemRandomNumberGenerator()
+        var literals = ["9007199254740993", "9007199254740995", "18014398509481989", "4611686018427387905"]
+        for _ in 0..<20_000 {
+            let shift = UInt64.random(in: 0...10, using: &rng)
+            let w = ((UInt64.random(in: 1 << 52..<1 << 53, using: &rng) << 1) | 1) << shift  // a tie when shift is small
+            literals.append(String(w))
+        }
+        for literal in literals {
+            let want = strtodValue(literal)
+            let parsed = Array(literal.utf8).withUnsafeBytes { JSONNumber.parse($0) }
+            XCTAssertEqual(parsed?.double.bitPattern, want.bitPattern, literal)
+        }
+    }
+
+    func testExtremesOverflowAndUnderflowAsStrtodDoes() {
+        for literal in ["1e308", "1.7976931348623157e308", "1.7976931348623159e308", "1e309", "2.2250738585072011e-308",
+                        "2.2250738585072012e-308", "4.9406564584124654e-324", "2.4703282292062328e-324",
+                        "2.4703282292062327e-324", "1e-324", "1e-400", "123456789012345678e-360", "9999999999999999999e290"] {
+            let want = strtodValue(literal)
+            let parsed = Array(literal.utf8).withUnsafeBytes { JSONNumber.parse($0) }
+            XCTAssertEqual(parsed?.double.bitPattern, want.bitPattern, literal)
         }
     }
 }
