@@ -8,7 +8,8 @@ struct PredictHandler: Sendable {
     let app: FraudScoreApp
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
-        if let contentType = request.headers["content-type"], !PredictHandler.isJSON(contentType) {
+        if !request.headers.withValue("content-type", { $0 == nil || PredictHandler.isJSON($0!) }) {
+            let contentType = request.headers["content-type"] ?? ""
             app.metrics.rejected(status: 415)
             return app.errorResponse(415, [ValidationError(
                 type: "unsupported_media_type", loc: .header("content-type"),
@@ -97,7 +98,11 @@ struct PredictHandler: Sendable {
     /// without lowercased copies, since every request passes here.
     static func isJSON(_ contentType: String) -> Bool {
         var ct = contentType
-        return ct.withUTF8 { bytes -> Bool in
+        return ct.withUTF8 { isJSON(UnsafeRawBufferPointer($0)) }
+    }
+
+    static func isJSON(_ contentType: UnsafeRawBufferPointer) -> Bool {
+        contentType.withMemoryRebound(to: UInt8.self) { bytes -> Bool in
             var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
             while end > 0 && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
             let mediaType = UnsafeBufferPointer(rebasing: bytes[0..<end])

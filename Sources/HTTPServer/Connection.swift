@@ -220,7 +220,9 @@ final class Connection {
                 if sendContinue { ResponseEncoder.append("HTTP/1.1 100 Continue\r\n\r\n", into: &output) }
                 if peerClosed { state = .closing }
                 return true
-            case .request(let request, let clientKeepAlive, let consumed):
+            case .request(let clientKeepAlive, let consumed):
+                var request = parser.takeRequest()
+                defer { parser.recycle(&request) }
                 inStart += consumed
                 headDoneMs = 0
                 requestsServed += 1

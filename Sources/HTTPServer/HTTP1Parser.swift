@@ -14,8 +14,10 @@ struct HTTP1Parser {
         /// More bytes are needed. `sendContinue` is true once, when a complete head asked
         /// `Expect: 100-continue` and its body has not arrived yet.
         case needMore(sendContinue: Bool)
-        /// A whole request; `consumed` bytes of the input belong to it.
-        case request(HTTPRequest, keepAlive: Bool, consumed: Int)
+        /// A whole request, for `takeRequest()`; `consumed` bytes of the input belong to it.
+        /// (The request itself is not in the event: moving it out once is cheaper than copying
+        /// an enum payload of strings and arrays through every switch.)
+        case request(keepAlive: Bool, consumed: Int)
         /// The input is not an acceptable request: answer `status` and close.
         case error(status: Int, message: String)
     }
@@ -50,6 +52,12 @@ struct HTTP1Parser {
     private var chunkState = ChunkState.size
     private var body: [UInt8] = []
     private var bodyConsumed = 0
+    /// Storage of answered requests, reused by the next: no allocation per request on a keep-alive
+    /// connection (see `recycle`).
+    private var spareHeaders = HTTPHeaders()
+    private var spareBody: [UInt8] = []
+    /// The request the last `.request` event announced (not optional: see `takeRequest`).
+    private var completed = HTTPRequest(method: "", path: "")
 
     init(limits: Limits) {
         self.limits = limits
@@ -58,6 +66,23 @@ struct HTTP1Parser {
     /// True when part of a request has been seen (deadlines then apply to it).
     var isInsideRequest: Bool { head != nil || scanned > 0 }
     var hasHead: Bool { head != nil }
+
+    /// The request of the last `.request` event, moved out (call once per event).
+    mutating func takeRequest() -> HTTPRequest {
+        // A swap, not Optional.take(): destroying an Optional<HTTPRequest> goes through the
+        // runtime's generic value witness (about 500 instructions); the empty request costs nothing.
+        var request = HTTPRequest(method: "", path: "")
+        swap(&request, &completed)
+        return request
+    }
+
+    /// Takes back the header and body storage of an answered request for the next one.
+    mutating func recycle(_ request: inout HTTPRequest) {
+        swap(&spareHeaders, &request.headers)
+        spareHeaders.removeAll()
+        swap(&spareBody, &request.body)
+        spareBody.removeAll(keepingCapacity: spareBody.capacity <= 64 * 1024)
+    }
 
     mutating func parse(_ input: UnsafeRawBufferPointer) -> Event {
         if head == nil {
@@ -72,32 +97,36 @@ struct HTTP1Parser {
                 }
             }
         }
-        guard let h = head else { return .needMore(sendContinue: false) }
-        switch h.framing {
+        // Only the framing fields are read here: binding the whole head would copy its request.
+        guard let framing = head?.framing, let headLength = head?.length else { return .needMore(sendContinue: false) }
+        switch framing {
         case .none:
-            return finish(body: [], consumed: h.length)
+            return finish(body: [], consumed: headLength)
         case .length(let n):
-            if input.count - h.length >= n {
-                let bytes = Array(UnsafeRawBufferPointer(rebasing: input[h.length..<(h.length + n)]))
-                return finish(body: bytes, consumed: h.length + n)
+            if input.count - headLength >= n {
+                var bytes: [UInt8] = []
+                swap(&bytes, &spareBody)
+                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[headLength..<(headLength + n)]))
+                return finish(body: bytes, consumed: headLength + n)
             }
-            return .needMore(sendContinue: takeContinue(h))
+            return .needMore(sendContinue: takeContinue())
         case .chunked:
-            return parseChunks(input, head: h)
+            return parseChunks(input, headLength: headLength)
         }
     }
 
-    private mutating func takeContinue(_ h: Head) -> Bool {
-        guard h.expectContinue, !continueSent else { return false }
+    private mutating func takeContinue() -> Bool {
+        guard head?.expectContinue == true, !continueSent else { return false }
         continueSent = true
         return true
     }
 
     private mutating func finish(body: [UInt8], consumed: Int) -> Event {
-        var h = head!
+        var h = head.take()!
         h.request.body = body
         reset()
-        return .request(h.request, keepAlive: h.keepAlive, consumed: consumed)
+        completed = h.request
+        return .request(keepAlive: h.keepAlive, consumed: consumed)
     }
 
     private mutating func reset() {
@@ -111,15 +140,15 @@ struct HTTP1Parser {
 
     // MARK: chunked bodies
 
-    private mutating func parseChunks(_ input: UnsafeRawBufferPointer, head h: Head) -> Event {
-        var i = h.length + bodyConsumed
+    private mutating func parseChunks(_ input: UnsafeRawBufferPointer, headLength: Int) -> Event {
+        var i = headLength + bodyConsumed
         let n = input.count
         while true {
             switch chunkState {
             case .size:
                 guard let lf = findLF(input, from: i) else {
                     if n - i > 1024 { return .error(status: 400, message: "Chunk size line is too long") }
-                    return .needMore(sendContinue: takeContinue(h))
+                    return .needMore(sendContinue: takeContinue())
                 }
                 guard lf > i, input[lf - 1] == 0x0D else { return .error(status: 400, message: "Chunk size line must end with CRLF") }
                 var size = 0
@@ -156,13 +185,13 @@ struct HTTP1Parser {
                 }
                 if take < remaining {
                     chunkState = .data(remaining: remaining - take)
-                    bodyConsumed = i - h.length
-                    return .needMore(sendContinue: takeContinue(h))
+                    bodyConsumed = i - headLength
+                    return .needMore(sendContinue: takeContinue())
                 }
                 chunkState = .dataEnd
             case .dataEnd:
                 guard n - i >= 2 else {
-                    bodyConsumed = i - h.length
+                    bodyConsumed = i - headLength
                     return .needMore(sendContinue: false)
                 }
                 guard input[i] == 0x0D, input[i + 1] == 0x0A else {
@@ -174,7 +203,7 @@ struct HTTP1Parser {
                 // Trailer fields are read and ignored; they count against the header limit.
                 guard let lf = findLF(input, from: i) else {
                     if n - i > limits.maxHeaderBytes { return .error(status: 431, message: "Trailer section is too large") }
-                    bodyConsumed = i - h.length
+                    bodyConsumed = i - headLength
                     return .needMore(sendContinue: false)
                 }
                 guard lf > i, input[lf - 1] == 0x0D else { return .error(status: 400, message: "Trailer line must end with CRLF") }
@@ -184,7 +213,7 @@ struct HTTP1Parser {
                 }
                 i = lf + 1
             }
-            bodyConsumed = i - h.length
+            bodyConsumed = i - headLength
         }
     }
 
@@ -230,7 +259,7 @@ struct HTTP1Parser {
     }
 
     /// Parses a complete head (request line + fields + the final CRLF CRLF).
-    private func parseHead(_ h: UnsafeRawBufferPointer, totalLength: Int) -> HeadResult {
+    private mutating func parseHead(_ h: UnsafeRawBufferPointer, totalLength: Int) -> HeadResult {
         // Request line: method SP target SP version CRLF.
         guard let lineEnd = findLF(h, from: 0) else { return .error(400, "Malformed request line") }
         let line = UnsafeRawBufferPointer(rebasing: h[0..<(lineEnd - 1)])
@@ -269,7 +298,8 @@ struct HTTP1Parser {
             query = ""
         }
 
-        var headers = HTTPHeaders(capacity: 8)
+        var headers = HTTPHeaders()
+        swap(&headers, &spareHeaders)
         var hosts = 0
         var contentLength: Int? = nil
         var transferEncoding: String? = nil
@@ -302,14 +332,15 @@ struct HTTP1Parser {
             guard headers.count < limits.maxHeaderCount else {
                 return .error(431, "More than \(limits.maxHeaderCount) header fields")
             }
-            let name = String(decoding: UnsafeRawBufferPointer(rebasing: field[0..<colon]), as: UTF8.self)
-            let value = String(decoding: UnsafeRawBufferPointer(rebasing: field[vs..<ve]), as: UTF8.self)
+            let name = UnsafeRawBufferPointer(rebasing: field[0..<colon])
+            let value = UnsafeRawBufferPointer(rebasing: field[vs..<ve])
             headers.add(name: name, value: value)
 
-            // Known fields compared in place: no lowercased copies on the request path.
-            if HTTPHeaders.equalsIgnoringCase(name, "host") {
+            // Known fields compared in place, by length first: no Strings on the request path.
+            switch colon {
+            case 4 where HTTPHeaders.equalsIgnoringCase(name, "host"):
                 hosts += 1
-            } else if HTTPHeaders.equalsIgnoringCase(name, "content-length") {
+            case 14 where HTTPHeaders.equalsIgnoringCase(name, "content-length"):
                 guard let n = HTTP1Parser.parseContentLength(value) else {
                     return .error(400, "Invalid Content-Length")
                 }
@@ -317,19 +348,22 @@ struct HTTP1Parser {
                     return .error(400, "Conflicting Content-Length values")
                 }
                 contentLength = n
-            } else if HTTPHeaders.equalsIgnoringCase(name, "transfer-encoding") {
-                transferEncoding = transferEncoding.map { $0 + ", " + value } ?? value
-            } else if HTTPHeaders.equalsIgnoringCase(name, "connection") {
-                for token in value.split(separator: ",") {
+            case 17 where HTTPHeaders.equalsIgnoringCase(name, "transfer-encoding"):
+                let v = String(decoding: value, as: UTF8.self)
+                transferEncoding = transferEncoding.map { $0 + ", " + v } ?? v
+            case 10 where HTTPHeaders.equalsIgnoringCase(name, "connection"):
+                for token in String(decoding: value, as: UTF8.self).split(separator: ",") {
                     let t = String(token.trimmingSpaces())
                     if HTTPHeaders.equalsIgnoringCase(t, "close") { keepAlive = false }
                     if HTTPHeaders.equalsIgnoringCase(t, "keep-alive") && minor == 0 { keepAlive = true }
                 }
-            } else if HTTPHeaders.equalsIgnoringCase(name, "expect") {
+            case 6 where HTTPHeaders.equalsIgnoringCase(name, "expect"):
                 guard HTTPHeaders.equalsIgnoringCase(value, "100-continue") else {
                     return .error(417, "Only the expectation 100-continue is supported")
                 }
                 expectContinue = minor == 1
+            default:
+                break
             }
         }
         if minor == 1 && hosts != 1 {
@@ -362,10 +396,10 @@ struct HTTP1Parser {
         return UnsafeRawPointer(hit) - base
     }
 
-    static func parseContentLength(_ s: String) -> Int? {
-        guard !s.isEmpty, s.utf8.count <= 15 else { return nil }
+    static func parseContentLength(_ s: UnsafeRawBufferPointer) -> Int? {
+        guard !s.isEmpty, s.count <= 15 else { return nil }
         var v = 0
-        for c in s.utf8 {
+        for c in s {
             guard c &- 48 < 10 else { return nil }
             v = v * 10 + Int(c - 48)
         }

@@ -274,7 +274,7 @@ final class HTTP2Session {
         if !response.contentType.isEmpty { add("content-type") { $0 += response.contentType.utf8 } }
         add("content-length") { ResponseEncoder.appendDecimal(response.body.count, into: &$0) }
         add("x-request-id") { tags.appendID(into: &$0) }
-        if let tp = tags.traceparent { add("traceparent") { $0 += tp.utf8 } }
+        if !tags.traceparent.isEmpty { add("traceparent") { $0 += tags.traceparent.utf8 } }
         for (name, value) in response.headers { add(name.lowercased()) { $0 += value.utf8 } }
         storage.withUnsafeMutableBufferPointer { bytes in
             var nva = spans.map { s in
@@ -322,9 +322,15 @@ final class HTTP2Session {
             nghttp2_session_terminate_session(me.session, UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue))
             return Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
         }
-        let n = String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self)
-        let v = String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)
-        switch n {
+        let n = UnsafeRawBufferPointer(start: name, count: nameLength)
+        let value = UnsafeRawBufferPointer(start: value, count: valueLength)
+        // Regular fields go in as bytes; only the pseudo-headers become Strings.
+        guard nameLength > 0, n[0] == UInt8(ascii: ":") else {
+            stream.headers.add(name: n, value: value)
+            return 0
+        }
+        let v = String(decoding: value, as: UTF8.self)
+        switch String(decoding: n, as: UTF8.self) {
         case ":method": stream.method = v
         case ":path":
             if let q = v.firstIndex(of: "?") {
@@ -334,8 +340,7 @@ final class HTTP2Session {
                 stream.path = v
             }
         case ":authority": stream.headers.add(name: "host", value: v)
-        case ":scheme": break
-        default: stream.headers.add(name: n, value: v)
+        default: break
         }
         return 0
     }

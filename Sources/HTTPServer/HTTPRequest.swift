@@ -22,45 +22,98 @@ public struct HTTPRequest: Sendable {
 }
 
 /// Header fields in arrival order. Names compare case-insensitively (ASCII).
+///
+/// Stored as bytes: names and values back to back in one array, with their ranges in another, so
+/// parsing a request builds no String; a handler that asks for a value gets one then.
 public struct HTTPHeaders: Sendable, Sequence {
-    private var fields: [(name: String, value: String)] = []
+    private struct Field: Sendable {
+        var nameStart: Int32
+        var nameCount: Int32
+        var valueStart: Int32
+        var valueCount: Int32
+    }
+
+    private var text: [UInt8] = []
+    private var fields: [Field] = []
 
     public init() {}
 
-    /// Room for `capacity` fields in one allocation (the parser's usual case).
-    init(capacity: Int) {
-        fields.reserveCapacity(capacity)
-    }
-
     public init(_ pairs: [(String, String)]) {
-        fields = pairs.map { (name: $0.0, value: $0.1) }
+        for (name, value) in pairs { add(name: name, value: value) }
     }
 
     public mutating func add(name: String, value: String) {
-        fields.append((name, value))
+        var name = name, value = value
+        name.withUTF8 { n in value.withUTF8 { v in add(name: UnsafeRawBufferPointer(n), value: UnsafeRawBufferPointer(v)) } }
+    }
+
+    mutating func add(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        let start = text.count
+        text.append(contentsOf: name)
+        text.append(contentsOf: value)
+        fields.append(Field(nameStart: Int32(start), nameCount: Int32(name.count),
+                            valueStart: Int32(start + name.count), valueCount: Int32(value.count)))
     }
 
     public var count: Int { fields.count }
 
-    /// The first value of `name`, or nil.
-    public subscript(name: String) -> String? {
-        for f in fields where HTTPHeaders.equalsIgnoringCase(f.name, name) { return f.value }
-        return nil
+    /// Empties the fields, keeping the storage for the next request's (when nothing else holds it).
+    mutating func removeAll() {
+        text.removeAll(keepingCapacity: true)
+        fields.removeAll(keepingCapacity: true)
     }
 
-    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
-        fields.makeIterator()
+    /// The first value of `name`, or nil.
+    public subscript(name: String) -> String? {
+        withValue(name) { $0.map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// Calls `body` with the bytes of the first value of `name` (nil if absent), without making a String.
+    public func withValue<R>(_ name: String, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+        var name = name
+        return name.withUTF8 { wanted in
+            text.withUnsafeBytes { all in
+                for f in fields where Int(f.nameCount) == wanted.count
+                    && HTTPHeaders.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: all[Int(f.nameStart)..<Int(f.valueStart)]),
+                                                      UnsafeRawBufferPointer(wanted)) {
+                    return body(UnsafeRawBufferPointer(rebasing: all[Int(f.valueStart)..<Int(f.valueStart + f.valueCount)]))
+                }
+                return body(nil)
+            }
+        }
+    }
+
+    public func makeIterator() -> AnyIterator<(name: String, value: String)> {
+        var i = 0
+        return AnyIterator {
+            guard i < fields.count else { return nil }
+            let f = fields[i]
+            i += 1
+            return text.withUnsafeBytes { all in
+                (String(decoding: UnsafeRawBufferPointer(rebasing: all[Int(f.nameStart)..<Int(f.valueStart)]), as: UTF8.self),
+                 String(decoding: UnsafeRawBufferPointer(rebasing: all[Int(f.valueStart)..<Int(f.valueStart + f.valueCount)]),
+                        as: UTF8.self))
+            }
+        }
     }
 
     static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
         guard a.utf8.count == b.utf8.count else { return false }
         var a = a, b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                for i in 0..<x.count where lower(x[i]) != lower(y[i]) { return false }
-                return true
-            }
-        }
+        return a.withUTF8 { x in b.withUTF8 { y in equalsIgnoringCase(UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y)) } }
+    }
+
+    @inline(__always)
+    static func equalsIgnoringCase(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Bool {
+        guard x.count == y.count else { return false }
+        for i in 0..<x.count where lower(x[i]) != lower(y[i]) { return false }
+        return true
+    }
+
+    /// `x` equals the lowercase ASCII `name` ignoring case.
+    @inline(__always)
+    static func equalsIgnoringCase(_ x: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+        equalsIgnoringCase(x, UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
     }
 
     @inline(__always) static func lower(_ c: UInt8) -> UInt8 {

@@ -24,19 +24,28 @@ public final class AccessLog: Sendable {
 /// The ids a response carries: the client's `X-Request-Id` when it is sane (else a fresh 16-hex-digit
 /// one), and the W3C `traceparent` when valid, passed back unchanged.
 struct RequestTags {
-    var clientID: String?
-    var generatedID: UInt64
-    var traceparent: String?
+    /// Empty when the client sent none (not optional: an Optional<String> is destroyed through the
+    /// runtime's generic value witness, hundreds of instructions on every request).
+    var clientID: String = ""
+    var generatedID: UInt64 = 0
+    var traceparent: String = ""
 
     /// Longest client-supplied request id taken as is.
     static let maxClientIDBytes = 128
 
     func appendID(into out: inout [UInt8]) {
-        if var id = clientID {
+        if !clientID.isEmpty {
+            var id = clientID
             id.withUTF8 { out.append(contentsOf: $0) }
         } else {
-            for shift in stride(from: 60, through: 0, by: -4) {
-                out.append(RequestTags.hex[Int((generatedID >> UInt64(shift)) & 0xF)])
+            // Sixteen hex digits built in registers, appended once.
+            var digits: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &digits) { d in
+                for k in 0..<16 {
+                    let nibble = Int((generatedID >> UInt64(60 - 4 * k)) & 0xF)
+                    d[k] = nibble < 10 ? UInt8(48 + nibble) : UInt8(87 + nibble)
+                }
+                out.append(contentsOf: UnsafeRawBufferPointer(d))
             }
         }
     }
@@ -100,12 +109,12 @@ final class RequestTagger {
     }
 
     func tags(for headers: HTTPHeaders?) -> RequestTags {
-        var tags = RequestTags(clientID: nil, generatedID: 0, traceparent: nil)
+        var tags = RequestTags()
         if let headers {
             if let id = headers["x-request-id"], RequestTags.isSaneID(id) { tags.clientID = id }
             if let tp = headers["traceparent"], RequestTags.isValidTraceparent(tp) { tags.traceparent = tp }
         }
-        if tags.clientID == nil { tags.generatedID = next() }
+        if tags.clientID.isEmpty { tags.generatedID = next() }
         return tags
     }
 
@@ -116,7 +125,7 @@ final class RequestTagger {
         guard status >= 500 || log.sampleAll || (log.threshold > 0 && next() < log.threshold) else { return }
         var line = LogLine(level: status >= 500 ? "error" : "info", logger: "fraudscore.access", message: "request")
         line.field("request_id", tags.id)
-        if let tp = tags.traceparent { line.field("traceparent", tp) }
+        if !tags.traceparent.isEmpty { line.field("traceparent", tags.traceparent) }
         line.field("method", method)
         line.field("path", path)
         line.field("protocol", protocolName)

@@ -30,7 +30,8 @@ enum ResponseEncoder {
             append("X-Request-Id: ", into: &out)
             tags.appendID(into: &out)
             append("\r\n", into: &out)
-            if var tp = tags.traceparent {
+            if !tags.traceparent.isEmpty {
+                var tp = tags.traceparent
                 append("traceparent: ", into: &out)
                 tp.withUTF8 { out.append(contentsOf: $0) }
                 append("\r\n", into: &out)

@@ -30,7 +30,7 @@ final class RequestLogTests: XCTestCase {
         let ids = (0..<100).map { _ in tagger.tags(for: nil).id }
         XCTAssertEqual(Set(ids).count, 100)
         for id in ids { XCTAssertEqual(id.utf8.count, 16); XCTAssertTrue(id.utf8.allSatisfy { RequestTags.hex.contains($0) }) }
-        XCTAssertEqual(RequestTags(clientID: nil, generatedID: 0xAB, traceparent: nil).id, "00000000000000ab")
+        XCTAssertEqual(RequestTags(generatedID: 0xAB).id, "00000000000000ab")
     }
 
     func testLogLineIsOneJSONObjectWithMillisecondsToThreeDecimals() {
