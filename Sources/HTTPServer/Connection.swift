@@ -115,6 +115,10 @@ final class Connection {
     private(set) var stoppedAtBudget = false
     /// On the loop's resume list (owned by the loop).
     var queuedForResume = false
+    /// Responses are waiting in the output buffer for the loop's flush at the end of its batch.
+    private(set) var deferredOutput = false
+    /// On the loop's flush list (owned by the loop).
+    var queuedForFlush = false
 
     /// Answers buffered requests, writes, and reads more, until the connection has to wait: for input
     /// (socket drained, request incomplete), for the peer to read (output above the high-water mark,
@@ -125,7 +129,14 @@ final class Connection {
         var reads = 0
         while state == .open {
             let needsInput = process(date: date, nowMs: nowMs)
-            flush(nowMs: nowMs)
+            if needsInput && state == .open && pendingOutput > 0 && pendingOutput < Connection.outputHighWater {
+                // Written by the loop once every ready connection has had its turn: one write after
+                // another wakes a waiting client once, where a write after each request's scoring
+                // woke it (a context switch) every time.
+                deferredOutput = true
+            } else {
+                flush(nowMs: nowMs)
+            }
             guard state == .open, pendingOutput < Connection.outputHighWater else { return }
             if !needsInput { continue }  // stopped at the high-water mark; output has drained since
             guard readPending else { return }
@@ -317,6 +328,7 @@ final class Connection {
     // MARK: output
 
     func flush(nowMs: UInt64) {
+        deferredOutput = false
         while outStart < output.count {
             let result: IOResult
             do {

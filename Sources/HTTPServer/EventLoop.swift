@@ -24,6 +24,10 @@ final class EventLoop: @unchecked Sendable {
     private var connectionCount = 0
     /// Connections with input left when they reached their read budget, served in turn.
     private var budgeted: [Connection] = []
+    /// Connections whose responses wait for the end of the batch (see `Connection.deferredOutput`).
+    private var unflushed: [Connection] = []
+    /// At most this many connections wait for a flush: a response waits for this many others' work.
+    static let flushBatch = 32
     private let config: HTTPServerConfig
     private let shouldDrain: @Sendable () -> Bool
     private let log: @Sendable (String) -> Void
@@ -98,12 +102,13 @@ final class EventLoop: @unchecked Sendable {
                     if flags & EPOLLOUT.rawValue != 0 && conn.state != .closed {
                         conn.onWritable(date: date.line, nowMs: now)
                     }
-                    if conn.state == .closed { remove(conn) } else { noteBudget(conn) }
+                    if conn.state == .closed { remove(conn) } else { noteBudget(conn); noteUnflushed(conn, nowMs: now) }
                 } else if let e = endpoints.firstIndex(where: { $0.socket.fd == fd }) {
                     acceptAll(endpoints[e], nowMs: now)
                 }
             }
             resumeBudgeted(nowMs: now)
+            flushAll(nowMs: now)
             if now - lastSweepMs >= EventLoop.sweepIntervalMs {
                 lastSweepMs = now
                 sweep(nowMs: now)
@@ -121,6 +126,26 @@ final class EventLoop: @unchecked Sendable {
         }
         close(epfd)
         close(wakeFD)
+    }
+
+    /// Queues a connection whose responses wait in its buffer (once); a full batch is written at once.
+    private func noteUnflushed(_ conn: Connection, nowMs: UInt64) {
+        guard conn.deferredOutput && !conn.queuedForFlush else { return }
+        conn.queuedForFlush = true
+        unflushed.append(conn)
+        if unflushed.count >= EventLoop.flushBatch { flushAll(nowMs: nowMs) }
+    }
+
+    /// Writes every waiting connection's responses.
+    private func flushAll(nowMs: UInt64) {
+        guard !unflushed.isEmpty else { return }
+        for conn in unflushed {
+            conn.queuedForFlush = false
+            guard conn.state != .closed, conn.deferredOutput else { continue }
+            conn.flush(nowMs: nowMs)
+            if conn.state == .closed { remove(conn) }
+        }
+        unflushed.removeAll(keepingCapacity: true)
     }
 
     /// Queues a connection that stopped at its read budget with input left (once).
@@ -141,7 +166,7 @@ final class EventLoop: @unchecked Sendable {
             conn.queuedForResume = false
             guard conn.state != .closed else { continue }
             conn.resume(date: date.line, nowMs: nowMs)
-            if conn.state == .closed { remove(conn) } else { noteBudget(conn) }
+            if conn.state == .closed { remove(conn) } else { noteBudget(conn); noteUnflushed(conn, nowMs: nowMs) }
         }
     }
 
