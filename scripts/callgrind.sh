@@ -3,7 +3,8 @@
 # repeat exactly run to run. Builds release, serves the default model on one event loop under
 # callgrind, sends N keep-alive POSTs of the sample request (h2load --h1, exact count), and
 # prints the event-loop thread's instructions per request plus its top functions.
-#   N=2000 ./scripts/callgrind.sh
+# TLS=1 serves HTTPS (a fresh self-signed certificate) and counts TLS 1.3 with it.
+#   N=2000 [TLS=1] ./scripts/callgrind.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 N="${N:-2000}"
@@ -18,14 +19,22 @@ swift build -c release --product fraudscore >"$OUT/build.log" 2>&1 || { cat "$OU
 # debug info keeps the symbol table, which is all the per-function totals need.
 BIN="$OUT/fraudscore"
 objcopy --strip-debug "$(swift build -c release --show-bin-path)/fraudscore" "$BIN"
+SCHEME=http
+TLSARGS=()
+if [ "${TLS:-0}" = 1 ]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$OUT/key.pem" -out "$OUT/cert.pem" -days 1 \
+    -subj /CN=localhost >/dev/null 2>&1
+  SCHEME=https
+  TLSARGS=(--tls-cert "$OUT/cert.pem" --tls-key "$OUT/key.pem")
+fi
 valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.out" --dump-instr=no --separate-threads=yes \
-  "$BIN" serve --host 127.0.0.1 --port "$PORT" --threads 1 --log-level warning >"$OUT/server.log" 2>&1 &
+  "$BIN" serve --host 127.0.0.1 --port "$PORT" --threads 1 --log-level warning "${TLSARGS[@]}" >"$OUT/server.log" 2>&1 &
 VG=$!
 trap 'kill -TERM $VG 2>/dev/null || true' EXIT
-for _ in $(seq 300); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/health/ready" && break; sleep 0.1; done
+for _ in $(seq 300); do curl -skf -o /dev/null "$SCHEME://127.0.0.1:$PORT/health/ready" && break; sleep 0.1; done
 load() {
   h2load --h1 -n "$1" -c 1 -d "$ROOT/examples/sample_request.json" -H 'content-type: application/json' \
-    "http://127.0.0.1:$PORT/predict" | grep -E '^(requests|status codes):'
+    "$SCHEME://127.0.0.1:$PORT/predict" | grep -E '^(requests|status codes):'
 }
 load "$N"
 kill -TERM $VG
