@@ -2,6 +2,8 @@
 import Glibc
 #endif
 
+import JSON
+
 /// Maps the byte strings of known JSON keys to small integers without allocating per lookup.
 ///
 /// Open addressing over a hash of the key's length and its first, middle and last eight bytes
@@ -41,33 +43,13 @@ struct KeyTable: Sendable {
                     let slot = slots[i]
                     if slot.offset < 0 { return nil }
                     if Int(slot.length) == key.count
-                        && (key.count == 0 || KeyTable.equal(text.baseAddress! + Int(slot.offset), key.baseAddress!, key.count)) {
+                        && (key.count == 0 || JSONScanner.bytesEqual(text.baseAddress! + Int(slot.offset), key.baseAddress!, key.count)) {
                         return Int(slot.value)
                     }
                     i = (i + 1) & mask
                 }
             }
         }
-    }
-
-    /// `count` bytes at `a` and `b` are equal: eight at a time, the last eight overlapping (keys are
-    /// short; a call to memcmp cost more than the comparison).
-    @inline(__always)
-    static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
-        guard count >= 8 else {
-            for k in 0..<count where a.load(fromByteOffset: k, as: UInt8.self) != b.load(fromByteOffset: k, as: UInt8.self) {
-                return false
-            }
-            return true
-        }
-        var k = 0
-        while k + 8 < count {
-            if a.loadUnaligned(fromByteOffset: k, as: UInt64.self) != b.loadUnaligned(fromByteOffset: k, as: UInt64.self) {
-                return false
-            }
-            k += 8
-        }
-        return a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
     }
 
     @inline(__always)

@@ -8,7 +8,7 @@ struct PredictHandler: Sendable {
     let app: FraudScoreApp
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
-        if !request.headers.withValue("content-type", { $0 == nil || PredictHandler.isJSON($0!) }) {
+        if !request.headers.withValue(named: "content-type", { $0 == nil || PredictHandler.isJSON($0!) }) {
             let contentType = request.headers["content-type"] ?? ""
             app.metrics.rejected(status: 415)
             return app.errorResponse(415, [ValidationError(

@@ -17,6 +17,12 @@ struct TransactionDecoder: Sendable {
     /// Absent features become missing values instead of errors (`--allow-missing-features`).
     let allowMissingFeatures: Bool
     private let keys: KeyTable
+    /// The keys in the order clients send them (the handbook's columns, then the model's other
+    /// features): after key i, key i + 1 is tried before any scan or hash (see `nextMember`).
+    private let guessText: [UInt8]
+    private let guesses: [Guess]
+    /// For each key code, the index of its guess (-1 if none): where to resume after a miss.
+    private let guessIndex: [Int32]
     private let weekendSlot: Int?
     private let nightSlot: Int?
 
@@ -26,6 +32,14 @@ struct TransactionDecoder: Sendable {
     private static let customerID = 2
     private static let terminalID = 3
     private static let featureBase = 16
+    /// A handbook column the model does not use: recognised by its guess, then skipped.
+    private static let ignored = -1
+
+    private struct Guess: Sendable {
+        var offset: Int32
+        var length: Int32
+        var code: Int32
+    }
 
     init(featureNames: [String], allowMissingFeatures: Bool = false) {
         self.featureNames = featureNames
@@ -41,6 +55,20 @@ struct TransactionDecoder: Sendable {
             entries.append((name, TransactionDecoder.featureBase + i))
         }
         keys = KeyTable(entries)
+        var text: [UInt8] = [], guesses: [Guess] = []
+        var index = [Int32](repeating: -1, count: TransactionDecoder.featureBase + featureNames.count)
+        let known = Dictionary(entries, uniquingKeysWith: { a, _ in a })
+        for name in CandidateValidator.handbookFields + featureNames where !guesses.contains(where: {
+            text[Int($0.offset)..<Int($0.offset + $0.length)].elementsEqual(name.utf8)
+        }) {
+            let code = known[name] ?? TransactionDecoder.ignored
+            if code >= 0 { index[code] = Int32(guesses.count) }
+            guesses.append(Guess(offset: Int32(text.count), length: Int32(name.utf8.count), code: Int32(code)))
+            text += name.utf8
+        }
+        guessText = text
+        self.guesses = guesses
+        guessIndex = index
         weekendSlot = featureNames.firstIndex(of: "tx_during_weekend")
         nightSlot = featureNames.firstIndex(of: "tx_during_night")
     }
@@ -65,15 +93,27 @@ struct TransactionDecoder: Sendable {
                 }
                 _ = scanner.consume(UInt8(ascii: "{"))
                 var first = true
-                while let keyToken = try scanner.nextMember(first: first) {
+                var next = 0          // the guess for the next key
+                var matched = false
+                while let keyToken = try guessText.withUnsafeBytes({ text -> JSONScanner.StringToken? in
+                    let g = next < guesses.count ? guesses[next] : Guess(offset: 0, length: 0, code: 0)
+                    return try scanner.nextMember(first: first,
+                                                  guess: UnsafeRawBufferPointer(rebasing: text[Int(g.offset)..<Int(g.offset + g.length)]),
+                                                  matchedGuess: &matched)
+                }) {
                     first = false
                     let code: Int?
-                    if keyToken.hasEscapes {
+                    if matched {
+                        let c = Int(guesses[next].code)
+                        code = c == TransactionDecoder.ignored ? nil : c
+                        next += 1
+                    } else if keyToken.hasEscapes {
                         let key = try scanner.unescaped(keyToken)
                         code = key.withUnsafeBytes { keys.lookup($0) }
                     } else {
                         code = keys.lookup(UnsafeRawBufferPointer(rebasing: body[keyToken.range]))
                     }
+                    if !matched, let code, guessIndex[code] >= 0 { next = Int(guessIndex[code]) + 1 }
                     guard let code else { try scanner.skipValue(depth: 1); continue }
                     let name = keyToken.range
                     switch code {

@@ -263,11 +263,11 @@ struct HTTP1Parser {
         // Request line: method SP target SP version CRLF.
         guard let lineEnd = findLF(h, from: 0) else { return .error(400, "Malformed request line") }
         let line = UnsafeRawBufferPointer(rebasing: h[0..<(lineEnd - 1)])
-        guard let sp1 = line.firstIndex(of: 0x20), sp1 > 0 else { return .error(400, "Malformed request line") }
-        guard let sp2 = line[(sp1 + 1)...].firstIndex(of: 0x20), sp2 > sp1 + 1 else {
+        guard let sp1 = find(0x20, in: line, from: 0), sp1 > 0 else { return .error(400, "Malformed request line") }
+        guard let sp2 = find(0x20, in: line, from: sp1 + 1), sp2 > sp1 + 1 else {
             return .error(400, "Malformed request line")
         }
-        for k in 0..<sp1 where !HTTP1Parser.isTokenChar(line[k]) { return .error(400, "Invalid method") }
+        guard HTTP1Parser.allTokenChars(line, 0..<sp1) else { return .error(400, "Invalid method") }
         let targetLength = sp2 - sp1 - 1
         guard targetLength <= limits.maxURIBytes else {
             return .error(414, "Request target of \(targetLength) bytes exceeds the limit of \(limits.maxURIBytes) bytes")
@@ -276,12 +276,14 @@ struct HTTP1Parser {
             return .error(400, "Invalid character in request target")
         }
         let versionBytes = UnsafeRawBufferPointer(rebasing: line[(sp2 + 1)...])
+        // "HTTP/1.x" compared as one 8-byte word (little-endian: "HTTP/1." then the minor digit).
+        let version = versionBytes.count == 8 ? versionBytes.loadUnaligned(as: UInt64.self) : 0
         let minor: Int
-        if versionBytes.elementsEqual("HTTP/1.1".utf8) {
+        if version == 0x312E_312F_5054_5448 {
             minor = 1
-        } else if versionBytes.elementsEqual("HTTP/1.0".utf8) {
+        } else if version == 0x302E_312F_5054_5448 {
             minor = 0
-        } else if versionBytes.count == 8, versionBytes.starts(with: "HTTP/".utf8) {
+        } else if versionBytes.count == 8, version & 0xFF_FFFF_FFFF == 0x2F_5054_5448 {
             return .error(505, "Only HTTP/1.0 and HTTP/1.1 are supported on this connection")
         } else {
             return .error(400, "Malformed HTTP version")
@@ -290,7 +292,7 @@ struct HTTP1Parser {
         let target = UnsafeRawBufferPointer(rebasing: line[(sp1 + 1)..<sp2])
         let path: String
         let query: String
-        if let q = target.firstIndex(of: UInt8(ascii: "?")) {
+        if let q = find(UInt8(ascii: "?"), in: target, from: 0) {
             path = String(decoding: UnsafeRawBufferPointer(rebasing: target[..<q]), as: UTF8.self)
             query = String(decoding: UnsafeRawBufferPointer(rebasing: target[(q + 1)...]), as: UTF8.self)
         } else {
@@ -314,11 +316,12 @@ struct HTTP1Parser {
             if field[0] == 0x20 || field[0] == 0x09 {
                 return .error(400, "Obsolete line folding (obs-fold) is not accepted")
             }
-            guard let colon = field.firstIndex(of: UInt8(ascii: ":")), colon > 0 else {
+            guard let colon = find(UInt8(ascii: ":"), in: field, from: 0), colon > 0 else {
                 return .error(400, "Header line without a field name and colon")
             }
-            for k in 0..<colon where !HTTP1Parser.isTokenChar(field[k]) {
-                return .error(400, field[k] == 0x20 || field[k] == 0x09
+            if !HTTP1Parser.allTokenChars(field, 0..<colon) {
+                let bad = (0..<colon).first { !HTTP1Parser.isTokenChar(field[$0]) }!
+                return .error(400, field[bad] == 0x20 || field[bad] == 0x09
                               ? "Whitespace between header field name and colon"
                               : "Invalid character in header field name")
             }
@@ -389,6 +392,14 @@ struct HTTP1Parser {
 
     // MARK: bytes
 
+    /// The index of the first `byte` in `b` at or after `from` (memchr).
+    @inline(__always)
+    private func find(_ byte: UInt8, in b: UnsafeRawBufferPointer, from: Int) -> Int? {
+        guard from < b.count, let base = b.baseAddress else { return nil }
+        guard let hit = memchr(base + from, Int32(byte), b.count - from) else { return nil }
+        return UnsafeRawPointer(hit) - base
+    }
+
     private func findLF(_ b: UnsafeRawBufferPointer, from: Int, to end: Int? = nil) -> Int? {
         let e = end ?? b.count
         guard from < e, let base = b.baseAddress else { return nil }
@@ -413,6 +424,17 @@ struct HTTP1Parser {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(c - 55)
         default: return nil
         }
+    }
+
+    /// Every byte of `b[range]` is a tchar: a bit test per byte against the masks below.
+    @inline(__always)
+    static func allTokenChars(_ b: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        for k in range {
+            let c = b[k]
+            let mask: UInt64 = c < 64 ? 0x03FF_6CFA_0000_0000 : c < 128 ? 0x57FF_FFFF_C7FF_FFFE : 0
+            if (mask >> UInt64(c & 63)) & 1 == 0 { return false }
+        }
+        return true
     }
 
     /// tchar of RFC 9110 §5.6.2.

@@ -83,6 +83,21 @@ public struct HTTPHeaders: Sendable, Sequence {
         }
     }
 
+    /// As `withValue(_:_:)` for a name known at compile time, lowercase: no String, no closures
+    /// beyond `body` (the request path looks up Content-Type, X-Request-Id and traceparent).
+    public func withValue<R>(named name: StaticString, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+        let wanted = UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        return text.withUnsafeBytes { all in
+            for f in fields where Int(f.nameCount) == wanted.count {
+                let start = Int(f.nameStart), value = Int(f.valueStart)
+                if HTTPHeaders.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: all[start..<value]), wanted) {
+                    return body(UnsafeRawBufferPointer(rebasing: all[value..<(value + Int(f.valueCount))]))
+                }
+            }
+            return body(nil)
+        }
+    }
+
     public func makeIterator() -> AnyIterator<(name: String, value: String)> {
         var i = 0
         return AnyIterator {

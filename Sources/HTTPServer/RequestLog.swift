@@ -111,8 +111,15 @@ final class RequestTagger {
     func tags(for headers: HTTPHeaders?) -> RequestTags {
         var tags = RequestTags()
         if let headers {
-            if let id = headers["x-request-id"], RequestTags.isSaneID(id) { tags.clientID = id }
-            if let tp = headers["traceparent"], RequestTags.isValidTraceparent(tp) { tags.traceparent = tp }
+            // Strings only for ids that are there.
+            if let id = headers.withValue(named: "x-request-id", { $0.map { String(decoding: $0, as: UTF8.self) } }),
+               RequestTags.isSaneID(id) {
+                tags.clientID = id
+            }
+            if let tp = headers.withValue(named: "traceparent", { $0.map { String(decoding: $0, as: UTF8.self) } }),
+               RequestTags.isValidTraceparent(tp) {
+                tags.traceparent = tp
+            }
         }
         if tags.clientID.isEmpty { tags.generatedID = next() }
         return tags

@@ -131,6 +131,17 @@ public struct JSONScanner {
     /// `first: true` just after the `{`, then after each member's value. nil at the closing `}`,
     /// which is consumed. Errors are Python's.
     public mutating func nextMember(first: Bool) throws -> StringToken? {
+        var matched = false
+        return try nextMember(first: first, guess: UnsafeRawBufferPointer(start: nil, count: 0), matchedGuess: &matched)
+    }
+
+    /// As `nextMember(first:)`, trying `guess` first: when the key is exactly those bytes (no
+    /// escapes), `matchedGuess` is set and the key is neither scanned for its end nor hashed by the
+    /// caller. Clients send a model's fields in the same order every time, so the caller's guess
+    /// is nearly always the key.
+    public mutating func nextMember(first: Bool, guess: UnsafeRawBufferPointer, matchedGuess: inout Bool) throws
+        -> StringToken? {
+        matchedGuess = false
         skipWhitespace()
         guard position < n else {
             throw JSONError(first ? "Expecting property name enclosed in double quotes" : "Expecting ',' delimiter",
@@ -152,11 +163,40 @@ public struct JSONScanner {
             throw JSONError("Expecting property name enclosed in double quotes", at: position)
         }
         position += 1
-        let key = try readStringBody()
+        let key: StringToken
+        let g = guess.count
+        if g > 0 && position + g < n && p[position + g] == UInt8(ascii: "\"")
+            && JSONScanner.bytesEqual(UnsafeRawPointer(p + position), guess.baseAddress!, g) {
+            key = StringToken(range: position..<(position + g), hasEscapes: false)
+            position += g + 1
+            matchedGuess = true
+        } else {
+            key = try readStringBody()
+        }
         skipWhitespace()
         guard position < n, p[position] == UInt8(ascii: ":") else { throw JSONError("Expecting ':' delimiter", at: position) }
         position += 1
         return key
+    }
+
+    /// `count` bytes at `a` and `b` are equal: eight at a time, the last eight overlapping (keys are
+    /// short; a call to memcmp costs more than the comparison).
+    @inlinable @inline(__always)
+    public static func bytesEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+        guard count >= 8 else {
+            for k in 0..<count where a.load(fromByteOffset: k, as: UInt8.self) != b.load(fromByteOffset: k, as: UInt8.self) {
+                return false
+            }
+            return true
+        }
+        var k = 0
+        while k + 8 < count {
+            if a.loadUnaligned(fromByteOffset: k, as: UInt64.self) != b.loadUnaligned(fromByteOffset: k, as: UInt64.self) {
+                return false
+            }
+            k += 8
+        }
+        return a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
     }
 
     /// The high bit of each byte of `v` that may be `"`, `\\` or below 0x20 (SWAR: a byte is zero

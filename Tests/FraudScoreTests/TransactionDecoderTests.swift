@@ -22,6 +22,29 @@ final class TransactionDecoderTests: XCTestCase {
         XCTAssertEqual(r.id, Int64.max)
     }
 
+    func testKeyOrderEscapesAndLookalikeKeysDoNotChangeTheRow() {
+        // The decoder guesses each next key from the handbook's column order; every way the guess
+        // can miss must give the same row: other orders, unknown keys in between, escaped keys,
+        // keys that extend a feature name, and the handbook columns the model does not use.
+        let canonical = decode(#"{"transaction_id": 7, "tx_datetime": "2018-08-08 00:51:58", "customer_id": 1, "terminal_id": 2,"#
+                               + #" "tx_amount": 55.48, "tx_time_seconds": 11148718, "tx_time_days": 129, "tx_during_weekend": 0,"#
+                               + #" "tx_during_night": 1, "terminal_id_risk_1day_window": 0.5}"#)
+        XCTAssertNil(canonical.errors)
+        XCTAssertEqual(canonical.row, [55.48, 0, 1, 0.5])
+        let variants = [
+            #"{"terminal_id_risk_1day_window": 0.5, "tx_during_night": 1, "tx_during_weekend": 0, "tx_amount": 55.48, "transaction_id": 7}"#,
+            #"{"transaction_id": 7, "zzz": [1, 2], "tx_amount": 55.48, "tx_amountx": 99, "tx_during_weekend": 0, "tx_during_night": 1, "terminal_id_risk_1day_window": 0.5}"#,
+            #"{"transaction_id": 7, "tx_amount": 55.48, "tx_during_weekend": 0, "tx_during_night": 1, "terminal_id_risk_1day_window": 0.5}"#,
+            #"{"transaction_id": 7, "tx_amoun": 1, "tx_amount": 55.48, "tx_time_days": "x", "tx_during_weekend": 0, "tx_during_night": 1, "terminal_id_risk_1day_window": 0.5}"#,
+        ]
+        for json in variants {
+            let r = decode(json)
+            XCTAssertNil(r.errors, json)
+            XCTAssertEqual(r.row, canonical.row, json)
+            XCTAssertEqual(r.id, 7, json)
+        }
+    }
+
     func testTranactionIdAliasAndNumericStrings() {
         let r = decode(#"{"tranaction_id": "42", "tx_amount": "1.5", "tx_during_weekend": true, "tx_during_night": false,"#
                        + #" "terminal_id_risk_1day_window": 2}"#)

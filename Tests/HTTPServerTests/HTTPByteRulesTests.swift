@@ -1,0 +1,41 @@
+@testable import HTTPServer
+import XCTest
+
+/// The byte-level rules the HTTP/1.1 parser applies with bit masks and word compares agree with
+/// their plain definitions, on every byte.
+final class HTTPByteRulesTests: XCTestCase {
+    func testTokenMaskAgreesWithTheTcharGrammarOnEveryByte() {
+        let tchars = Set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+        for c in 0...255 {
+            let byte = [UInt8(c)]
+            let masked = byte.withUnsafeBytes { HTTP1Parser.allTokenChars($0, 0..<1) }
+            XCTAssertEqual(masked, tchars.contains(UInt8(c)), "byte \(c)")
+            XCTAssertEqual(HTTP1Parser.isTokenChar(UInt8(c)), tchars.contains(UInt8(c)), "byte \(c)")
+        }
+    }
+
+    func testHeaderNamesCompareIgnoringASCIICaseOnly() {
+        func eq(_ a: String, _ b: StaticString) -> Bool {
+            Array(a.utf8).withUnsafeBytes { HTTPHeaders.equalsIgnoringCase($0, b) }
+        }
+        XCTAssertTrue(eq("Content-Length", "content-length"))
+        XCTAssertTrue(eq("CONTENT-LENGTH", "content-length"))
+        XCTAssertFalse(eq("Content-Lengt", "content-length"))
+        XCTAssertFalse(eq("Content_Length", "content-length"))
+        XCTAssertFalse(eq("Ho\u{0}t", "host"))
+    }
+
+    func testHeadersStoredAsBytesReadBackInOrder() {
+        var h = HTTPHeaders()
+        h.add(name: "Host", value: "a")
+        h.add(name: "X-Request-Id", value: "abc-123")
+        h.add(name: "host", value: "b")
+        XCTAssertEqual(h["HOST"], "a")
+        XCTAssertEqual(h["x-request-id"], "abc-123")
+        XCTAssertNil(h["x-request"])
+        XCTAssertEqual(h.map { "\($0.name)=\($0.value)" }, ["Host=a", "X-Request-Id=abc-123", "host=b"])
+        h.removeAll()
+        XCTAssertEqual(h.count, 0)
+        XCTAssertNil(h["host"])
+    }
+}
