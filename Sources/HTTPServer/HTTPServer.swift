@@ -77,6 +77,7 @@ public final class HTTPServer: Sendable {
     /// `count` listeners on one address: the first may pick the port, the others join it with
     /// SO_REUSEPORT so the kernel spreads connections across the loops.
     private static func bind(_ count: Int, host: String, port: Int, backlog: Int32) throws -> [ListeningSocket] {
+        try ListeningSocket.ensureFree(host: host, port: port)
         var listeners: [ListeningSocket] = []
         do {
             let first = try ListeningSocket.bind(host: host, port: port, backlog: backlog)

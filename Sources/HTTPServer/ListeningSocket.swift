@@ -3,6 +3,15 @@ import CEpoll
 import Glibc
 #endif
 
+/// Starting on a port that another process already listens on.
+public struct AddressInUse: Error, Sendable, CustomStringConvertible {
+    public let address: String
+
+    public var description: String {
+        "\(address) is already in use by another process (a fraudscore still running?): stop it or choose another --port"
+    }
+}
+
 /// A non-blocking TCP listener. Each event loop has its own, bound with SO_REUSEPORT to the
 /// same address, so the kernel spreads new connections across loops without a shared accept lock.
 struct ListeningSocket {
@@ -11,50 +20,81 @@ struct ListeningSocket {
 
     /// Binds `host:port` (IPv4 dotted quad, or "::"/IPv6 literal). Port 0 picks a free port.
     static func bind(host: String, port: Int, backlog: Int32) throws -> ListeningSocket {
-        let isIPv6 = host.contains(":")
-        let fd = try syscall("socket") { socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | cepoll_sock_nonblock_cloexec(), 0) }
+        let fd = try openSocket(host: host, reusePort: true)
         do {
-            var one: Int32 = 1
-            _ = try syscall("setsockopt(SO_REUSEADDR)") {
-                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-            }
-            _ = try syscall("setsockopt(SO_REUSEPORT)") {
-                setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
-            }
-            if isIPv6 {
-                var addr = sockaddr_in6()
-                addr.sin6_family = sa_family_t(AF_INET6)
-                addr.sin6_port = in_port_t(UInt16(port).bigEndian)
-                guard inet_pton(AF_INET6, host, &addr.sin6_addr) == 1 else {
-                    throw SystemError(call: "inet_pton(\(host))", errno: EINVAL)
-                }
-                _ = try syscall("bind(\(host):\(port))") {
-                    withUnsafePointer(to: &addr) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                            Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                        }
-                    }
-                }
-            } else {
-                var addr = sockaddr_in()
-                addr.sin_family = sa_family_t(AF_INET)
-                addr.sin_port = in_port_t(UInt16(port).bigEndian)
-                guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else {
-                    throw SystemError(call: "inet_pton(\(host))", errno: EINVAL)
-                }
-                _ = try syscall("bind(\(host):\(port))") {
-                    withUnsafePointer(to: &addr) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                            Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                        }
-                    }
-                }
-            }
+            try bindAddress(fd, host: host, port: port)
             _ = try syscall("listen") { listen(fd, backlog) }
             return ListeningSocket(fd: fd, port: try boundPort(fd))
         } catch {
             close(fd)
             throw error
+        }
+    }
+
+    /// Throws when something already listens on `host:port`. The loops' listeners share their port
+    /// with SO_REUSEPORT, which would as gladly share it with a second fraudscore started by mistake
+    /// (an old version still running, say) and split the traffic between them without a word; a
+    /// socket without SO_REUSEPORT cannot bind there, so one is tried first.
+    static func ensureFree(host: String, port: Int) throws {
+        guard port != 0 else { return }
+        let fd = try openSocket(host: host, reusePort: false)
+        defer { close(fd) }
+        do {
+            try bindAddress(fd, host: host, port: port)
+        } catch let error as SystemError where error.errno == EADDRINUSE {
+            throw AddressInUse(address: "\(host):\(port)")
+        }
+    }
+
+    private static func openSocket(host: String, reusePort: Bool) throws -> Int32 {
+        let family = host.contains(":") ? AF_INET6 : AF_INET
+        let fd = try syscall("socket") { socket(family, Int32(SOCK_STREAM.rawValue) | cepoll_sock_nonblock_cloexec(), 0) }
+        var one: Int32 = 1
+        do {
+            _ = try syscall("setsockopt(SO_REUSEADDR)") {
+                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            }
+            if reusePort {
+                _ = try syscall("setsockopt(SO_REUSEPORT)") {
+                    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
+                }
+            }
+        } catch {
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    private static func bindAddress(_ fd: Int32, host: String, port: Int) throws {
+        if host.contains(":") {
+            var addr = sockaddr_in6()
+            addr.sin6_family = sa_family_t(AF_INET6)
+            addr.sin6_port = in_port_t(UInt16(port).bigEndian)
+            guard inet_pton(AF_INET6, host, &addr.sin6_addr) == 1 else {
+                throw SystemError(call: "inet_pton(\(host))", errno: EINVAL)
+            }
+            _ = try syscall("bind(\(host):\(port))") {
+                withUnsafePointer(to: &addr) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                    }
+                }
+            }
+        } else {
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = in_port_t(UInt16(port).bigEndian)
+            guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else {
+                throw SystemError(call: "inet_pton(\(host))", errno: EINVAL)
+            }
+            _ = try syscall("bind(\(host):\(port))") {
+                withUnsafePointer(to: &addr) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+            }
         }
     }
 

@@ -48,3 +48,27 @@ final class ListenerDrainTests: XCTestCase {
         return fd
     }
 }
+
+/// A port that something already listens on is an error at start, not silently shared.
+final class ListenerPortInUseTests: XCTestCase {
+    func testASecondServerOnTheSamePortIsRefusedWithAMessage() throws {
+        let holder = try ListeningSocket.bind(host: "127.0.0.1", port: 0, backlog: 16)  // SO_REUSEPORT, as a running fraudscore's
+        defer { close(holder.fd) }
+        XCTAssertThrowsError(try ListeningSocket.ensureFree(host: "127.0.0.1", port: holder.port)) { error in
+            XCTAssertEqual((error as? AddressInUse)?.address, "127.0.0.1:\(holder.port)")
+            XCTAssertTrue("\(error)".contains("already in use by another process"), "\(error)")
+        }
+        var config = HTTPServerConfig()
+        config.host = "127.0.0.1"
+        config.port = holder.port
+        config.threads = 2
+        XCTAssertThrowsError(try HTTPServer(config: config, router: Router()).start())
+    }
+
+    func testAFreePortPasses() throws {
+        let probe = try ListeningSocket.bind(host: "127.0.0.1", port: 0, backlog: 1)
+        let port = probe.port
+        close(probe.fd)
+        XCTAssertNoThrow(try ListeningSocket.ensureFree(host: "127.0.0.1", port: port))
+    }
+}
