@@ -67,6 +67,15 @@ struct ListeningSocket {
     }
 
     private static func bindAddress(_ fd: Int32, host: String, port: Int) throws {
+        func bind<Address>(_ address: inout Address) throws {
+            _ = try syscall("bind(\(host):\(port))") {
+                withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        Glibc.bind(fd, $0, socklen_t(MemoryLayout<Address>.size))
+                    }
+                }
+            }
+        }
         if host.contains(":") {
             var addr = sockaddr_in6()
             addr.sin6_family = sa_family_t(AF_INET6)
@@ -74,13 +83,7 @@ struct ListeningSocket {
             guard inet_pton(AF_INET6, host, &addr.sin6_addr) == 1 else {
                 throw SystemError(call: "inet_pton(\(host))", errno: EINVAL)
             }
-            _ = try syscall("bind(\(host):\(port))") {
-                withUnsafePointer(to: &addr) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                    }
-                }
-            }
+            try bind(&addr)
         } else {
             var addr = sockaddr_in()
             addr.sin_family = sa_family_t(AF_INET)
@@ -88,13 +91,7 @@ struct ListeningSocket {
             guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else {
                 throw SystemError(call: "inet_pton(\(host))", errno: EINVAL)
             }
-            _ = try syscall("bind(\(host):\(port))") {
-                withUnsafePointer(to: &addr) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-            }
+            try bind(&addr)
         }
     }
 
