@@ -162,6 +162,7 @@ struct TransactionDecoder: Sendable {
 
     private func readFeature(_ s: inout JSONScanner, field: Range<Int>,
                              errors: inout [ValidationError]) throws -> Double? {
+        if let v = s.readShortDecimal() { return v }
         switch try s.peekKind() {
         case .number:
             return try s.readNumber().double

@@ -185,7 +185,7 @@ public struct JSONNumber: Sendable, Equatable {
             || b == UInt8(ascii: "-")
     }
 
-    private static let powersOfTen: [Double] = (0...22).map { k in
+    static let powersOfTen: [Double] = (0...22).map { k in
         var p = 1.0
         for _ in 0..<k { p *= 10 }
         return p

@@ -227,6 +227,34 @@ public struct JSONScanner {
         return String(decoding: try unescaped(token), as: UTF8.self)
     }
 
+    /// A plain decimal of at most 15 digits and no exponent (what clients send for amounts and
+    /// counts), read and converted in one loop: below 2^53 over an exact power of ten, one IEEE
+    /// division rounds correctly. nil, with nothing consumed, for anything else (`readNumber`).
+    @inline(__always)
+    public mutating func readShortDecimal() -> Double? {
+        skipWhitespace()
+        var i = position
+        let negative = i < n && p[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        var m: UInt64 = 0
+        let intStart = i
+        while i < n && JSONNumber.isDigit(p[i]) { m = m &* 10 &+ UInt64(p[i] &- 48); i += 1 }
+        let intDigits = i - intStart
+        guard intDigits > 0, intDigits == 1 || p[intStart] != UInt8(ascii: "0") else { return nil }
+        var scale = 0
+        if i < n && p[i] == UInt8(ascii: ".") {
+            i += 1
+            let fractionStart = i
+            while i < n && JSONNumber.isDigit(p[i]) { m = m &* 10 &+ UInt64(p[i] &- 48); i += 1 }
+            scale = i - fractionStart
+            guard scale > 0 else { return nil }
+        }
+        guard intDigits + scale <= 15, i == n || !JSONNumber.continuesNumber(p[i]) else { return nil }
+        position = i
+        let d = scale == 0 ? Double(m) : Double(m) / JSONNumber.powersOfTen[scale]
+        return negative ? -d : d
+    }
+
     /// A number, read and converted in one pass.
     public mutating func readNumber() throws -> JSONNumber {
         skipWhitespace()

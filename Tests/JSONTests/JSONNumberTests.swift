@@ -132,3 +132,47 @@ final class EiselLemireTests: XCTestCase {
         }
     }
 }
+
+/// The short-decimal fast path of the request decoder gives exactly what the general parser gives,
+/// and leaves everything else to it.
+final class ShortDecimalTests: XCTestCase {
+    private func short(_ s: String) -> (Double?, Int) {
+        Array(s.utf8).withUnsafeBytes { b in
+            var scanner = JSONScanner(b)
+            let v = scanner.readShortDecimal()
+            return (v, scanner.position)
+        }
+    }
+
+    func testAgreesWithTheGeneralParserAndDeclinesWhatItCannotDo() {
+        var rng = SystemRandomNumberGenerator()
+        var literals = ["0", "-0", "55.48", "0.0", "47.675", "999999999999999", "99999999999999.9", "0.00000000000001", "7"]
+        for _ in 0..<20_000 {
+            let digits = Int.random(in: 1...15, using: &rng)
+            var s = String(UInt64.random(in: 1...UInt64.max, using: &rng)).prefix(digits)
+            if s.count > 1 && s.first == "0" { s = "1" + s.dropFirst() }
+            let point = Int.random(in: 0...s.count, using: &rng)
+            var literal = String(s)
+            if point > 0 && point < s.count { literal.insert(".", at: literal.index(literal.startIndex, offsetBy: point)) }
+            if Bool.random(using: &rng) { literal = "-" + literal }
+            literals.append(literal)
+        }
+        for literal in literals {
+            let (v, end) = short(literal)
+            let general = Array(literal.utf8).withUnsafeBytes { JSONNumber.parse($0) }
+            XCTAssertEqual(v?.bitPattern, general?.double.bitPattern, literal)
+            XCTAssertEqual(end, literal.utf8.count, literal)
+        }
+        // Longer, exponents, malformed: nothing consumed, the general path decides.
+        for literal in ["58.474242424242426", "1e5", "1.5E-3", "01", "1.", "-", ".5", "1.2.3", "12a", "9999999999999999", "0.000000000000001"] {
+            let (v, end) = short(literal)
+            if literal == "12a" {
+                XCTAssertEqual(v, 12, literal)   // what follows a number is the caller's to judge
+                XCTAssertEqual(end, 2)
+            } else {
+                XCTAssertNil(v, literal)
+                XCTAssertEqual(end, 0, literal)
+            }
+        }
+    }
+}
