@@ -58,9 +58,8 @@ struct TransactionDecoder: Sendable {
         var text: [UInt8] = [], guesses: [Guess] = []
         var index = [Int32](repeating: -1, count: TransactionDecoder.featureBase + featureNames.count)
         let known = Dictionary(entries, uniquingKeysWith: { a, _ in a })
-        for name in CandidateValidator.handbookFields + featureNames where !guesses.contains(where: {
-            text[Int($0.offset)..<Int($0.offset + $0.length)].elementsEqual(name.utf8)
-        }) {
+        var listed = Set<String>()
+        for name in CandidateValidator.handbookFields + featureNames where listed.insert(name).inserted {
             let code = known[name] ?? TransactionDecoder.ignored
             if code >= 0 { index[code] = Int32(guesses.count) }
             guesses.append(Guess(offset: Int32(text.count), length: Int32(name.utf8.count), code: Int32(code)))

@@ -102,7 +102,7 @@ final class EventLoop: @unchecked Sendable {
                     if flags & EPOLLOUT.rawValue != 0 && conn.state != .closed {
                         conn.onWritable(date: date.line, nowMs: now)
                     }
-                    if conn.state == .closed { remove(conn) } else { noteBudget(conn); noteUnflushed(conn, nowMs: now) }
+                    afterTurn(conn, nowMs: now)
                 } else if let e = endpoints.firstIndex(where: { $0.socket.fd == fd }) {
                     acceptAll(endpoints[e], nowMs: now)
                 }
@@ -126,6 +126,16 @@ final class EventLoop: @unchecked Sendable {
         }
         close(epfd)
         close(wakeFD)
+    }
+
+    /// After a connection's turn: forget it if it closed, else queue it for more reading or a flush.
+    private func afterTurn(_ conn: Connection, nowMs: UInt64) {
+        if conn.state == .closed {
+            remove(conn)
+        } else {
+            noteBudget(conn)
+            noteUnflushed(conn, nowMs: nowMs)
+        }
     }
 
     /// Queues a connection whose responses wait in its buffer (once); a full batch is written at once.
@@ -166,7 +176,7 @@ final class EventLoop: @unchecked Sendable {
             conn.queuedForResume = false
             guard conn.state != .closed else { continue }
             conn.resume(date: date.line, nowMs: nowMs)
-            if conn.state == .closed { remove(conn) } else { noteBudget(conn); noteUnflushed(conn, nowMs: nowMs) }
+            afterTurn(conn, nowMs: nowMs)
         }
     }
 

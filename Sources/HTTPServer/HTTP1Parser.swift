@@ -392,19 +392,17 @@ struct HTTP1Parser {
 
     // MARK: bytes
 
-    /// The index of the first `byte` in `b` at or after `from` (memchr).
+    /// The index of the first `byte` in `b[from..<end]` (memchr); `end` defaults to the end of `b`.
     @inline(__always)
-    private func find(_ byte: UInt8, in b: UnsafeRawBufferPointer, from: Int) -> Int? {
-        guard from < b.count, let base = b.baseAddress else { return nil }
-        guard let hit = memchr(base + from, Int32(byte), b.count - from) else { return nil }
+    private func find(_ byte: UInt8, in b: UnsafeRawBufferPointer, from: Int, to end: Int? = nil) -> Int? {
+        let e = end ?? b.count
+        guard from < e, let base = b.baseAddress else { return nil }
+        guard let hit = memchr(base + from, Int32(byte), e - from) else { return nil }
         return UnsafeRawPointer(hit) - base
     }
 
     private func findLF(_ b: UnsafeRawBufferPointer, from: Int, to end: Int? = nil) -> Int? {
-        let e = end ?? b.count
-        guard from < e, let base = b.baseAddress else { return nil }
-        guard let hit = memchr(base + from, 0x0A, e - from) else { return nil }
-        return UnsafeRawPointer(hit) - base
+        find(0x0A, in: b, from: from, to: end)
     }
 
     static func parseContentLength(_ s: UnsafeRawBufferPointer) -> Int? {
@@ -426,30 +424,19 @@ struct HTTP1Parser {
         }
     }
 
-    /// Every byte of `b[range]` is a tchar: a bit test per byte against the masks below.
+    /// Every byte of `b[range]` is a tchar.
     @inline(__always)
     static func allTokenChars(_ b: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
-        for k in range {
-            let c = b[k]
-            let mask: UInt64 = c < 64 ? 0x03FF_6CFA_0000_0000 : c < 128 ? 0x57FF_FFFF_C7FF_FFFE : 0
-            if (mask >> UInt64(c & 63)) & 1 == 0 { return false }
-        }
+        for k in range where !isTokenChar(b[k]) { return false }
         return true
     }
 
-    /// tchar of RFC 9110 §5.6.2.
+    /// tchar of RFC 9110 §5.6.2 (ALPHA, DIGIT and ``!#$%&'*+-.^_`|~``): a bit test against a mask
+    /// of bytes 0-63 and one of 64-127.
+    @inline(__always)
     static func isTokenChar(_ c: UInt8) -> Bool {
-        switch c {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
+        let mask: UInt64 = c < 64 ? 0x03FF_6CFA_0000_0000 : c < 128 ? 0x57FF_FFFF_C7FF_FFFE : 0
+        return (mask >> UInt64(c & 63)) & 1 != 0
     }
 }
 

@@ -71,23 +71,17 @@ public struct HTTPHeaders: Sendable, Sequence {
     /// Calls `body` with the bytes of the first value of `name` (nil if absent), without making a String.
     public func withValue<R>(_ name: String, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
         var name = name
-        return name.withUTF8 { wanted in
-            text.withUnsafeBytes { all in
-                for f in fields where Int(f.nameCount) == wanted.count
-                    && HTTPHeaders.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: all[Int(f.nameStart)..<Int(f.valueStart)]),
-                                                      UnsafeRawBufferPointer(wanted)) {
-                    return body(UnsafeRawBufferPointer(rebasing: all[Int(f.valueStart)..<Int(f.valueStart + f.valueCount)]))
-                }
-                return body(nil)
-            }
-        }
+        return name.withUTF8 { withValue(bytes: UnsafeRawBufferPointer($0), body) }
     }
 
-    /// As `withValue(_:_:)` for a name known at compile time, lowercase: no String, no closures
-    /// beyond `body` (the request path looks up Content-Type, X-Request-Id and traceparent).
+    /// As `withValue(_:_:)` for a name known at compile time: no String, no extra closures (the
+    /// request path looks up Content-Type, X-Request-Id and traceparent).
     public func withValue<R>(named name: StaticString, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
-        let wanted = UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
-        return text.withUnsafeBytes { all in
+        withValue(bytes: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), body)
+    }
+
+    private func withValue<R>(bytes wanted: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+        text.withUnsafeBytes { all in
             for f in fields where Int(f.nameCount) == wanted.count {
                 let start = Int(f.nameStart), value = Int(f.valueStart)
                 if HTTPHeaders.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: all[start..<value]), wanted) {

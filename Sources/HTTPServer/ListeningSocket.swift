@@ -67,7 +67,9 @@ struct ListeningSocket {
     }
 
     private static func bindAddress(_ fd: Int32, host: String, port: Int) throws {
-        func bind<Address>(_ address: inout Address) throws {
+        // `parsed`: what inet_pton said of `host` (1 when it is an address of the family).
+        func bind<Address>(_ address: inout Address, parsed: Int32) throws {
+            guard parsed == 1 else { throw SystemError(call: "inet_pton(\(host))", errno: EINVAL) }
             _ = try syscall("bind(\(host):\(port))") {
                 withUnsafePointer(to: &address) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -80,18 +82,14 @@ struct ListeningSocket {
             var addr = sockaddr_in6()
             addr.sin6_family = sa_family_t(AF_INET6)
             addr.sin6_port = in_port_t(UInt16(port).bigEndian)
-            guard inet_pton(AF_INET6, host, &addr.sin6_addr) == 1 else {
-                throw SystemError(call: "inet_pton(\(host))", errno: EINVAL)
-            }
-            try bind(&addr)
+            let parsed = inet_pton(AF_INET6, host, &addr.sin6_addr)
+            try bind(&addr, parsed: parsed)
         } else {
             var addr = sockaddr_in()
             addr.sin_family = sa_family_t(AF_INET)
             addr.sin_port = in_port_t(UInt16(port).bigEndian)
-            guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else {
-                throw SystemError(call: "inet_pton(\(host))", errno: EINVAL)
-            }
-            try bind(&addr)
+            let parsed = inet_pton(AF_INET, host, &addr.sin_addr)
+            try bind(&addr, parsed: parsed)
         }
     }
 

@@ -130,15 +130,11 @@ public struct JSONScanner {
     /// The next member of an object, up to and including the `:` after its key: call with
     /// `first: true` just after the `{`, then after each member's value. nil at the closing `}`,
     /// which is consumed. Errors are Python's.
-    public mutating func nextMember(first: Bool) throws -> StringToken? {
-        var matched = false
-        return try nextMember(first: first, guess: UnsafeRawBufferPointer(start: nil, count: 0), matchedGuess: &matched)
-    }
-
-    /// As `nextMember(first:)`, trying `guess` first: when the key is exactly those bytes (no
-    /// escapes), `matchedGuess` is set and the key is neither scanned for its end nor hashed by the
-    /// caller. Clients send a model's fields in the same order every time, so the caller's guess
-    /// is nearly always the key.
+    ///
+    /// `guess` (may be empty) is tried first: when the key is exactly those bytes (no escapes),
+    /// `matchedGuess` is set and the key is neither scanned for its end nor hashed by the caller.
+    /// Clients send a model's fields in the same order every time, so the guess is nearly always
+    /// the key.
     public mutating func nextMember(first: Bool, guess: UnsafeRawBufferPointer, matchedGuess: inout Bool) throws
         -> StringToken? {
         matchedGuess = false

@@ -61,22 +61,20 @@ final class TLSStream {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> IOResult {
         var total = 0
         while total < buffer.count {
-            if handshakeDone && !readWantsWritable && SSL_has_pending(ssl) == 0 && BIO_ctrl_pending(input) == 0 {
-                // Nothing buffered to decrypt: SSL_read would only answer WANT_READ (an SSL_read
-                // costs about 1,500 instructions even then). Return what there is, or read the socket.
-                if total > 0 { return .bytes(total) }
-                if peerClosed { return .eof }
-                if try !fillFromSocket() { return socketDrained && !peerClosed ? .wouldBlock : .eof }
+            // With nothing buffered to decrypt, SSL_read could only answer WANT_READ (and costs about
+            // 1,500 instructions to say so): take that answer without the call.
+            var code = SSL_ERROR_WANT_READ
+            if !handshakeDone || readWantsWritable || SSL_has_pending(ssl) != 0 || BIO_ctrl_pending(input) != 0 {
+                copenssl_clear_errors()
+                let n = SSL_read(ssl, buffer.baseAddress! + total, Int32(min(buffer.count - total, Int(Int32.max))))
+                if !handshakeDone && SSL_is_init_finished(ssl) == 1 { handshakeDone = true }
+                if n > 0 {
+                    readWantsWritable = false
+                    total += Int(n)
+                    continue
+                }
+                code = SSL_get_error(ssl, n)
             }
-            copenssl_clear_errors()
-            let n = SSL_read(ssl, buffer.baseAddress! + total, Int32(min(buffer.count - total, Int(Int32.max))))
-            if !handshakeDone && SSL_is_init_finished(ssl) == 1 { handshakeDone = true }
-            if n > 0 {
-                readWantsWritable = false
-                total += Int(n)
-                continue
-            }
-            let code = SSL_get_error(ssl, n)
             if code == SSL_ERROR_WANT_READ {
                 readWantsWritable = false
                 // Decrypt what there is before reading more; the socket is read only when OpenSSL
