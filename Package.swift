@@ -60,7 +60,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
 
-        // Test helpers: a raw-socket HTTP client and the paths of the repo and ../shared.
+        // Test helpers: a raw-socket HTTP client and the paths of the repo and its fixtures.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CShimTests", dependencies: ["CEpoll", "CNghttp2", "COpenSSL", "CCurl"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),

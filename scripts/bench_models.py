@@ -3,17 +3,17 @@
 optionally in fraudscore (`fraudscore bench-model`), with the ratios between them.
 
 Usage:
-    pip install -r tests/requirements.txt
-    python3 scripts/bench_models.py                                   # the libraries only
-    python3 scripts/bench_models.py --fraudscore-bin .build/release/fraudscore
+    ./scripts/test.sh   # once: makes .venv/ with tests/requirements.txt
+    .venv/bin/python scripts/bench_models.py                                   # the libraries only
+    .venv/bin/python scripts/bench_models.py --fraudscore-bin .build/release/fraudscore
 
-Options: --shared DIR (default ../shared beside the repository, or $FRAUDSCORE_SHARED),
+Options: --fixtures DIR (default tests/fixtures, made by scripts/make_fixtures.py),
 --calls N single-row calls (default 5000, at least 2000), --batch N rows per batch (default 10000),
 --repeats N batch timings, the best is kept (default 5), --models NAME... (default xgb_model.json
 lgbm_model.txt rf.onnx lr_pipeline.onnx), --no-check (skip comparing the libraries' batch output with the golden file).
 
-What is measured, on DIR/reference/models/{xgb_model.json, lgbm_model.txt} and the rows of
-DIR/reference/golden/golden_test_2000.jsonl (features in models/features.json order, null -> NaN):
+What is measured, on DIR/models/{xgb_model.json, lgbm_model.txt, …} and the rows of
+DIR/golden/golden_test_2000.jsonl (features in models/features.json order, null -> NaN):
 - single_us: the median over --calls calls of predicting one row (a 1-row array), in microseconds;
   XGBoost: `booster.set_param({"nthread": 1})` then `inplace_predict(row_float32)`;
   LightGBM: `booster.predict(row_float64, num_threads=1)`; onnxruntime: a session with one intra-
@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SHARED = Path(os.environ.get("FRAUDSCORE_SHARED", REPO.parent / "shared"))
+DEFAULT_FIXTURES = REPO / "tests" / "fixtures"
 LIBS = {"xgb_model.json": "xgboost", "xgb_model.ubj": "xgboost", "lgbm_model.txt": "lightgbm",
         "rf.onnx": "onnxruntime", "lr_pipeline.onnx": "onnxruntime"}
 GOLDEN_KEY = {"xgb_model.json": "xgb_prob", "xgb_model.ubj": "xgb_prob", "lgbm_model.txt": "lgbm_prob",
@@ -177,7 +177,7 @@ def run_fraudscore(binary, model, golden, batch):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
+    ap.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURES)
     ap.add_argument("--models", nargs="+", default=["xgb_model.json", "lgbm_model.txt", "rf.onnx", "lr_pipeline.onnx"])
     ap.add_argument("--calls", type=int, default=5000)
     ap.add_argument("--batch", type=int, default=10_000)
@@ -188,11 +188,11 @@ def main():
     if args.calls < 2000:
         ap.error("--calls must be at least 2000")
 
-    models_dir = args.shared / "reference/models"
-    golden = args.shared / "reference/golden/golden_test_2000.jsonl"
+    models_dir = args.fixtures / "models"
+    golden = args.fixtures / "golden/golden_test_2000.jsonl"
     for p in (models_dir / "features.json", golden, *(models_dir / m for m in args.models)):
         if not p.exists():
-            print(f"missing {p} (is ../shared beside the repository? see --shared)", file=sys.stderr)
+            print(f"missing {p} (run scripts/make_fixtures.py, or see --fixtures)", file=sys.stderr)
             return 2
     unknown = [m for m in args.models if m not in LIBS]
     if unknown:

@@ -24,11 +24,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 os.environ.setdefault("FRAUDSCORE_BIN", str(REPO / ".build" / "release" / "fraudscore"))
 
-from conftest import SHARED, Server  # noqa: E402
+from conftest import FIXTURES, Server  # noqa: E402
 from modelrepo import http, models, s3_env, wait_until  # noqa: E402
 from s3server import start_s3_server  # noqa: E402
 
-MODELS = {"A": REPO / "models" / "default" / "xgb_model.json", "B": SHARED / "reference" / "models" / "xgb_model.json"}
+MODELS = {"A": REPO / "models" / "default" / "xgb_model.json", "B": FIXTURES / "models" / "xgb_model.json"}
 
 
 def put_version(s3, bucket, version, tag):

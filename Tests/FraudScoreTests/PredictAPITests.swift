@@ -61,7 +61,7 @@ final class PredictAPITests: XCTestCase {
     }
 
     func testWrongTypeIs422NamingTheField() throws {
-        let sample = try String(contentsOfFile: RepoFiles.shared("reference/golden/sample_request.json"), encoding: .utf8)
+        let sample = try String(contentsOfFile: RepoFiles.root + "/examples/sample_request.json", encoding: .utf8)
         let r = try post(sample.replacingOccurrences(of: #""tx_amount": 55.48"#, with: #""tx_amount": "lots""#))
         XCTAssertEqual(r.status, 422)
         XCTAssertEqual(r.bodyText, #"{"detail":[{"type":"float_parsing","loc":["body","tx_amount"],"msg":"Input should be a valid number, unable to parse string as a number"}]}"#)

@@ -26,7 +26,7 @@ final class JSONWriterTests: XCTestCase {
 
     /// Every probability in the golden file, as Python's json wrote it, is reproduced byte for byte.
     func testReproducesPythonTextOfEveryGoldenProbability() throws {
-        let path = try RepoFiles.shared("reference/golden/golden_test_2000.jsonl")
+        let path = try RepoFiles.fixture("golden/golden_test_2000.jsonl")
         let text = try String(contentsOfFile: path, encoding: .utf8)
         var checked = 0
         for line in text.split(separator: "\n") {

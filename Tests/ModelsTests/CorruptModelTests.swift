@@ -37,7 +37,7 @@ final class CorruptModelTests: XCTestCase {
 
     func testMutatedReferenceModelsNeverCrash() throws {
         for file in ["xgb_model.json", "xgb_model.ubj", "lgbm_model.txt"] {
-            let original = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/" + file))))
+            let original = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.fixture("models/" + file))))
             var rng = Random(state: 42)
             var refused = 0
             for _ in 0..<300 {
@@ -59,7 +59,7 @@ final class CorruptModelTests: XCTestCase {
     func testMutatedONNXModelsNeverCrash() throws {
         let names = (0..<15).map { "f\($0)" }
         for file in ["rf.onnx", "lr_pipeline.onnx"] {
-            let original = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/" + file))))
+            let original = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.fixture("models/" + file))))
             var rng = Random(state: 7)
             var refused = 0, loaded = 0
             for _ in 0..<300 {
@@ -80,11 +80,11 @@ final class CorruptModelTests: XCTestCase {
     }
 
     func testTruncatedFilesNameTheProblem() throws {
-        let lgbm = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/lgbm_model.txt"))))
+        let lgbm = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.fixture("models/lgbm_model.txt"))))
         XCTAssertThrowsError(try ModelFormat.loadModel(Array(lgbm.prefix(lgbm.count / 2)))) {
             XCTAssertTrue("\($0)".contains("truncated"), "\($0)")
         }
-        let ubj = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/xgb_model.ubj"))))
+        let ubj = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.fixture("models/xgb_model.ubj"))))
         XCTAssertThrowsError(try ModelFormat.loadModel(Array(ubj.prefix(ubj.count / 2)))) {
             XCTAssertTrue("\($0)".contains("unexpected end of data") || "\($0)".contains("exceeds the data"), "\($0)")
         }

@@ -21,10 +21,10 @@ final class GoldenTests: XCTestCase {
     }
 
     func testReferenceModelMatchesXGBoostOnAll2000GoldenRows() throws {
-        let model = try load(try RepoFiles.shared("reference/models/xgb_model.json"))
+        let model = try load(try RepoFiles.fixture("models/xgb_model.json"))
         XCTAssertEqual(model.featureNames.count, 15)
         XCTAssertEqual(model.trees.treeCount, 200)
-        let golden = try rows(try RepoFiles.shared("reference/golden/golden_test_2000.jsonl"), features: model.featureNames)
+        let golden = try rows(try RepoFiles.fixture("golden/golden_test_2000.jsonl"), features: model.featureNames)
         XCTAssertEqual(golden.count, 2000)
         var exactProb = 0, exactMargin = 0
         for (row, line) in golden {
@@ -38,11 +38,11 @@ final class GoldenTests: XCTestCase {
     }
 
     func testReferenceUBJSONModelMatchesXGBoostOnAll2000GoldenRows() throws {
-        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/xgb_model.ubj"))))
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.fixture("models/xgb_model.ubj"))))
         XCTAssertEqual(ModelFormat.detect(bytes), .xgboostUBJSON)
         let model = try XGBoostModel(ubjsonBytes: bytes)
         XCTAssertEqual(model.trees.treeCount, 200)
-        let golden = try rows(try RepoFiles.shared("reference/golden/golden_test_2000.jsonl"), features: model.featureNames)
+        let golden = try rows(try RepoFiles.fixture("golden/golden_test_2000.jsonl"), features: model.featureNames)
         let exact = golden.filter { row, line in
             row.withUnsafeBufferPointer { model.predict($0) }.bitPattern == line["xgb_prob"]!.doubleValue!.bitPattern
         }.count
@@ -50,12 +50,12 @@ final class GoldenTests: XCTestCase {
     }
 
     func testLightGBMTextModelMatchesLightGBMOnAll2000GoldenRows() throws {
-        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/lgbm_model.txt"))))
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.fixture("models/lgbm_model.txt"))))
         XCTAssertEqual(ModelFormat.detect(bytes), .lightGBMText)
         let model = try LightGBMModel(text: bytes)
         XCTAssertEqual(model.treeCount, 200)
         XCTAssertEqual(model.output, .probability)
-        let golden = try rows(try RepoFiles.shared("reference/golden/golden_test_2000.jsonl"), features: model.featureNames)
+        let golden = try rows(try RepoFiles.fixture("golden/golden_test_2000.jsonl"), features: model.featureNames)
         var exactProb = 0, exactRaw = 0
         for (row, line) in golden {
             if row.withUnsafeBufferPointer({ model.predict($0) }) == line["lgbm_prob"]!.doubleValue! { exactProb += 1 }
@@ -68,9 +68,9 @@ final class GoldenTests: XCTestCase {
     /// The batch path gives what the single-row path gives, bit for bit, for every format.
     func testBatchPredictionEqualsRowByRow() throws {
         for file in ["xgb_model.json", "lgbm_model.txt"] {
-            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/" + file))))
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.fixture("models/" + file))))
             let (model, _) = try ModelFormat.loadModel(bytes)
-            let golden = try rows(try RepoFiles.shared("reference/golden/golden_test_2000.jsonl"), features: model.featureNames)
+            let golden = try rows(try RepoFiles.fixture("golden/golden_test_2000.jsonl"), features: model.featureNames)
             // Every fifth row gets a missing value (NaN) and every seventh a zero, so both the plain
             // and the missing-value walks of the batch path are compared.
             let width = model.featureNames.count

@@ -7,9 +7,9 @@ import XCTest
 /// skl2onnx's scikit-learn models agree with onnxruntime within 1e-6 on every golden row.
 final class ONNXGoldenTests: XCTestCase {
     private func model(_ file: String) throws -> ONNXModel {
-        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/" + file))))
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.fixture("models/" + file))))
         XCTAssertEqual(ModelFormat.detect(bytes), .onnx)
-        let names = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/features.json")))))
+        let names = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.fixture("models/features.json")))))
         guard case .array(let items) = names else { throw ModelError("features.json") }
         return try ONNXModel(bytes: bytes, hints: FeatureNameHints(fallback: items.compactMap(\.stringValue)))
     }
@@ -18,7 +18,7 @@ final class ONNXGoldenTests: XCTestCase {
         let model = try model(file)
         XCTAssertEqual(model.output, .probability)
         XCTAssertEqual(model.metadata.treeCount, trees)
-        let text = try String(contentsOfFile: try RepoFiles.shared("reference/golden/golden_test_2000.jsonl"), encoding: .utf8)
+        let text = try String(contentsOfFile: try RepoFiles.fixture("golden/golden_test_2000.jsonl"), encoding: .utf8)
         var worst = 0.0, count = 0
         var flat: [Double] = [], single: [Double] = []
         for line in text.split(separator: "\n") {
@@ -46,7 +46,7 @@ final class ONNXGoldenTests: XCTestCase {
     }
 
     func testAnUnnamedInputWithoutNamesIsALoadErrorSayingHowToNameIt() throws {
-        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.shared("reference/models/rf.onnx"))))
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.fixture("models/rf.onnx"))))
         XCTAssertThrowsError(try ONNXModel(bytes: bytes)) { error in
             XCTAssertTrue("\(error)".contains("features.json"), "\(error)")
             XCTAssertTrue("\(error)".contains("--features"), "\(error)")

@@ -1,19 +1,23 @@
 import Foundation
-import XCTest
 
-/// Paths of the repository and of ../shared (reference models, golden predictions), which CI and
-/// developer checkouts have beside the repository.
+/// Paths of the repository and of its test fixtures (tests/fixtures/, made by scripts/make_fixtures.py).
 public enum RepoFiles {
     public static var root: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
     }
 
-    /// A file under shared/; the test is skipped, saying why, where shared/ is not checked out.
-    public static func shared(_ relative: String) throws -> String {
-        let candidates = [ProcessInfo.processInfo.environment["FRAUDSCORE_SHARED"].map { $0 + "/" + relative },
-                          root + "/../shared/" + relative]
-        for case let p? in candidates where FileManager.default.fileExists(atPath: p) { return p }
-        throw XCTSkip("shared/\(relative) not found next to the repository (set FRAUDSCORE_SHARED)")
+    /// A file under tests/fixtures/. A missing fixture fails the test, saying how to make it.
+    public static func fixture(_ relative: String) throws -> String {
+        let path = root + "/tests/fixtures/" + relative
+        guard FileManager.default.fileExists(atPath: path) else { throw MissingFixture(path: path) }
+        return path
+    }
+}
+
+public struct MissingFixture: Error, CustomStringConvertible {
+    public let path: String
+    public var description: String {
+        "fixture \(path) is missing: run scripts/make_fixtures.py (see its --help)"
     }
 }

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("FRAUDSCORE_SHARED", REPO.parent / "shared"))
+FIXTURES = REPO / "tests" / "fixtures"  # made by scripts/make_fixtures.py
 
 
 def binary() -> str:

@@ -7,11 +7,11 @@ import time
 import urllib.error
 import urllib.request
 
-from conftest import REPO, SHARED, binary
+from conftest import FIXTURES, REPO, binary
 
 DEFAULT_MODEL = REPO / "models" / "default"
-REFERENCE_XGB = SHARED / "reference" / "models" / "xgb_model.json"
-GOLDEN = SHARED / "reference" / "golden" / "golden_test_2000.jsonl"
+REFERENCE_XGB = FIXTURES / "models" / "xgb_model.json"
+GOLDEN = FIXTURES / "golden" / "golden_test_2000.jsonl"
 TOKEN = "test-admin-token-0123456789"
 
 

@@ -23,8 +23,8 @@ import pytest
 
 from conftest import REPO, binary
 
-xgb = pytest.importorskip("xgboost")
-lgb = pytest.importorskip("lightgbm")
+import xgboost as xgb
+import lightgbm as lgb
 
 N_TRAIN = 3000
 N_TEST = 300

@@ -17,8 +17,8 @@ import time
 import pytest
 
 
-pytest.importorskip("hyperframe")
-pytest.importorskip("hpack")
+import hyperframe  # noqa: F401
+import hpack  # noqa: F401
 import h2conformance  # noqa: E402 - needs hyperframe and hpack
 
 NGHTTPD = shutil.which("nghttpd") or "/usr/sbin/nghttpd"
@@ -61,8 +61,7 @@ def htdocs(tmp_path):
 @pytest.fixture
 def nghttpd(tmp_path, htdocs):
     """start(*tls_args) -> port: nghttpd serving `htdocs`, h2c (--no-tls) or TLS with (key, cert)."""
-    if not shutil.which(NGHTTPD):
-        pytest.skip("nghttpd (Debian: nghttp2-server) is not installed")
+    assert shutil.which(NGHTTPD), "nghttpd is not installed: run scripts/setup.sh (Debian: nghttp2-server)"
     procs = []
 
     def start(*tls):

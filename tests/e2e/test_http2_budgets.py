@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-pytest.importorskip("hyperframe")
-pytest.importorskip("hpack")
+import hyperframe  # noqa: F401
+import hpack  # noqa: F401
 from h2conformance.client import Target  # noqa: E402
 from h2conformance.frames import (CANCEL, DATA, END_HEADERS, END_STREAM, GOAWAY, HEADERS,  # noqa: E402
                                   INITIAL_WINDOW_SIZE, PING, RST_STREAM, err_name, raw)

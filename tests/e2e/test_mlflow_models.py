@@ -13,10 +13,10 @@ import pytest
 from conftest import REPO, binary
 from test_generated_models import NAMES, assert_exact, predict_all, request_bodies, split, synthetic
 
-pd = pytest.importorskip("pandas")
-mlflow = pytest.importorskip("mlflow")
-xgb = pytest.importorskip("xgboost")
-lgb = pytest.importorskip("lightgbm")
+import pandas as pd
+import mlflow
+import xgboost as xgb
+import lightgbm as lgb
 import mlflow.lightgbm  # noqa: E402
 import mlflow.onnx  # noqa: E402
 import mlflow.sklearn  # noqa: E402
@@ -64,8 +64,6 @@ def test_lightgbm_flavor(start_server, tmp_path):
 
 
 def test_onnx_flavor_with_a_column_signature(start_server, tmp_path):
-    pytest.importorskip("onnxruntime")
-    pytest.importorskip("skl2onnx")
     from skl2onnx import to_onnx
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression

@@ -15,9 +15,9 @@ import pytest
 from conftest import REPO, binary
 from test_generated_models import NAMES, predict_all, request_bodies, split, synthetic
 
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
-pytest.importorskip("skl2onnx")
+import onnx
+import onnxruntime as ort
+import skl2onnx  # noqa: F401
 from skl2onnx import to_onnx  # noqa: E402
 from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor, RandomForestClassifier  # noqa: E402
 from sklearn.impute import SimpleImputer  # noqa: E402

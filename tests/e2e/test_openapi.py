@@ -8,7 +8,7 @@ import urllib.request
 
 from openapi_spec_validator import validate
 
-from conftest import REPO, SHARED
+from conftest import FIXTURES, REPO
 
 
 def test_document_is_valid_and_follows_the_model(start_server):
@@ -28,7 +28,7 @@ def test_document_is_valid_and_follows_the_model(start_server):
 
 
 def test_document_changes_with_the_model(start_server):
-    model = SHARED / "reference/models/lgbm_model.txt"
+    model = FIXTURES / "models/lgbm_model.txt"
     server = start_server("--port", "0", "--model", str(model))
     with urllib.request.urlopen(server.url + "/openapi.json", timeout=5) as r:
         doc = json.loads(r.read())

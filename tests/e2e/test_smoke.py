@@ -1,9 +1,8 @@
 """scripts/smoke.sh passes on the default model and fails, saying why, on a wrong model or none."""
 import subprocess
 
-import pytest
 
-from conftest import REPO, SHARED, binary
+from conftest import FIXTURES, REPO, binary
 
 SMOKE = str(REPO / "scripts/smoke.sh")
 
@@ -16,9 +15,7 @@ def test_smoke_passes_on_the_default_model(start_server):
 
 
 def test_smoke_fails_on_a_wrong_model(start_server):
-    model = SHARED / "reference/models/xgb_model.json"
-    if not model.exists():
-        pytest.skip("../shared is not checked out beside the repository")
+    model = FIXTURES / "models/xgb_model.json"
     server = start_server("--port", "0", "--model", str(model))
     out = subprocess.run([SMOKE, server.url], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert out.returncode == 1
