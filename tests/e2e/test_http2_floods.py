@@ -1,4 +1,4 @@
-"""HTTP/2 floods, probed with ../shared/tools/h2attacks.py: frames that ask for no response, and header
+"""HTTP/2 floods, probed with the h2probe package beside this file: frames that ask for no response, and header
 lists over the advertised limit (HPACK bomb, CONTINUATION flood). The server answers with GOAWAY
 ENHANCE_YOUR_CALM and closes within the probe's first second (nginx: 0.2 to 0.8 s), counts it in
 /metrics, and a well-behaved client on another connection keeps getting answers."""
@@ -9,22 +9,21 @@ import sys
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
-from conftest import SHARED
-
-PROBE = SHARED / "tools/h2attacks.py"
-pytest.importorskip("hyperframe")
-pytest.importorskip("hpack")
+HERE = Path(__file__).resolve().parent
 
 
 def probe(port, name, tls=False):
-    out = subprocess.run([sys.executable, str(PROBE), "--port", str(port), "--path", "/health/live", name,
+    """The RESULT line of `python3 -m h2probe` (a missing hyperframe or hpack fails here, with the probe's
+    traceback). A line without closed_at=, the server never closing, fails the caller."""
+    out = subprocess.run([sys.executable, "-m", "h2probe", "--port", str(port), "--path", "/health/live", name,
                           *(["--tls"] if tls else [])],
-                         capture_output=True, text=True, timeout=120)
+                         cwd=HERE, capture_output=True, text=True, timeout=120)
     line = next((l for l in out.stdout.splitlines() if l.startswith(f"RESULT h2.{name}:")), None)
-    assert line, out.stdout + out.stderr
+    assert line and out.returncode == 0, out.stdout + out.stderr
     return line
 
 
