@@ -3,10 +3,11 @@
 # libnghttp2 (HTTP/2), OpenSSL (TLS, SHA-256), libcurl (model downloads), pkg-config to find them;
 # the openssl command makes the tests' self-signed certificates; curl and nghttp2-client (nghttp,
 # h2load) are the real HTTP/2 clients the tests drive, and nghttpd (nghttp2-server) the reference
-# server the HTTP/2 conformance test compares against.
+# server the HTTP/2 conformance test compares against; python3-venv lets scripts/test.sh keep the
+# Python test packages in a project venv (.venv/).
 # Swift 6.x itself must already be on PATH (https://www.swift.org/install/).
 set -euo pipefail
-PACKAGES=(libnghttp2-dev libssl-dev libcurl4-openssl-dev pkg-config openssl curl nghttp2-client nghttp2-server)
+PACKAGES=(libnghttp2-dev libssl-dev libcurl4-openssl-dev pkg-config openssl curl nghttp2-client nghttp2-server python3 python3-venv)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
