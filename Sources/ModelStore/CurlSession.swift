@@ -89,6 +89,11 @@ final class CurlSession {
                 ccurl_setopt_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(sink.upload.count))
                 ccurl_setopt_callback(handle, CURLOPT_READFUNCTION, transferRead)
                 ccurl_setopt_pointer(handle, CURLOPT_READDATA, sinkPointer)
+            case "POST":
+                ccurl_setopt_long(handle, CURLOPT_POST, 1)
+                ccurl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(sink.upload.count))
+                ccurl_setopt_callback(handle, CURLOPT_READFUNCTION, transferRead)
+                ccurl_setopt_pointer(handle, CURLOPT_READDATA, sinkPointer)
             default: set(CURLOPT_CUSTOMREQUEST, method)
             }
             if let sign {

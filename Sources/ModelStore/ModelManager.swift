@@ -14,6 +14,9 @@ public struct ModelManagerConfig: Sendable {
     public var pinnedVersion: Int?
     /// `model_version` reported for an unversioned model (`--model-version`).
     public var versionOverride: String?
+    /// The model's name in `/health`, `/v2/models/{name}` and metrics (`--model-name`; KServe
+    /// passes the InferenceService's name), instead of the manifest's or metadata's.
+    public var nameOverride: String?
     /// `--features`: column names for a model file that does not name them, after the manifest's
     /// and a `features.json` beside the file.
     public var features: [String]?
@@ -316,7 +319,8 @@ public final class ModelManager: Sendable {
             }
             loaded = try ModelLoader.make(
                 fetched.files[fetched.modelFile]!, path: box.repository.path(of: fetched.modelFile, version: versioned ? listing.version : nil),
-                digest: fetched.modelDigest, name: manifest?.name ?? fetched.metadata?["name"]?.stringValue, version: version,
+                digest: fetched.modelDigest, name: config.nameOverride ?? manifest?.name ?? fetched.metadata?["name"]?.stringValue,
+                version: version,
                 threshold: manifest?.threshold ?? fetched.metadata?["decision_threshold"]?.doubleValue, format: manifest?.format,
                 hints: hints)
         } catch {

@@ -13,9 +13,10 @@ public struct S3Config: Sendable {
     /// nil = path style with a custom endpoint, virtual-hosted with AWS.
     public var addressing: Addressing?
     public var transfer = TransferOptions()
-    /// Credentials are looked up again before every poll; nil = unsigned (public buckets).
+    /// Credentials are looked up before every request (`AWSCredentialChain` keeps temporary ones
+    /// until they are due for renewal); nil = unsigned (public buckets).
     public var credentials: @Sendable () throws(StorageError) -> AWSCredentials? = { () throws(StorageError) in
-        try AWSCredentials.fromEnvironment()
+        try AWSCredentialChain.standard.credentials()
     }
 
     public init() {}

@@ -38,6 +38,14 @@ ALLOW_S3_POLICY = json.dumps({
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
 })
+ALLOW_ASSUME_ROLE_POLICY = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+})
+TRUST_ANYONE_POLICY = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+})
 STARTUP_TIMEOUT_SECONDS = 30.0
 
 
@@ -76,6 +84,7 @@ class S3Server:
         self.secret_key = None
         self.denied_access_key = None
         self.denied_secret_key = None
+        self.role_arn = None
         self._proxies = []
 
     # -- clients ------------------------------------------------------------------------------
@@ -87,6 +96,14 @@ class S3Server:
             aws_access_key_id=access_key or self.access_key,
             aws_secret_access_key=secret_key or self.secret_key,
             config=_boto_config())
+
+    def assume_role(self, session_name="fraudscore-test"):
+        """Temporary credentials of `role_arn` from moto's STS, through a signed AssumeRole:
+        {"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}."""
+        sts = boto3.client("sts", endpoint_url=self.endpoint, region_name=self.region,
+                           aws_access_key_id=self.access_key, aws_secret_access_key=self.secret_key,
+                           config=_boto_config())
+        return sts.assume_role(RoleArn=self.role_arn, RoleSessionName=session_name, DurationSeconds=900)["Credentials"]
 
     @property
     def credentials(self):
@@ -202,10 +219,18 @@ def _setup_steps(srv, bucket):
         lambda: create_user("fraudscore-denied"),   # no policy at all: implicit deny
         lambda: create_key("fraudscore-denied", "denied_"),
         lambda: s3().create_bucket(Bucket=bucket),
+        # A role the authorized user may assume: STS hands out temporary credentials of it, which
+        # S3 accepts only with their session token (web identity and container credential tests).
+        lambda: iam().put_user_policy(UserName="fraudscore", PolicyName="assume-roles",
+                                      PolicyDocument=ALLOW_ASSUME_ROLE_POLICY),
+        lambda: setattr(srv, "role_arn", iam().create_role(
+            RoleName="fraudscore-model-reader", AssumeRolePolicyDocument=TRUST_ANYONE_POLICY)["Role"]["Arn"]),
+        lambda: iam().put_role_policy(RoleName="fraudscore-model-reader", PolicyName="s3-all",
+                                      PolicyDocument=ALLOW_S3_POLICY),
     ]
 
 
-# INITIAL_NO_AUTH_ACTION_COUNT: one unauthenticated request per setup step (6), no more, no less.
+# INITIAL_NO_AUTH_ACTION_COUNT: one unauthenticated request per setup step, no more, no less.
 SETUP_REQUEST_COUNT = len(_setup_steps(None, None))
 
 

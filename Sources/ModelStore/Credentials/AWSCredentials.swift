@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// An access key for SigV4. Looked up anew before each poll so rotated Secrets take effect.
+/// An access key for SigV4. Looked up anew before each request, so rotated Secrets take effect.
 public struct AWSCredentials: Sendable, Equatable {
     public var accessKeyID: String
     public var secretAccessKey: String
@@ -14,28 +14,40 @@ public struct AWSCredentials: Sendable, Equatable {
         self.sessionToken = sessionToken
     }
 
-    /// In order: `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`; the same names
-    /// with `_FILE` naming files that hold the values (Kubernetes Secrets mounted as files); the
-    /// shared credentials file (`AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`, profile
-    /// `AWS_PROFILE` or `default`). Nil when none is configured: requests go unsigned.
+    /// Static credentials, in order: `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` /
+    /// `AWS_SESSION_TOKEN`, or the same names with `_FILE` naming files that hold the values
+    /// (Kubernetes Secrets mounted as files); then the shared credentials file. Nil when neither is
+    /// configured. `AWSCredentialChain` adds the temporary kinds (web identity, container).
     public static func fromEnvironment(_ env: (String) -> String? = environmentValue) throws(StorageError) -> AWSCredentials? {
-        func value(_ name: String) throws(StorageError) -> String? {
-            if let v = env(name), !v.isEmpty { return v }
-            if let path = env(name + "_FILE"), !path.isEmpty {
-                guard let bytes = try? FileSystem.readAll(path, limit: 1 << 16) else {
-                    throw .configuration("\(name)_FILE names \(path), which cannot be read")
-                }
-                return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \t\r\n")
-            }
-            return nil
-        }
-        let key = try value("AWS_ACCESS_KEY_ID")
-        let secret = try value("AWS_SECRET_ACCESS_KEY")
+        if let fromVariables = try fromVariables(env) { return fromVariables }
+        return try fromSharedFile(env)
+    }
+
+    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` or their `_FILE` forms.
+    static func fromVariables(_ env: (String) -> String?) throws(StorageError) -> AWSCredentials? {
+        let key = try variableOrFile("AWS_ACCESS_KEY_ID", env)
+        let secret = try variableOrFile("AWS_SECRET_ACCESS_KEY", env)
         switch (key, secret) {
-        case let (k?, s?): return AWSCredentials(accessKeyID: k, secretAccessKey: s, sessionToken: try value("AWS_SESSION_TOKEN"))
-        case (nil, nil): break
+        case let (k?, s?):
+            return AWSCredentials(accessKeyID: k, secretAccessKey: s, sessionToken: try variableOrFile("AWS_SESSION_TOKEN", env))
+        case (nil, nil): return nil
         default: throw .configuration("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together")
         }
+    }
+
+    /// The value of `name`, or the trimmed contents of the file `name_FILE` names.
+    static func variableOrFile(_ name: String, _ env: (String) -> String?) throws(StorageError) -> String? {
+        if let v = env(name), !v.isEmpty { return v }
+        guard let path = env(name + "_FILE"), !path.isEmpty else { return nil }
+        guard let bytes = try? FileSystem.readAll(path, limit: 1 << 16) else {
+            throw .configuration("\(name)_FILE names \(path), which cannot be read")
+        }
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \t\r\n")
+    }
+
+    /// The shared credentials file: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`,
+    /// profile `AWS_PROFILE` or `default`.
+    static func fromSharedFile(_ env: (String) -> String?) throws(StorageError) -> AWSCredentials? {
         let path = env("AWS_SHARED_CREDENTIALS_FILE") ?? env("HOME").map { $0 + "/.aws/credentials" }
         guard let path, let bytes = try? FileSystem.readAll(path, limit: 1 << 20) else { return nil }
         let profile = env("AWS_PROFILE") ?? "default"
