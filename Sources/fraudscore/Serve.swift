@@ -30,6 +30,8 @@ struct Serve: ParsableCommand {
         model file or folder is version 1, reloaded when it changes.
         """)
     var model = "models/default"
+    @Option(help: "The model's name in /health, /v2/models/{name} (Open Inference Protocol) and metrics (default: the manifest's or model_meta.json's name, else the file name); KServe passes the InferenceService's name.")
+    var modelName: String?
     @Option(help: "Version reported in responses for an unversioned model (default: manifest.json's or model_meta.json's model_version, else file name + sha256).")
     var modelVersion: String?
     @Option(help: "Seconds between polls of the model repository (an unchanged repository costs one listing).")
@@ -117,6 +119,11 @@ struct Serve: ParsableCommand {
     func validate() throws {
         var problems: [String] = []
         func check(_ ok: Bool, _ message: @autoclosure () -> String) { if !ok { problems.append(message()) } }
+        check(!model.trimmingCharacters(in: " ").isEmpty,
+              "--model is empty: set the model repository (--model or FRAUDSCORE_MODEL), e.g. s3://bucket/fraud/")
+        if let modelName {
+            check(!modelName.isEmpty && !modelName.contains("/"), "--model-name must be non-empty and without '/', got '\(modelName)'")
+        }
         check((0...65535).contains(port), "--port must be 0-65535, got \(port)")
         if let probePort {
             check((0...65535).contains(probePort), "--probe-port must be 0-65535, got \(probePort)")
@@ -179,6 +186,7 @@ struct Serve: ParsableCommand {
         managerConfig.maxBackoffMs = Int(maxBackoff * 1000)
         managerConfig.pinnedVersion = pinVersion
         managerConfig.versionOverride = modelVersion
+        managerConfig.nameOverride = modelName
         managerConfig.features = features.map(parseFeatureList)
         let extraFields = requestFields.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
         let manager = ModelManager(repository: repository, gate: CandidateValidator(app: app, extraFields: extraFields),

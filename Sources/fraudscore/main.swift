@@ -15,7 +15,7 @@ struct FraudScoreCommand: ParsableCommand {
         commandName: "fraudscore",
         abstract: "Real-time transaction-fraud scoring service.",
         subcommands: [Serve.self, CheckModel.self, PredictFile.self, BenchModel.self, Publish.self,
-                      ConfigCommand.self],
+                      ConfigCommand.self, HealthCheck.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -32,7 +32,7 @@ func bootstrapLogging(level: String?, fd: Int32) {
 // The offline commands take their options explicitly and log to stderr, since their stdout
 // carries their results. The server (the default command) is configured by its command line,
 // FRAUDSCORE_* variables and --config, and logs JSON lines to stdout.
-let offline = ["check-model", "predict", "bench-model", "publish", "config"]
+let offline = ["check-model", "predict", "bench-model", "publish", "config", "healthcheck"]
 let arguments = Array(CommandLine.arguments.dropFirst())
 if let first = arguments.first, offline.contains(first) {
     let level = arguments.firstIndex(of: "--log-level").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }

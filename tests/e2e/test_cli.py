@@ -2,6 +2,7 @@
 import json
 import socket
 import subprocess
+import urllib.error
 import urllib.request
 
 from conftest import REPO, binary
@@ -106,3 +107,44 @@ def test_predict_scores_jsonl_and_csv_like_the_server(start_server, tmp_path):
     assert out.returncode == 0, out.stderr
     assert [json.loads(l)["fraud_probability"] for l in out_file.read_text().splitlines()] == \
         [r["expected_prob"] for r in rows]
+
+
+def test_an_empty_model_uri_is_refused_saying_what_to_set():
+    import os
+    out = subprocess.run([binary(), "serve", "--port", "0"], capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "FRAUDSCORE_MODEL": ""})
+    assert out.returncode == 64
+    assert "--model is empty: set the model repository (--model or FRAUDSCORE_MODEL)" in out.stderr
+    assert "FRAUDSCORE_MODEL" in out.stderr.splitlines()[-1]
+
+
+def test_model_name_names_the_model_in_health_metrics_and_the_inference_protocol(start_server):
+    server = start_server("--port", "0", "--model-name", "fraud-detector")
+    with urllib.request.urlopen(server.url + "/health", timeout=5) as r:
+        assert json.loads(r.read())["model"]["name"] == "fraud-detector"
+    with urllib.request.urlopen(server.url + "/v2/models/fraud-detector/ready", timeout=5) as r:
+        assert r.status == 200
+    try:
+        urllib.request.urlopen(server.url + "/v2/models/fraud-default/ready", timeout=5)
+        raise AssertionError("the model's own name still answers")
+    except urllib.error.HTTPError as e:
+        assert e.code == 404
+    with urllib.request.urlopen(server.url + "/metrics", timeout=5) as r:
+        assert 'fraudscore_model_info{name="fraud-detector"' in r.read().decode()
+
+
+def test_healthcheck_exits_0_on_a_ready_server_and_1_otherwise(start_server):
+    import os
+    server = start_server("--port", "0")
+    ok = subprocess.run([binary(), "healthcheck", "--port", str(server.port)], capture_output=True, text=True, timeout=30)
+    assert ok.returncode == 0, ok.stderr
+    # The port from the environment, as the image's HEALTHCHECK finds it.
+    env_ok = subprocess.run([binary(), "healthcheck"], capture_output=True, text=True, timeout=30,
+                            env={**os.environ, "FRAUDSCORE_PORT": str(server.port)})
+    assert env_ok.returncode == 0, env_ok.stderr
+    wrong_path = subprocess.run([binary(), "healthcheck", "--port", str(server.port), "--path", "/nope"],
+                                capture_output=True, text=True, timeout=30)
+    assert wrong_path.returncode == 1 and "answered HTTP/1.1 404 Not Found" in wrong_path.stderr
+    server.stop()
+    down = subprocess.run([binary(), "healthcheck", "--port", str(server.port)], capture_output=True, text=True, timeout=30)
+    assert down.returncode == 1 and "cannot connect" in down.stderr
