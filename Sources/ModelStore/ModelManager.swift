@@ -49,6 +49,7 @@ public final class ModelManager: Sendable {
         var loaded: LoadedModel
         var activatedAt: String
         var status: ModelStoreStatus.Serving { .init(version: version, info: loaded.info, activatedAt: activatedAt) }
+        var held: VersionPolicy.Held { .init(version: version, fingerprint: fingerprint) }
     }
 
     private struct State {
@@ -219,38 +220,36 @@ public final class ModelManager: Sendable {
         } catch {
             return recordPollError(error)
         }
-        let (target, current, previous) = state.withLock { s -> (VersionListing?, Slot?, Slot?) in
+        let action = state.withLock { s -> VersionPolicy.Action in
             s.status.polls += 1
             s.status.lastPollAt = FileSystem.iso8601(time(nil))
             s.status.lastPollError = nil
             s.status.consecutivePollErrors = 0
             s.status.available = scan.complete.map(\.version)
             s.status.incomplete = scan.incomplete
-            let pinned = s.status.pinned
-            let target = pinned.map { p in scan.complete.first(where: { $0.version == p }) } ?? scan.complete.last
-            return (target, s.current, s.previous)
+            return VersionPolicy.decide(complete: scan.complete, current: s.current?.held, previous: s.previous?.held,
+                                        pinned: s.status.pinned, rejected: s.rejected)
         }
-        guard let target else { return 0 }
-        if let current, current.version == target.version, current.fingerprint == target.fingerprint { return 0 }
-        if let previous, previous.version == target.version, previous.fingerprint == target.fingerprint {
-            state.withLock { swapToPrevious(&$0) }
-            log.info("model version swapped", metadata: ["version": "\(target.version)", "loaded_from": "memory"])
+        switch action {
+        case .keep:
+            return 0
+        case .restorePrevious:
+            let version = state.withLock { s in
+                swapToPrevious(&s)
+                return s.current!.version
+            }
+            log.info("model version swapped", metadata: ["version": "\(version)", "loaded_from": "memory"])
+            return 0
+        case .load(let choices):
+            for listing in choices {
+                switch load(listing, versioned: scan.versioned) {
+                case .served, .stale: return 0
+                case .storageError(let e): return recordPollError(e)
+                case .rejected: continue
+                }
+            }
             return 0
         }
-        // Newest first; older versions are tried only while nothing serves yet.
-        var choices = [target]
-        if current == nil && state.withLock({ $0.status.pinned == nil }) {
-            choices += scan.complete.reversed().filter { $0.version < target.version }
-        }
-        for listing in choices {
-            if state.withLock({ $0.rejected[listing.version] == listing.fingerprint }) { continue }
-            switch load(listing, versioned: scan.versioned) {
-            case .served, .stale: return 0
-            case .storageError(let e): return recordPollError(e)
-            case .rejected: continue
-            }
-        }
-        return 0
     }
 
     private enum LoadOutcome {
