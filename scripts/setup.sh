@@ -6,6 +6,8 @@
 # server the HTTP/2 conformance test compares against; python3-venv lets scripts/test.sh keep the
 # Python test packages in a project venv (.venv/).
 # Swift 6.x itself must already be on PATH (https://www.swift.org/install/).
+# The benchmarks (scripts/bench.sh, scripts/bench_h2.sh) are optional and need more: nginx and wrk,
+# which this script leaves out; the benchmark scripts name what is missing and how to install it.
 set -euo pipefail
 PACKAGES=(libnghttp2-dev libssl-dev libcurl4-openssl-dev pkg-config openssl curl nghttp2-client nghttp2-server python3 python3-venv)
 missing=()
@@ -20,3 +22,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 command -v swift >/dev/null || { echo "swift not found: install Swift 6.x first (https://www.swift.org/install/)" >&2; exit 1; }
 echo "system packages ready"
+echo "optional, for scripts/bench.sh and scripts/bench_h2.sh: apt-get install -y nginx wrk"
