@@ -1,18 +1,5 @@
 import JSON
 
-/// Column names for a model whose file does not name its inputs (skl2onnx's one `X [N, k]`).
-/// `preferred` (an MLflow signature, the version's manifest) wins over the file's own
-/// `metadata_props` `feature_names`, which wins over `fallback` (`features.json`, `--features`).
-public struct FeatureNameHints: Sendable {
-    public var preferred: [String]?
-    public var fallback: [String]?
-
-    public init(preferred: [String]? = nil, fallback: [String]? = nil) {
-        self.preferred = preferred
-        self.fallback = fallback
-    }
-}
-
 /// An ONNX graph of the scikit-learn operators (skl2onnx), compiled into a fixed list of steps over
 /// one scratch vector per row: no allocation while scoring, nothing evaluated that the output does
 /// not need.

@@ -1,7 +1,7 @@
 @testable import HTTPServer
 import XCTest
 
-final class RequestLogTests: XCTestCase {
+final class RequestTagsTests: XCTestCase {
     func testTraceparentFollowsW3CTraceContext() {
         let valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
         XCTAssertTrue(RequestTags.isValidTraceparent(valid))

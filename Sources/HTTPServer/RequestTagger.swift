@@ -1,0 +1,65 @@
+import CEpoll
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One per event loop (not thread-safe): tags requests and writes their log lines.
+final class RequestTagger {
+    let accessLog: AccessLog?
+    private var state: UInt64
+
+    init(accessLog: AccessLog?) {
+        self.accessLog = accessLog
+        var seed: UInt64 = 0
+        if getrandom(&seed, 8, 0) != 8 {
+            var ts = timespec()
+            clock_gettime(CLOCK_REALTIME, &ts)
+            seed = UInt64(bitPattern: Int64(ts.tv_nsec)) ^ UInt64(bitPattern: Int64(ts.tv_sec)) << 30
+        }
+        state = seed
+    }
+
+    /// splitmix64: fast, and every seed gives a full-period sequence.
+    private func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    func tags(for headers: HTTPHeaders?) -> RequestTags {
+        var tags = RequestTags()
+        if let headers {
+            // Strings only for ids that are there.
+            if let id = headers.withValue(named: "x-request-id", { $0.map { String(decoding: $0, as: UTF8.self) } }),
+               RequestTags.isSaneID(id) {
+                tags.clientID = id
+            }
+            if let tp = headers.withValue(named: "traceparent", { $0.map { String(decoding: $0, as: UTF8.self) } }),
+               RequestTags.isValidTraceparent(tp) {
+                tags.traceparent = tp
+            }
+        }
+        if tags.clientID.isEmpty { tags.generatedID = next() }
+        return tags
+    }
+
+    /// Logs the request if it is sampled or failed on the server's side.
+    func finished(method: String, path: String, protocolName: String, status: Int, seconds: Double,
+                  bytesIn: Int, bytesOut: Int, tags: RequestTags) {
+        guard let log = accessLog else { return }
+        guard status >= 500 || log.sampleAll || (log.threshold > 0 && next() < log.threshold) else { return }
+        var line = LogLine(level: status >= 500 ? "error" : "info", logger: "fraudscore.access", message: "request")
+        line.field("request_id", tags.id)
+        if !tags.traceparent.isEmpty { line.field("traceparent", tags.traceparent) }
+        line.field("method", method)
+        line.field("path", path)
+        line.field("protocol", protocolName)
+        line.field("status", status)
+        line.field("duration_ms", milli: seconds * 1000)
+        line.field("bytes_in", bytesIn)
+        line.field("bytes_out", bytesOut)
+        line.write(to: log.fd)
+    }
+}

@@ -1,0 +1,13 @@
+/// A loaded version before it may serve, with what the gate needs to judge it.
+public struct Candidate: Sendable {
+    public let loaded: LoadedModel
+    public let validation: Manifest.Validation?
+    /// The validation file's bytes (JSON lines), when the manifest names one.
+    public let validationRows: [UInt8]?
+
+    public init(loaded: LoadedModel, validation: Manifest.Validation?, validationRows: [UInt8]?) {
+        self.loaded = loaded
+        self.validation = validation
+        self.validationRows = validationRows
+    }
+}
