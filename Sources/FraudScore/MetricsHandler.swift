@@ -46,7 +46,7 @@ struct MetricsHandler: Sendable {
         metric("fraudscore_model_polls_total", "counter", "Polls of the model repository, by result.",
                [("{result=\"ok\"}", s.polls), ("{result=\"error\"}", s.pollErrors)])
         metric("fraudscore_model_storage_errors_total", "counter", "Failed polls and downloads, by reason.",
-               StorageError.reasons.map { ("{reason=\"\($0)\"}", s.pollErrorsByReason[$0] ?? 0) })
+               StorageError.Reason.allCases.map { ("{reason=\"\($0.rawValue)\"}", s.pollErrorsByReason[$0] ?? 0) })
         metric("fraudscore_model_storage_consecutive_errors", "gauge",
                "Storage errors since the last good poll (0 = storage is fine).", [("", s.consecutivePollErrors)])
         metric("fraudscore_model_swaps_total", "counter", "Times the serving model changed (loads, pins, rollbacks).",

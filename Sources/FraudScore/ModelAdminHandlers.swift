@@ -124,7 +124,7 @@ struct ModelAdminHandlers: Sendable {
         w.raw(",\"ok\":")
         w.bool(s.lastPollAt != nil && s.lastPollError == nil)
         w.raw(",\"reason\":")
-        if let e = s.lastPollError { w.string(e.reason) } else { w.null() }
+        if let e = s.lastPollError { w.string(e.reason.rawValue) } else { w.null() }
         w.raw(",\"error\":")
         if let e = s.lastPollError { w.string(e.description) } else { w.null() }
         w.raw(",\"consecutive_errors\":")

@@ -339,7 +339,7 @@ public final class ModelManager: Sendable {
             return s.status.consecutivePollErrors
         }
         log.warning("model storage poll failed; serving continues", metadata: [
-            "source": "\(box.repository.location)", "reason": "\(error.reason)", "error": "\(error)",
+            "source": "\(box.repository.location)", "reason": "\(error.reason.rawValue)", "error": "\(error)",
             "consecutive_errors": "\(errors)",
         ])
         return errors

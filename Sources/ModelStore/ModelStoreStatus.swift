@@ -35,7 +35,7 @@ public struct ModelStoreStatus: Sendable {
     public var polls = 0
     public var pollErrors = 0
     /// Storage errors by `StorageError.reason`.
-    public var pollErrorsByReason: [String: Int] = [:]
+    public var pollErrorsByReason: [StorageError.Reason: Int] = [:]
     public var swaps = 0
     public var rollbacks = 0
     public var rejections: [CandidateError.Reason: Int] = [:]

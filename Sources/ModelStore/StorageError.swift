@@ -23,18 +23,25 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Every value `reason` takes, for metrics that list each one.
-    public static let reasons = ["unreachable", "denied", "not_found", "http_error", "transfer", "invalid_response", "configuration"]
+    /// The kind of failure: the `reason` label of metrics and `/models`.
+    public enum Reason: String, Sendable, CaseIterable {
+        case unreachable, denied
+        case notFound = "not_found"
+        case httpError = "http_error"
+        case transfer
+        case invalidResponse = "invalid_response"
+        case configuration
+    }
 
-    public var reason: String {
+    public var reason: Reason {
         switch self {
-        case .unreachable: "unreachable"
-        case .denied: "denied"
-        case .notFound: "not_found"
-        case .failed: "http_error"
-        case .transfer: "transfer"
-        case .invalidResponse: "invalid_response"
-        case .configuration: "configuration"
+        case .unreachable: .unreachable
+        case .denied: .denied
+        case .notFound: .notFound
+        case .failed: .httpError
+        case .transfer: .transfer
+        case .invalidResponse: .invalidResponse
+        case .configuration: .configuration
         }
     }
 

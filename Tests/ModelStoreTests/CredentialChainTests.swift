@@ -39,7 +39,7 @@ final class CredentialChainTests: XCTestCase {
         let refused = TransferResult(status: 403, headers: [], body: Array(
             "<ErrorResponse><Error><Code>AccessDenied</Code><Message>Not authorized</Message></Error></ErrorResponse>".utf8))
         XCTAssertThrowsError(try WebIdentityCredentials.parse(refused, role: "arn:r", now: 5)) { error in
-            XCTAssertEqual((error as? StorageError)?.reason, "denied")
+            XCTAssertEqual((error as? StorageError)?.reason, .denied)
             XCTAssertTrue("\(error)".contains("Not authorized (STS AssumeRoleWithWebIdentity for arn:r)"), "\(error)")
         }
         let incomplete = TransferResult(status: 200, headers: [], body: Array("<Credentials><AccessKeyId>A</AccessKeyId></Credentials>".utf8))
@@ -53,7 +53,7 @@ final class CredentialChainTests: XCTestCase {
         XCTAssertEqual(got.credentials, AWSCredentials(accessKeyID: "ASIA2", secretAccessKey: "sec", sessionToken: "tok"))
         let refused = TransferResult(status: 401, headers: [], body: Array(#"{"code":"AccessDeniedException","message":"bad token"}"#.utf8))
         XCTAssertThrowsError(try ContainerCredentials.parse(refused, url: "u", now: 1)) { error in
-            XCTAssertEqual((error as? StorageError)?.reason, "denied")
+            XCTAssertEqual((error as? StorageError)?.reason, .denied)
             XCTAssertTrue("\(error)".contains("bad token"), "\(error)")
         }
         for url in ["https://example.com/c", "http://169.254.170.23/v1/credentials", "http://127.0.0.1:9/c",

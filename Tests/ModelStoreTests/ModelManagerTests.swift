@@ -111,6 +111,6 @@ final class ModelManagerTests: XCTestCase {
         m.pollNow()
         XCTAssertEqual(m.status().current?.version, 1)
         XCTAssertEqual(m.status().consecutivePollErrors, 1)
-        XCTAssertEqual(m.status().lastPollError?.reason, "not_found")
+        XCTAssertEqual(m.status().lastPollError?.reason, .notFound)
     }
 }
