@@ -48,19 +48,7 @@ done
 
 LOG="${LOG_DIR:-$(mktemp -d /tmp/fraudscore-bench-h2.XXXXXX)}"
 mkdir -p "$LOG"
-STARTED=()
-NGINX_STARTED=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  [ "$rc" -ne 0 ] && echo "bench_h2.sh: stopping its servers after exit status $rc (logs: $LOG)" >&2
-  for p in "${STARTED[@]}"; do stop_tree "$p"; done
-  [ -n "$NGINX_STARTED" ] && { NGINX_DIR="$LOG/nginx" "$BENCH/run-nginx.sh" stop >>"$LOG/nginx.log" 2>&1 || true; }
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_started_on_exit "bench_h2.sh"
 
 BIN=$(fraudscore_binary "$LOG/build.log")
 

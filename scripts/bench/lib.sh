@@ -132,3 +132,22 @@ fraudscore_binary() {
   [ -x "$BIN" ] || { echo "BIN=$BIN is not an executable" >&2; exit 1; }
   echo "$BIN"
 }
+
+# stop_started_on_exit NAME: on any exit, stop every server PID in STARTED (with its descendants)
+# and nginx if NGINX_STARTED is set; LOG and BENCH must be set.
+STARTED=()
+NGINX_STARTED=""
+stop_started_on_exit() {
+  STOPPER_NAME=$1
+  trap stop_started EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+stop_started() {
+  local rc=$?
+  trap - EXIT INT TERM
+  [ "$rc" -ne 0 ] && echo "$STOPPER_NAME: stopping its servers after exit status $rc (logs: $LOG)" >&2
+  for p in "${STARTED[@]}"; do stop_tree "$p"; done
+  [ -n "$NGINX_STARTED" ] && { NGINX_DIR="$LOG/nginx" "$BENCH/run-nginx.sh" stop >>"$LOG/nginx.log" 2>&1 || true; }
+  exit "$rc"
+}
