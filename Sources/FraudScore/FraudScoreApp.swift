@@ -82,7 +82,7 @@ public final class FraudScoreApp: Sendable {
 
     func errorResponse(_ status: Int, _ errors: [ValidationError]) -> HTTPResponse {
         var w = JSONWriter()
-        ValidationError.write(errors, into: &w)
+        ValidationError.write(errors, limit: scoring.maxErrorDetails, into: &w)
         return HTTPResponse(status: status, body: w.bytes)
     }
 }

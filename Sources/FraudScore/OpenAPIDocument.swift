@@ -7,7 +7,11 @@ enum OpenAPIDocument {
     static func make(features: [String], info: ModelInfo?, maxBatch: Int, allowMissing: Bool) -> JSONValue {
         let derived: Set<String> = ["tx_during_weekend", "tx_during_night"]
         // Lax like pydantic: numbers, numeric strings and booleans are accepted where numbers are.
-        let numericString: JSONValue = ["type": "string", "pattern": "^ *-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)? *$"]
+        // Finite numbers only (a Double's range): in a string, at most 200 integer digits and a
+        // two-digit exponent keep every match below 1e300.
+        let numericString: JSONValue = ["type": "string", "pattern": "^ *-?(0|[1-9][0-9]{0,199})(\\.[0-9]+)?([eE][+-]?[0-9]{1,2})? *$"]
+        let finite: JSONValue = ["type": "number", "minimum": .number(JSONNumber(double: -Double.greatestFiniteMagnitude, int64: nil)),
+                                 "maximum": .number(JSONNumber(double: Double.greatestFiniteMagnitude, int64: nil))]
         let integerString: JSONValue = ["type": "string", "pattern": "^ *-?(0|[1-9][0-9]{0,17}) *$"]
         let int64: JSONValue = ["anyOf": [
             ["type": "integer", "minimum": .number(JSONNumber(double: -0x1p63, int64: Int64.min)), "maximum": .number(JSONNumber(double: 0x1p63, int64: Int64.max))],
@@ -27,7 +31,7 @@ enum OpenAPIDocument {
             ("terminal_id", int64),
         ]
         for f in features where !properties.contains(where: { $0.0 == f }) {
-            properties.append((f, ["anyOf": [["type": "number"], ["type": "null"], ["type": "boolean"], numericString],
+            properties.append((f, ["anyOf": [finite, ["type": "null"], ["type": "boolean"], numericString],
                                    "description": "Model feature; null is a missing value."]))
         }
         var required: [JSONValue] = ["transaction_id"]

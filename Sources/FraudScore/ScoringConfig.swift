@@ -7,10 +7,14 @@ public struct ScoringConfig: Sendable {
     public var allowMissingFeatures = false
     /// Transactions in one batch request (a JSON array); more is a 413.
     public var maxBatchSize = 1000
+    /// Validation errors listed in a 422 body; beyond, only their number (`errors_total`).
+    public var maxErrorDetails = 100
 
-    public init(threshold: Double? = nil, allowMissingFeatures: Bool = false, maxBatchSize: Int = 1000) {
+    public init(threshold: Double? = nil, allowMissingFeatures: Bool = false, maxBatchSize: Int = 1000,
+                maxErrorDetails: Int = 100) {
         self.threshold = threshold
         self.allowMissingFeatures = allowMissingFeatures
         self.maxBatchSize = maxBatchSize
+        self.maxErrorDetails = maxErrorDetails
     }
 }

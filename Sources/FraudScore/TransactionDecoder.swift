@@ -164,7 +164,7 @@ struct TransactionDecoder: Sendable {
         if let v = s.readShortDecimal() { return v }
         switch try s.peekKind() {
         case .number:
-            return try s.readNumber().double
+            return finite(try s.readNumber().double, s, field: field, errors: &errors)
         case .null:
             try s.readNull()
             return .nan
@@ -172,7 +172,7 @@ struct TransactionDecoder: Sendable {
             return try s.readBool() ? 1 : 0
         case .string:
             let token = try s.readString()
-            if let n = s.numberInString(token) { return n.double }
+            if let n = s.numberInString(token) { return finite(n.double, s, field: field, errors: &errors) }
             errors.append(ValidationError(type: "float_parsing", loc: .field(s.bytes.stringOf(field)),
                                           msg: "Input should be a valid number, unable to parse string as a number"))
             return nil
@@ -181,6 +181,15 @@ struct TransactionDecoder: Sendable {
             errors.append(ValidationError(type: "float_type", loc: .field(s.bytes.stringOf(field)), msg: "Input should be a valid number"))
             return nil
         }
+    }
+
+    /// A number too large for a Double (`1e400`) is refused rather than scored as infinite; a
+    /// missing value is sent as `null`.
+    private func finite(_ v: Double, _ s: JSONScanner, field: Range<Int>, errors: inout [ValidationError]) -> Double? {
+        if v.isFinite { return v }
+        errors.append(ValidationError(type: "finite_number", loc: .field(s.bytes.stringOf(field)),
+                                      msg: "Input should be a finite number (send null for a missing value)"))
+        return nil
     }
 
     private func readInt(_ s: inout JSONScanner, field: Range<Int>,

@@ -22,9 +22,11 @@ struct ValidationError: Sendable, Equatable {
         ValidationError(type: "missing", loc: .field(field), msg: "Field required")
     }
 
-    static func write(_ errors: [ValidationError], into w: inout JSONWriter) {
+    /// `{"detail": [...]}`; with more errors than `limit`, the first `limit` and
+    /// `"errors_total": N`, so a large invalid batch cannot make a larger error body.
+    static func write(_ errors: [ValidationError], limit: Int = .max, into w: inout JSONWriter) {
         w.raw("{\"detail\":[")
-        for (i, e) in errors.enumerated() {
+        for (i, e) in errors.prefix(limit).enumerated() {
             if i > 0 { w.raw(",") }
             w.raw("{\"type\":")
             w.string(e.type)
@@ -49,6 +51,11 @@ struct ValidationError: Sendable, Equatable {
             }
             w.raw("}")
         }
-        w.raw("]}")
+        w.raw("]")
+        if errors.count > limit {
+            w.raw(",\"errors_total\":")
+            w.int(Int64(errors.count))
+        }
+        w.raw("}")
     }
 }

@@ -114,7 +114,7 @@ public struct JSONScanner {
             }
             if b == UInt8(ascii: "\\") {
                 escapes = true
-                i += 2
+                i = try endOfEscape(at: i)
                 continue
             }
             if b < 0x20 {
@@ -125,6 +125,46 @@ public struct JSONScanner {
         }
         position = n
         throw JSONError("Unterminated string starting at", at: start - 1)
+    }
+
+    /// Past the escape starting with the backslash at `i`, which must be one JSON allows (`\"`,
+    /// `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, `\uXXXX`), with a surrogate only as a high-low pair.
+    /// Checked in every string, read or skipped, so no invalid document is accepted.
+    private func endOfEscape(at i: Int) throws -> Int {
+        guard i + 1 < n else { return n }  // the caller reports the unterminated string
+        switch p[i + 1] {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+             UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            return i + 2
+        case UInt8(ascii: "u"):
+            let unit = try hex4(at: i + 2)
+            if unit >= 0xDC00 && unit < 0xE000 { throw JSONError("Unpaired surrogate in \\u escape", at: i) }
+            guard unit >= 0xD800 && unit < 0xDC00 else { return i + 6 }
+            guard i + 7 < n, p[i + 6] == UInt8(ascii: "\\"), p[i + 7] == UInt8(ascii: "u"),
+                  (0xDC00..<0xE000).contains(try hex4(at: i + 8)) else {
+                throw JSONError("Unpaired surrogate in \\u escape", at: i)
+            }
+            return i + 12
+        default:
+            throw JSONError("Invalid \\escape", at: i)
+        }
+    }
+
+    private func hex4(at start: Int) throws -> UInt32 {
+        guard start + 4 <= n else { throw JSONError("Invalid \\uXXXX escape", at: start - 1) }
+        var v: UInt32 = 0
+        for k in start..<(start + 4) {
+            let c = p[k]
+            let d: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - 48
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - 87
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = c - 55
+            default: throw JSONError("Invalid \\uXXXX escape", at: start - 1)
+            }
+            v = v << 4 | UInt32(d)
+        }
+        return v
     }
 
     /// The next member of an object, up to and including the `:` after its key: call with

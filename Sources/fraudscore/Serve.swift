@@ -58,6 +58,8 @@ struct Serve: ParsableCommand {
     var allowMissingFeatures = false
     @Option(help: "Limit: transactions in one batch request, a JSON array (422).")
     var maxBatchSize = 1000
+    @Option(help: "Limit: validation errors listed in a 422 body; beyond, the body gives their number as errors_total.")
+    var maxErrorDetails = 100
 
     @Option(help: "TLS: PEM certificate chain (the server's certificate first, then intermediates). With --tls-key, the port speaks TLS 1.2/1.3 only, HTTP/2 or HTTP/1.1 by ALPN; both files are reloaded when they change (new connections get the new certificate).")
     var tlsCert: String?
@@ -147,6 +149,7 @@ struct Serve: ParsableCommand {
                               ("--max-connections", maxConnections),
                               ("--max-requests-per-connection", maxRequestsPerConnection),
                               ("--drain-timeout-ms", drainTimeoutMs), ("--max-batch-size", maxBatchSize),
+                              ("--max-error-details", maxErrorDetails),
                               ("--drain-accept-grace-ms", drainAcceptGraceMs),
                               ("--tls-handshake-timeout-ms", tlsHandshakeTimeoutMs),
                               ("--http2-flood-burst", http2FloodBurst), ("--http2-flood-rate", http2FloodRate),
@@ -172,7 +175,7 @@ struct Serve: ParsableCommand {
             throw ExitCode(2)
         }
         let app = FraudScoreApp(scoring: ScoringConfig(threshold: threshold, allowMissingFeatures: allowMissingFeatures,
-                                                       maxBatchSize: maxBatchSize),
+                                                       maxBatchSize: maxBatchSize, maxErrorDetails: maxErrorDetails),
                                 adminToken: token)
         let repository: ModelRepository
         do {
