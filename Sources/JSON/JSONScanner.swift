@@ -151,16 +151,24 @@ public struct JSONScanner {
     }
 
     private func hex4(at start: Int) throws -> UInt32 {
-        guard start + 4 <= n else { throw JSONError("Invalid \\uXXXX escape", at: start - 1) }
+        guard let v = JSONScanner.hex4(UnsafeRawBufferPointer(start: p, count: n), at: start) else {
+            throw JSONError("Invalid \\uXXXX escape", at: start - 1)
+        }
+        return v
+    }
+
+    /// The four hex digits at `start`, or nil when they are not there.
+    static func hex4(_ raw: UnsafeRawBufferPointer, at start: Int) -> UInt32? {
+        guard start + 4 <= raw.count else { return nil }
         var v: UInt32 = 0
         for k in start..<(start + 4) {
-            let c = p[k]
+            let c = raw[k]
             let d: UInt8
             switch c {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - 48
             case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - 87
             case UInt8(ascii: "A")...UInt8(ascii: "F"): d = c - 55
-            default: throw JSONError("Invalid \\uXXXX escape", at: start - 1)
+            default: return nil
             }
             v = v << 4 | UInt32(d)
         }
@@ -363,19 +371,7 @@ public struct JSONScanner {
         out.reserveCapacity(raw.count)
         var i = 0
         func hex4(_ at: Int) throws -> UInt32 {
-            guard at + 4 <= raw.count else { throw JSONError("Invalid \\uXXXX escape", at: offset + at) }
-            var v: UInt32 = 0
-            for k in at..<(at + 4) {
-                let c = raw[k]
-                let d: UInt8
-                switch c {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - 48
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - 87
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): d = c - 55
-                default: throw JSONError("Invalid \\uXXXX escape", at: offset + at)
-                }
-                v = v << 4 | UInt32(d)
-            }
+            guard let v = JSONScanner.hex4(raw, at: at) else { throw JSONError("Invalid \\uXXXX escape", at: offset + at) }
             return v
         }
         while i < raw.count {
