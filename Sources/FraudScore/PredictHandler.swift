@@ -18,12 +18,6 @@ struct PredictHandler: Sendable {
         guard let serving = app.currentModel else {
             return .detail(503, "No model is loaded yet")
         }
-        // JSON text is UTF-8 (RFC 8259); Python's json, behind FastAPI, refuses anything else too.
-        if let bad = request.body.withUnsafeBytes({ UTF8Validation.firstInvalid($0) }) {
-            app.metrics.rejected(status: 422)
-            return app.errorResponse(422, [ValidationError(type: "json_invalid", loc: .offset(bad),
-                                                           msg: "JSON decode error", context: "Invalid UTF-8")])
-        }
         if PredictHandler.isArray(request.body) {
             return request.body.withUnsafeBytes { batch($0, serving: serving) }
         }

@@ -88,7 +88,7 @@ public struct JSONScanner {
         let start = position
         var i = start
         // Eight bytes at a time: the lowest flagged byte of the SWAR mask is the first quote,
-        // backslash or control character (borrows only run upwards, so it is exact).
+        // backslash, control character or non-ASCII byte (borrows only run upwards, so it is exact).
         while i + 8 <= n {
             let m = JSONScanner.specialBytes(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
             if m == 0 { i += 8; continue }
@@ -120,6 +120,14 @@ public struct JSONScanner {
             if b < 0x20 {
                 position = i
                 throw JSONError("Invalid control character at", at: i)
+            }
+            if b >= 0x80 {
+                guard let length = UTF8Validation.sequenceLength(UnsafeRawBufferPointer(start: p, count: n), at: i) else {
+                    position = i
+                    throw JSONError("Invalid UTF-8", at: i)
+                }
+                i += length
+                continue
             }
             i += 1
         }
@@ -243,8 +251,9 @@ public struct JSONScanner {
         return a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
     }
 
-    /// The high bit of each byte of `v` that may be `"`, `\\` or below 0x20 (SWAR: a byte is zero
-    /// after XOR, or underflows). Bytes above a flagged one can be flagged falsely; the lowest is exact.
+    /// The high bit of each byte of `v` that may be `"`, `\\`, below 0x20 or above 0x7F (SWAR: a
+    /// byte is zero after XOR, or underflows, or has its high bit set). Bytes above a flagged one can
+    /// be flagged falsely; the lowest is exact.
     @inline(__always)
     static func specialBytes(_ v: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
@@ -254,7 +263,7 @@ public struct JSONScanner {
         let zeroInQuote = (quote &- ones) & ~quote
         let zeroInBackslash = (backslash &- ones) & ~backslash
         let control = (v &- ones &* 0x20) & ~v
-        return (zeroInQuote | zeroInBackslash | control) & highs
+        return (zeroInQuote | zeroInBackslash | control | v) & highs
     }
 
     /// The unescaped UTF-8 bytes of a string token (allocates only when it has escapes).

@@ -25,7 +25,6 @@ public enum JSONValue: Sendable, Equatable {
     /// Parses a whole document.
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         try bytes.withUnsafeBytes { raw in
-            if let bad = UTF8Validation.firstInvalid(raw) { throw JSONError("Invalid UTF-8", at: bad) }
             var scanner = JSONScanner(raw)
             scanner.maxDepth = 512
             let value = try parseValue(&scanner, depth: 0)

@@ -1,6 +1,6 @@
-/// RFC 8259 requires JSON text to be UTF-8. ASCII, the common case, is confirmed eight bytes at a
-/// time; only a body with a byte above 0x7F is decoded sequence by sequence (RFC 3629: no overlong
-/// forms, no surrogates, nothing above U+10FFFF).
+/// RFC 8259 requires JSON text to be UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
+/// above U+10FFFF). `JSONScanner` checks every non-ASCII byte of a string as it meets it; outside
+/// strings any such byte is a syntax error.
 public enum UTF8Validation {
     /// The offset of the first byte that does not start or continue a valid sequence, or nil.
     public static func firstInvalid(_ bytes: UnsafeRawBufferPointer) -> Int? {
@@ -20,24 +20,30 @@ public enum UTF8Validation {
     private static func firstInvalidSequence(_ b: UnsafeRawBufferPointer) -> Int? {
         var i = 0
         while i < b.count {
-            let c = b[i]
-            if c < 0x80 { i += 1; continue }
-            // The sequence's length and the allowed range of its second byte (RFC 3629, table 3-7).
-            let length: Int, low: UInt8, high: UInt8
-            switch c {
-            case 0xC2...0xDF: (length, low, high) = (2, 0x80, 0xBF)
-            case 0xE0: (length, low, high) = (3, 0xA0, 0xBF)
-            case 0xE1...0xEC, 0xEE...0xEF: (length, low, high) = (3, 0x80, 0xBF)
-            case 0xED: (length, low, high) = (3, 0x80, 0x9F)
-            case 0xF0: (length, low, high) = (4, 0x90, 0xBF)
-            case 0xF1...0xF3: (length, low, high) = (4, 0x80, 0xBF)
-            case 0xF4: (length, low, high) = (4, 0x80, 0x8F)
-            default: return i
-            }
-            guard i + length <= b.count, (low...high).contains(b[i + 1]) else { return i }
-            for k in 2..<length where !(0x80...0xBF).contains(b[i + k]) { return i }
+            guard let length = sequenceLength(b, at: i) else { return i }
             i += length
         }
         return nil
+    }
+
+    /// The length of the valid UTF-8 sequence starting at `i`, or nil when the bytes there are not one.
+    public static func sequenceLength(_ b: UnsafeRawBufferPointer, at i: Int) -> Int? {
+        let c = b[i]
+        if c < 0x80 { return 1 }
+        // The sequence's length and the allowed range of its second byte (RFC 3629, section 4).
+        let length: Int, low: UInt8, high: UInt8
+        switch c {
+        case 0xC2...0xDF: (length, low, high) = (2, 0x80, 0xBF)
+        case 0xE0: (length, low, high) = (3, 0xA0, 0xBF)
+        case 0xE1...0xEC, 0xEE...0xEF: (length, low, high) = (3, 0x80, 0xBF)
+        case 0xED: (length, low, high) = (3, 0x80, 0x9F)
+        case 0xF0: (length, low, high) = (4, 0x90, 0xBF)
+        case 0xF1...0xF3: (length, low, high) = (4, 0x80, 0xBF)
+        case 0xF4: (length, low, high) = (4, 0x80, 0x8F)
+        default: return nil
+        }
+        guard i + length <= b.count, (low...high).contains(b[i + 1]) else { return nil }
+        for k in 2..<length where !(0x80...0xBF).contains(b[i + k]) { return nil }
+        return length
     }
 }

@@ -59,6 +59,23 @@ final class JSONStrictnessTests: XCTestCase {
         for (bytes, offset) in bad { XCTAssertEqual(invalidAt(bytes), offset, "\(bytes)") }
     }
 
+    func testInvalidUTF8IsRefusedInEveryStringAndValidTextIsKept() throws {
+        let prefix = Array(#"{"k": "abcdefghij"#.utf8)
+        for (bad, at) in [([UInt8]([0xC3, 0x28]), 0), ([0xED, 0xA0, 0x80], 0), ([0xE2, 0x82], 0), ([0x80], 0)] {
+            let text = prefix + bad + Array(#"", "x": 1}"#.utf8)
+            XCTAssertThrowsError(try skipAll(text), "\(bad)") { error in
+                XCTAssertEqual(error as? JSONError, JSONError("Invalid UTF-8", at: prefix.count + at))
+            }
+        }
+        // In a key, and past the first eight bytes of a string (the SWAR path).
+        XCTAssertThrowsError(try skipAll(Array(#"{""#.utf8) + [0xFF] + Array(#"": 1}"#.utf8)))
+        XCTAssertThrowsError(try skipAll(Array(#"["0123456789abcdef"#.utf8) + [0xC0, 0xAF] + Array(#""]"#.utf8)))
+        // Outside strings a non-ASCII byte is not JSON at all.
+        XCTAssertThrowsError(try skipAll([0x5B, 0xC3, 0xA9, 0x5D]))
+        let v = try JSONValue.parse(Array(#"{"café € 😀 long enough to take the SWAR path": "é"}"#.utf8))
+        XCTAssertEqual(v["café € 😀 long enough to take the SWAR path"], .string("é"))
+    }
+
     func testDOMParsingRefusesInvalidUTF8() {
         XCTAssertThrowsError(try JSONValue.parse([0x22, 0xC3, 0x28, 0x22])) { error in
             XCTAssertEqual(error as? JSONError, JSONError("Invalid UTF-8", at: 1))
