@@ -201,7 +201,11 @@ final class Connection {
                 return true
             }
             sniffed = true
-            if !matches && requiresH2 {
+            if !matches && (requiresH2 || HTTP2Session.startsLikePreface(input[inStart..<inEnd])) {
+                // RFC 9113 §3.4: a preface that is not exactly the preface is a connection error. A
+                // peer that began with "PRI * HTTP/2.0" speaks HTTP/2 and gets a GOAWAY it can read;
+                // after ALPN h2, anything else is closed without one.
+                if !requiresH2 { output += HTTP2Session.goawayProtocolError }
                 abusive = true
                 state = .closing
                 return true

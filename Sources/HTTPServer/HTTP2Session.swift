@@ -32,6 +32,14 @@ final class HTTP2Session {
 
     /// The client connection preface that starts every HTTP/2 connection with prior knowledge.
     static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+    /// GOAWAY (last stream 0, PROTOCOL_ERROR), for a connection that fails before nghttp2 has one.
+    static let goawayProtocolError: [UInt8] = [0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+
+    /// Whether `bytes` begin with the preface's request line, "PRI * HTTP/2.0", which no HTTP/1.1
+    /// request has: the peer meant HTTP/2.
+    static func startsLikePreface(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.count >= 14 && bytes.prefix(14).elementsEqual(preface.prefix(14))
+    }
 
     private var session: OpaquePointer?
     private var streams: [Int32: Stream] = [:]

@@ -86,3 +86,23 @@ def test_no_h2c_keeps_a_plain_port_http1_only(start_server):
                          capture_output=True, text=True, timeout=30)
     assert out.returncode != 0  # the preface is not HTTP/1.1: refused
     assert server.stop() == 0
+
+
+def test_a_preface_that_starts_like_http2_but_is_wrong_gets_goaway_protocol_error(start_server):
+    """RFC 9113 §3.4: "PRI * HTTP/2.0" followed by anything but the rest of the preface is an HTTP/2
+    connection error, answered with GOAWAY PROTOCOL_ERROR, not an HTTP/1.1 response."""
+    import socket
+    server = start_server("--port", "0")
+    for wrong in (b"PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n", b"PRI * HTTP/2.0\r\nHost: x\r\n\r\n"):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+            s.sendall(wrong)
+            received = b""
+            while chunk := s.recv(4096):
+                received += chunk
+        assert not received.startswith(b"HTTP/1.1"), received
+        assert received == bytes.fromhex("0000080700000000000000000000000001"), received  # GOAWAY(0, PROTOCOL_ERROR)
+    # A request line that merely starts with PRI, as HTTP/1.1, is still HTTP/1.1.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(b"PRI /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert s.recv(4096).startswith(b"HTTP/1.1 ")
+    assert server.stop() == 0
