@@ -2,30 +2,6 @@
 /// above U+10FFFF). `JSONScanner` checks every non-ASCII byte of a string as it meets it; outside
 /// strings any such byte is a syntax error.
 public enum UTF8Validation {
-    /// The offset of the first byte that does not start or continue a valid sequence, or nil.
-    public static func firstInvalid(_ bytes: UnsafeRawBufferPointer) -> Int? {
-        let n = bytes.count
-        guard let base = bytes.baseAddress else { return nil }
-        var high: UInt64 = 0
-        var i = 0
-        while i + 8 <= n {
-            high |= base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            i += 8
-        }
-        while i < n { high |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)); i += 1 }
-        if high & 0x8080_8080_8080_8080 == 0 { return nil }
-        return firstInvalidSequence(bytes)
-    }
-
-    private static func firstInvalidSequence(_ b: UnsafeRawBufferPointer) -> Int? {
-        var i = 0
-        while i < b.count {
-            guard let length = sequenceLength(b, at: i) else { return i }
-            i += length
-        }
-        return nil
-    }
-
     /// The length of the valid UTF-8 sequence starting at `i`, or nil when the bytes there are not one.
     public static func sequenceLength(_ b: UnsafeRawBufferPointer, at i: Int) -> Int? {
         let c = b[i]

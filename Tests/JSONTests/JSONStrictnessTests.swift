@@ -41,7 +41,16 @@ final class JSONStrictnessTests: XCTestCase {
     }
 
     func testUTF8ValidationAcceptsExactlyRFC3629() {
-        func invalidAt(_ bytes: [UInt8]) -> Int? { bytes.withUnsafeBytes { UTF8Validation.firstInvalid($0) } }
+        func invalidAt(_ bytes: [UInt8]) -> Int? {
+            bytes.withUnsafeBytes { raw in
+                var i = 0
+                while i < raw.count {
+                    guard let length = UTF8Validation.sequenceLength(raw, at: i) else { return i }
+                    i += length
+                }
+                return nil
+            }
+        }
         XCTAssertNil(invalidAt([]))
         XCTAssertNil(invalidAt(Array("plain ascii, longer than eight bytes".utf8)))
         XCTAssertNil(invalidAt(Array("é € 😀 \u{10FFFF} \u{D7FF} \u{E000}".utf8)))
