@@ -156,11 +156,28 @@ final class HTTP2Session {
             }
         }
         if n >= 0 && fed < bytes.count { n = nghttp2_session_mem_recv(session, base + fed, bytes.count - fed) }
+        if n >= 0 && !scan.selfDependent.isEmpty { refuseSelfDependencies() }
         for id in ready {
             if let stream = streams[id], !stream.dispatched { dispatch(id, stream) }
         }
         ready.removeAll(keepingCapacity: true)
         return n >= 0
+    }
+
+    /// A stream made to depend on itself is a stream error PROTOCOL_ERROR (RFC 9113 §5.3.1): an open
+    /// request stream is reset and not answered; for a stream that is not open (idle or closed),
+    /// where RST_STREAM may not be sent (§5.1), the error is the connection's.
+    private func refuseSelfDependencies() {
+        for id in scan.selfDependent {
+            if streams[id] != nil {
+                nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, UInt32(NGHTTP2_PROTOCOL_ERROR.rawValue))
+                ready.removeAll { $0 == id }
+                streams[id]?.dispatched = true  // its work is dropped, as for any reset stream
+            } else {
+                nghttp2_session_terminate_session(session, UInt32(NGHTTP2_PROTOCOL_ERROR.rawValue))
+                return
+            }
+        }
     }
 
     /// Ends the session for abuse: GOAWAY ENHANCE_YOUR_CALM, no new stream is read.

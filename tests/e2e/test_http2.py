@@ -106,3 +106,34 @@ def test_a_preface_that_starts_like_http2_but_is_wrong_gets_goaway_protocol_erro
         s.sendall(b"PRI /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert s.recv(4096).startswith(b"HTTP/1.1 ")
     assert server.stop() == 0
+
+
+def test_a_stream_made_to_depend_on_itself_is_reset_with_protocol_error(start_server):
+    """RFC 9113 §5.3.1: an open stream that a PRIORITY frame makes depend on itself is reset with
+    PROTOCOL_ERROR and not answered, and the connection goes on; on an idle stream, where RST_STREAM
+    may not be sent, it is a connection error PROTOCOL_ERROR."""
+    from h2conformance.client import Target
+    from h2conformance.frames import GOAWAY, HEADERS, PING, PROTOCOL_ERROR, RST_STREAM
+    server = start_server("--port", "0")
+    target = Target("127.0.0.1", server.port, path="/health/live")
+    try:
+        c = target.open()
+        c.send_headers(1, target.request("/predict", "POST", (("content-type", "application/json"),)), end_stream=False)
+        c.send_priority(1, depends_on=1)
+        reset = c.until(lambda f: f.type in (RST_STREAM, GOAWAY, HEADERS))
+        assert (reset.type, reset.stream, reset.code) == (RST_STREAM, 1, PROTOCOL_ERROR), reset.describe()
+        c.send_ping(b"stillup!")
+        assert c.until(lambda f: f.type == PING and f.ack).payload == b"stillup!"
+        c.send_headers(5)
+        assert c.until(lambda f: f.type == HEADERS and f.stream == 5).status() == "200"
+        # HEADERS that depend on their own stream: nghttp2 makes it a connection error, as §5.4.1 allows.
+        c.send_headers(7, priority=(7, 15, False))
+        error = c.until(lambda f: f.type in (RST_STREAM, GOAWAY, HEADERS))
+        assert error.type in (RST_STREAM, GOAWAY) and error.code == PROTOCOL_ERROR, error.describe()
+        idle = target.open()
+        idle.send_priority(9, depends_on=9)
+        goaway = idle.until(lambda f: f.type in (RST_STREAM, GOAWAY))
+        assert (goaway.type, goaway.code) == (GOAWAY, PROTOCOL_ERROR), goaway.describe()
+    finally:
+        target.close_all()
+    assert server.stop() == 0

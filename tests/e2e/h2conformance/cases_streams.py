@@ -1,7 +1,7 @@
 """Cases for RFC 9113 5 (streams and multiplexing): stream states, identifiers, concurrency, dependencies, error
 handling and extensions."""
 from .client import Skip
-from .frames import (CANCEL, END_HEADERS, GOAWAY, HEADERS, MAX_CONCURRENT_STREAMS, NO_RFC7540_PRIORITIES, PING,
+from .frames import (CANCEL, END_HEADERS, GOAWAY, HEADERS, MAX_CONCURRENT_STREAMS, PING,
                      PROTOCOL_ERROR, REFUSED_STREAM, RST_STREAM, STREAM_CLOSED, raw)
 from .shapes import answered, continuation, data, half_closed, interrupted, reset, sends
 from .suite import case
@@ -73,45 +73,25 @@ def _(t):
 
 # 5.3.1 stream dependencies (deprecated by RFC 9113 5.3.2)
 
-def self_dependency(c, sid, after):
-    """RFC 7540 5.3.1 made a self-dependency a stream error PROTOCOL_ERROR. RFC 9113 deprecates the priority
-    scheme and keeps no such requirement, so a server that advertises SETTINGS_NO_RFC7540_PRIORITIES=1 (RFC 9218
-    2.1: it does not use these signals) may also ignore it; otherwise PROTOCOL_ERROR is required."""
-    if c.setting(NO_RFC7540_PRIORITIES, 0) != 1:
-        return stream_error(c, sid, PROTOCOL_ERROR)
-    expected = (f"RST_STREAM(s{sid}, PROTOCOL_ERROR) or GOAWAY(PROTOCOL_ERROR) or close, or (the server advertised "
-                f"NO_RFC7540_PRIORITIES=1) the signal ignored: {after}")
-    ping = c.next_ping_payload() if after == "PING answered" else None
-    if ping:
-        c.send_ping(ping)
-
-    def on_frame(f):
-        if (f.type == RST_STREAM and f.stream == sid) or f.type == GOAWAY:
-            if f.code == PROTOCOL_ERROR:
-                return f.describe()
-            fail(c, expected, "stopped there")
-        if ping and f.type == PING and f.ack and f.payload == ping:
-            return "ignored (NO_RFC7540_PRIORITIES=1): " + f.describe()
-        if not ping and f.type == HEADERS and f.stream == sid and f.status() == "200":
-            return "ignored (NO_RFC7540_PRIORITIES=1): " + f.describe()
-
-    return expect(c, expected, on_frame, lambda: f"connection closed ({c.closed})")
+def self_dependency(c, sid):
+    """RFC 9113 5.3.1 (kept from RFC 7540): a stream cannot depend on itself; a stream error
+    PROTOCOL_ERROR, also for a server that advertises SETTINGS_NO_RFC7540_PRIORITIES=1 and otherwise
+    ignores priority signals. For an idle stream, where RST_STREAM may not be sent, a connection error."""
+    return stream_error(c, sid, PROTOCOL_ERROR)
 
 
-@case("http2/5.3.1/1", "Sends a HEADERS frame that depends on itself: PROTOCOL_ERROR (or ignored if "
-                       "NO_RFC7540_PRIORITIES=1)")
+@case("http2/5.3.1/1", "Sends a HEADERS frame that depends on itself: PROTOCOL_ERROR")
 def _(t):
     c = t.open()
     c.send_headers(1, priority=(1, 15, False))
-    return self_dependency(c, 1, "request served with :status 200")
+    return self_dependency(c, 1)
 
 
-@case("http2/5.3.1/2", "Sends a PRIORITY frame that depends on itself: PROTOCOL_ERROR (or ignored if "
-                       "NO_RFC7540_PRIORITIES=1)")
+@case("http2/5.3.1/2", "Sends a PRIORITY frame that depends on itself: PROTOCOL_ERROR")
 def _(t):
     c = t.open()
     c.send_priority(1, depends_on=1)
-    return self_dependency(c, 1, "PING answered")
+    return self_dependency(c, 1)
 
 
 # 5.4.1 connection error handling
