@@ -14,10 +14,8 @@ struct HTTP2FloodGuard {
     /// Bytes of the client preface still to skip, then of the current frame's payload.
     private var skip = HTTP2Session.preface.count
     private var header: [UInt8] = []
-    /// A PRIORITY frame, or HEADERS with the PRIORITY flag, whose stream dependency is being read:
-    /// its stream, the bytes before the dependency still to pass (a pad length), and the bytes read.
+    /// A PRIORITY frame whose stream dependency is being read: its stream, and the bytes read.
     private var dependencyOf: Int32?
-    private var dependencyLead = 0
     private var dependency: UInt32 = 0
     private var dependencyBytes = 0
     /// The frame type that emptied the bucket, for the counter and the log.
@@ -35,8 +33,9 @@ struct HTTP2FloodGuard {
         /// A frame longer than SETTINGS_MAX_FRAME_SIZE (we keep the default 16384), which nghttp2
         /// lets through for CONTINUATION: FRAME_SIZE_ERROR (RFC 9113 §4.2).
         var oversized = false
-        /// Streams a PRIORITY or HEADERS frame made depend on themselves: PROTOCOL_ERROR (RFC 9113
-        /// §5.3.1), which nghttp2 leaves unchecked once priorities are off (NO_RFC7540_PRIORITIES).
+        /// Streams a PRIORITY frame made depend on themselves: PROTOCOL_ERROR (RFC 9113 §5.3.1),
+        /// which nghttp2 leaves unchecked once priorities are off (NO_RFC7540_PRIORITIES); it still
+        /// checks HEADERS that depend on their own stream.
         var selfDependent: [Int32] = []
 
         mutating func clear() {
@@ -69,14 +68,18 @@ struct HTTP2FloodGuard {
             guard header.count == 9 else { continue }
             let length = Int(header[0]) << 16 | Int(header[1]) << 8 | Int(header[2])
             let type = header[3], flags = header[4]
+            let streamID = Int32(header[5] & 0x7f) << 24 | Int32(header[6]) << 16 | Int32(header[7]) << 8 | Int32(header[8])
             if type == FrameType.data.rawValue {
-                let id = Int32(header[5] & 0x7f) << 24 | Int32(header[6]) << 16 | Int32(header[7]) << 8 | Int32(header[8])
-                scan.dataFrames.append((max(0, i - 9), id))
+                scan.dataFrames.append((max(0, i - 9), streamID))
             } else if type == FrameType.rstStream.rawValue {
                 scan.sawReset = true
             }
             if length > HTTP2FloodGuard.maxFrameSize { scan.oversized = true }
-            watchDependency(type: type, flags: flags, length: length)
+            if type == FrameType.priority.rawValue && length == 5 && streamID != 0 {
+                dependencyOf = streamID
+                dependency = 0
+                dependencyBytes = 0
+            }
             header.removeAll(keepingCapacity: true)
             skip = length
             if let costly = HTTP2FloodGuard.costly(type: type, flags: flags, length: length) {
@@ -89,22 +92,8 @@ struct HTTP2FloodGuard {
         return true
     }
 
-    /// Starts reading the stream dependency of a PRIORITY frame or of HEADERS with the PRIORITY
-    /// flag (0x20; after the pad length when PADDED, 0x8), from the frame header just read.
-    private mutating func watchDependency(type: UInt8, flags: UInt8, length: Int) {
-        let stream = Int32(header[5] & 0x7f) << 24 | Int32(header[6]) << 16 | Int32(header[7]) << 8 | Int32(header[8])
-        let lead = type == FrameType.headers.rawValue && flags & 0x8 != 0 ? 1 : 0
-        let carries = (type == FrameType.priority.rawValue && length == 5)
-            || (type == FrameType.headers.rawValue && flags & 0x20 != 0 && length >= lead + 5)
-        guard carries, stream != 0 else { return }
-        dependencyOf = stream
-        dependencyLead = lead
-        dependency = 0
-        dependencyBytes = 0
-    }
-
+    /// One byte of a PRIORITY frame's stream dependency; after the fourth, a self-dependency is noted.
     private mutating func readDependency(_ byte: UInt8, scan: inout Scan) {
-        if dependencyLead > 0 { dependencyLead -= 1; return }
         dependency = dependency << 8 | UInt32(byte)
         dependencyBytes += 1
         guard dependencyBytes == 4, let stream = dependencyOf else { return }

@@ -164,7 +164,7 @@ final class HTTP2Session {
         return n >= 0
     }
 
-    /// A stream made to depend on itself is a stream error PROTOCOL_ERROR (RFC 9113 §5.3.1): an open
+    /// A stream a PRIORITY frame made depend on itself is a stream error PROTOCOL_ERROR (RFC 9113 §5.3.1): an open
     /// request stream is reset and not answered; for a stream that is not open (idle or closed),
     /// where RST_STREAM may not be sent (§5.1), the error is the connection's.
     private func refuseSelfDependencies() {
