@@ -47,40 +47,48 @@ public final class FraudScoreApp: Sendable {
 
     var isDraining: Bool { draining.load(ordering: .acquiring) }
 
+    /// The server's names: `Server: fraudscore`, `fraudscore_…` metrics, the `fraudscore.access` logger.
+    public static let identity = ServerIdentity.product("fraudscore")
+
+    /// What a plain probe port serves: liveness, readiness and metrics, as Kubernetes, MLflow
+    /// (`/ping`) and the Open Inference Protocol ask for them.
+    public static let probePaths: Set<String> = ["/health", "/health/live", "/health/ready", "/metrics", "/ping",
+                                                 "/v2/health/live", "/v2/health/ready"]
+
     /// The API's routes; `/metrics` includes `http`, the server's own request metrics.
     public func router(httpMetrics http: HTTPMetrics) -> Router {
         var router = Router()
         let metricsHandler = MetricsHandler(app: self, http: http)
-        router.add("GET", "/metrics") { metricsHandler.handle($0) }
+        router.add(.GET, "/metrics") { metricsHandler.handle($0) }
         let predict = PredictHandler(app: self)
         let health = HealthHandlers(app: self)
-        router.add("POST", "/predict") { predict.handle($0) }
-        router.add("GET", "/health") { health.health($0) }
-        router.add("GET", "/health/live") { health.live($0) }
-        router.add("GET", "/health/ready") { health.ready($0) }
+        router.add(.POST, "/predict") { predict.handle($0) }
+        router.add(.GET, "/health") { health.health($0) }
+        router.add(.GET, "/health/live") { health.live($0) }
+        router.add(.GET, "/health/ready") { health.ready($0) }
         let openAPI = OpenAPIHandlers(app: self)
-        router.add("GET", "/openapi.json") { openAPI.document($0) }
-        router.add("GET", "/docs") { openAPI.docs($0) }
+        router.add(.GET, "/openapi.json") { openAPI.document($0) }
+        router.add(.GET, "/docs") { openAPI.docs($0) }
         let mlflow = MLflowHandlers(app: self)
-        router.add("GET", "/ping") { mlflow.ping($0) }
-        router.add("POST", "/invocations") { mlflow.invocations($0) }
+        router.add(.GET, "/ping") { mlflow.ping($0) }
+        router.add(.POST, "/invocations") { mlflow.invocations($0) }
         let v2 = InferenceProtocolHandlers(app: self)
-        router.add("GET", "/v2") { v2.server($0) }
-        router.add("GET", "/v2/health/live") { v2.live($0) }
-        router.add("GET", "/v2/health/ready") { v2.ready($0) }
-        router.addPrefix("/v2/models/", methods: ["GET", "POST"]) { v2.models($0) }
+        router.add(.GET, "/v2") { v2.server($0) }
+        router.add(.GET, "/v2/health/live") { v2.live($0) }
+        router.add(.GET, "/v2/health/ready") { v2.ready($0) }
+        router.addPrefix("/v2/models/") { v2.models($0) }
         let models = ModelAdminHandlers(app: self)
-        router.add("GET", "/models") { models.status($0) }
+        router.add(.GET, "/models") { models.status($0) }
         if adminToken != nil {
-            router.add("POST", "/admin/reload") { models.reload($0) }
-            router.add("POST", "/admin/pin") { models.pin($0) }
-            router.add("POST", "/admin/unpin") { models.unpin($0) }
-            router.add("POST", "/admin/rollback") { models.rollback($0) }
+            router.add(.POST, "/admin/reload") { models.reload($0) }
+            router.add(.POST, "/admin/pin") { models.pin($0) }
+            router.add(.POST, "/admin/unpin") { models.unpin($0) }
+            router.add(.POST, "/admin/rollback") { models.rollback($0) }
         }
         return router
     }
 
-    func errorResponse(_ status: Int, _ errors: [ValidationError]) -> HTTPResponse {
+    func errorResponse(_ status: HTTPStatus, _ errors: [ValidationError]) -> HTTPResponse {
         var w = JSONWriter()
         ValidationError.write(errors, limit: scoring.maxErrorDetails, into: &w)
         return HTTPResponse(status: status, body: w.bytes)

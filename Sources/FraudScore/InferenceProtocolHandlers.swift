@@ -37,11 +37,11 @@ struct InferenceProtocolHandlers: Sendable {
             parts.removeFirst(2)
         }
         switch (request.method, parts) {
-        case ("GET", []):
+        case (.GET, []):
             return metadata(serving)
-        case ("GET", ["ready"]):
+        case (.GET, ["ready"]):
             return json(app.isDraining ? 503 : 200) { $0.raw(app.isDraining ? "{\"ready\":false}" : "{\"ready\":true}") }
-        case ("POST", ["infer"]):
+        case (.POST, ["infer"]):
             return infer(request, serving)
         case (_, []), (_, ["ready"]):
             return .detail(405, "Method Not Allowed", headers: [("Allow", "GET")])
@@ -175,14 +175,14 @@ struct InferenceProtocolHandlers: Sendable {
         return flat
     }
 
-    private func json(_ status: Int, _ body: (inout JSONWriter) -> Void) -> HTTPResponse {
+    private func json(_ status: HTTPStatus, _ body: (inout JSONWriter) -> Void) -> HTTPResponse {
         var w = JSONWriter()
         body(&w)
         return HTTPResponse(status: status, body: w.bytes)
     }
 
     /// The protocol's error body: `{"error": "..."}`.
-    private func error(_ status: Int, _ message: String) -> HTTPResponse {
+    private func error(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
         json(status) { w in
             w.raw("{\"error\":")
             w.string(message)

@@ -94,7 +94,7 @@ struct MLflowHandlers: Sendable {
     }
 
     /// MLflow's error body.
-    private func error(_ status: Int, _ message: String) -> HTTPResponse {
+    private func error(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
         var w = JSONWriter()
         w.raw("{\"error_code\":")
         w.string(status == 400 ? "BAD_REQUEST" : status == 415 ? "UNSUPPORTED_MEDIA_TYPE" : "TEMPORARILY_UNAVAILABLE")

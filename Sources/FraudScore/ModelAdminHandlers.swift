@@ -58,7 +58,7 @@ struct ModelAdminHandlers: Sendable {
         }
     }
 
-    private func withManager(_ request: HTTPRequest, _ action: (ModelManager) -> (Int, String)) -> HTTPResponse {
+    private func withManager(_ request: HTTPRequest, _ action: (ModelManager) -> (HTTPStatus, String)) -> HTTPResponse {
         guard authorized(request) else {
             return .detail(401, "Send the admin token as Authorization: Bearer <token>",
                            headers: [("WWW-Authenticate", "Bearer realm=\"fraudscore-admin\"")])

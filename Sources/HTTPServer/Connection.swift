@@ -6,13 +6,36 @@ import Glibc
 
 /// One client connection, owned by a single event loop thread: its buffers, parser and deadlines.
 /// It speaks HTTP/1.1, or HTTP/2 once the client preface arrives (h2c with prior knowledge, or h2
-/// chosen by ALPN), over the plain socket or TLS.
+/// chosen by ALPN), over the plain socket or TLS. Requests go to the loop's `RequestDispatcher`.
 ///
-/// Requests are answered inline and in order, so pipelined responses never reorder. A connection that
-/// must close first flushes its output, then half-closes and keeps reading (discarding) until the peer
-/// closes or the linger deadline passes, so the peer reads the last response instead of a reset.
+/// HTTP/1.1 requests are answered one after the other, in order: while a deferred handler works, the
+/// next pipelined request waits in the input buffer (as nginx does). A connection that must close
+/// first flushes its output, then half-closes and keeps reading (discarding) until the peer closes
+/// or the linger deadline passes, so the peer reads the last response instead of a reset.
 final class Connection {
-    enum State { case open, closing, lingering, closed }
+    enum State {
+        /// TLS: the handshake has not completed; nothing can be answered yet.
+        case handshaking
+        /// The first bytes decide: the HTTP/2 preface, or HTTP/1.1. With ALPN h2 only the preface may come.
+        case sniffing(requiresH2: Bool)
+        case http1
+        case http2(HTTP2Session)
+        /// Output is flushing; then the write side closes and the connection lingers.
+        case closing(CloseReason)
+        /// Half-closed: reading and discarding until the peer closes or `untilMs`.
+        case lingering(untilMs: UInt64)
+        case closed
+    }
+
+    enum CloseReason {
+        /// The exchange ended normally: `Connection: close`, the peer's end of input, a drain, HTTP/2 GOAWAY.
+        case finished
+        /// The peer broke the protocol or a budget: it gets just long enough to read our answer.
+        case misbehaved
+    }
+
+    /// What the connection counts as in the open-connections gauge, fixed once HTTP/2 is spoken.
+    private enum Counted { case http1, http2 }
 
     /// Pending output beyond which the connection stops reading until the peer catches up.
     static let outputHighWater = 64 * 1024
@@ -22,10 +45,12 @@ final class Connection {
     /// Set on a TLS listener's connections: every read and write goes through it.
     private let tls: TLSStream?
     private let acceptedMs: UInt64
-    private(set) var state = State.open
+    private(set) var state: State
+    private var counted = Counted.http1
     private var parser: HTTP1Parser
     private let config: HTTPServerConfig
     private let router: Router
+    private let dispatcher: RequestDispatcher
 
     private var input: [UInt8]
     private var inStart = 0
@@ -33,6 +58,8 @@ final class Connection {
     private var output: [UInt8] = []
     private var outStart = 0
     private var requestsServed = 0
+    /// The HTTP/1.1 request whose deferred handler is working: nothing after it is parsed meanwhile.
+    private var awaiting: PendingExchange?
     /// The socket may have unread bytes that were left because of output backpressure.
     private var readPending = false
     /// The peer has half-closed: no more requests will come.
@@ -41,51 +68,42 @@ final class Connection {
     private var requestStartedMs: UInt64 = 0
     private var headDoneMs: UInt64 = 0
     private var lastProgressMs: UInt64
-    private var lingerUntilMs: UInt64 = 0
     /// Set when the server drains: the next response says `Connection: close`.
     private(set) var draining = false
     private var drainIdleUntilMs: UInt64 = 0
 
-    private let metrics: HTTPMetrics
-    private let shard: HTTPMetrics.Shard
-    private let tagger: RequestTagger
-    /// Set once the connection turned out to be HTTP/2 (the client preface, with prior knowledge).
-    private var h2: HTTP2Session?
-    /// The first bytes have been looked at for the HTTP/2 preface.
-    private var sniffed = false
-    /// Whether the first bytes may be the HTTP/2 preface: with --h2c on a plain port; over TLS
-    /// unless ALPN chose http/1.1.
-    private var allowsH2: Bool
-    /// ALPN chose h2: anything but the preface is a connection error (RFC 9113 §3.4), closed
-    /// without an HTTP/1.1 answer.
-    private var requiresH2 = false
-    /// The TLS handshake has completed and been counted.
-    private var tlsEstablished = false
-    /// Closing because the peer broke the protocol or a budget: a short linger only.
-    private var abusive = false
-
-    init(fd: Int32, tls: TLSStream?, config: HTTPServerConfig, router: Router, metrics: HTTPMetrics,
-         shard: HTTPMetrics.Shard, tagger: RequestTagger, nowMs: UInt64) {
+    init(fd: Int32, tls: TLSStream?, config: HTTPServerConfig, router: Router, dispatcher: RequestDispatcher,
+         nowMs: UInt64) {
         self.fd = fd
         self.tls = tls
         acceptedMs = nowMs
-        shard.connections.add(1, ordering: .relaxed)
-        if tls != nil { shard.tlsConnections.add(1, ordering: .relaxed) }
-        self.tagger = tagger
-        self.metrics = metrics
-        self.shard = shard
+        dispatcher.shard.connections.add(1, ordering: .relaxed)
+        if tls != nil { dispatcher.shard.tlsConnections.add(1, ordering: .relaxed) }
+        self.dispatcher = dispatcher
         self.config = config
         self.router = router
         parser = HTTP1Parser(limits: .init(maxHeaderBytes: config.maxHeaderBytes, maxHeaderCount: config.maxHeaderCount,
                                            maxURIBytes: config.maxURIBytes, maxBodyBytes: config.maxBodyBytes))
-        allowsH2 = tls != nil || config.enableH2C
+        state = tls != nil ? .handshaking : config.enableH2C ? .sniffing(requiresH2: false) : .http1
         input = [UInt8](repeating: 0, count: Connection.initialBuffer)
         output.reserveCapacity(4096)
         lastProgressMs = nowMs
     }
 
-    /// No request is in progress and nothing is waiting to be written.
-    var isIdle: Bool { state == .open && inStart == inEnd && !parser.isInsideRequest && outStart == output.count }
+    /// Reading and answering requests (not yet closing).
+    var isOpen: Bool {
+        switch state {
+        case .handshaking, .sniffing, .http1, .http2: true
+        case .closing, .lingering, .closed: false
+        }
+    }
+
+    var isClosed: Bool {
+        if case .closed = state { return true }
+        return false
+    }
+
+    private var shard: HTTPMetrics.Shard { dispatcher.shard }
 
     // MARK: events
 
@@ -105,6 +123,22 @@ final class Connection {
         drive(date: date, nowMs: nowMs)
     }
 
+    /// A deferred handler's answer (on the loop's thread): written in its place, then the
+    /// connection carries on with what waited behind it.
+    func deliver(_ exchange: PendingExchange, _ response: HTTPResponse, date: [UInt8], nowMs: UInt64) {
+        exchange.markAnswered()
+        if case .http2(let h2) = state {
+            h2.answer(exchange, response)
+        } else if awaiting === exchange {
+            awaiting = nil
+            answerHTTP1(response, exchange.record, exchange.framing, date: date)
+        } else {
+            dispatcher.finish(exchange.record, status: 499, bytesOut: 0)
+            return
+        }
+        drive(date: date, nowMs: nowMs)
+    }
+
     private var pendingOutput: Int { output.count - outStart }
 
     /// Reads one connection may make per turn of its event loop. A socket that still has input
@@ -120,16 +154,26 @@ final class Connection {
     /// On the loop's flush list (owned by the loop).
     var queuedForFlush = false
 
+    /// Why `process` stopped.
+    private enum Wait {
+        /// The input holds no complete request.
+        case input
+        /// Output is above the high-water mark.
+        case output
+        /// An HTTP/1.1 request's deferred handler is working.
+        case handler
+    }
+
     /// Answers buffered requests, writes, and reads more, until the connection has to wait: for input
     /// (socket drained, request incomplete), for the peer to read (output above the high-water mark,
-    /// and the last write hit EAGAIN so EPOLLOUT will resume us), or for its next turn.
+    /// and the last write hit EAGAIN so EPOLLOUT will resume us), for a handler, or for its next turn.
     private func drive(date: [UInt8], nowMs: UInt64) {
         stoppedAtBudget = false
-        if state == .lingering { discardInput(nowMs: nowMs); return }
+        if case .lingering = state { discardInput(nowMs: nowMs); return }
         var reads = 0
-        while state == .open {
-            let needsInput = process(date: date, nowMs: nowMs)
-            if needsInput && state == .open && pendingOutput > 0 && pendingOutput < Connection.outputHighWater {
+        while isOpen {
+            let wait = process(date: date, nowMs: nowMs)
+            if wait != .output && isOpen && pendingOutput > 0 && pendingOutput < Connection.outputHighWater {
                 // Written by the loop once every ready connection has had its turn: one write after
                 // another wakes a waiting client once, where a write after each request's scoring
                 // woke it (a context switch) every time.
@@ -137,15 +181,20 @@ final class Connection {
             } else {
                 flush(nowMs: nowMs)
             }
-            guard state == .open, pendingOutput < Connection.outputHighWater else { return }
-            if !needsInput { continue }  // stopped at the high-water mark; output has drained since
-            guard readPending else { return }
+            guard isOpen, pendingOutput < Connection.outputHighWater else { return }
+            if wait == .output { continue }  // output has drained since
+            // While a handler works, reading goes on only to notice the peer leaving, and stops at a
+            // buffer's worth of pipelined input.
+            guard readPending, wait != .handler || inEnd - inStart < Connection.initialBuffer else { return }
             guard reads < Connection.readsPerTurn else {
                 stoppedAtBudget = true
                 return
             }
             reads += 1
             readOnce(date: date, nowMs: nowMs)
+            if wait == .handler && peerClosed {
+                close()  // the client left before its answer: the handler's answer is only counted (499)
+            }
         }
     }
 
@@ -165,11 +214,9 @@ final class Connection {
             close()
             return
         }
-        if let tls, !tlsEstablished, tls.handshakeDone {
-            tlsEstablished = true
+        if let tls, case .handshaking = state, tls.handshakeDone {
             shard.tlsHandshakes.add(1, ordering: .relaxed)
-            allowsH2 = tls.alpn != "http/1.1"
-            requiresH2 = tls.alpn == "h2"
+            state = tls.alpn == "http/1.1" ? .http1 : .sniffing(requiresH2: tls.alpn == "h2")
         }
         switch result {
         case .bytes(let n):
@@ -188,53 +235,64 @@ final class Connection {
         }
     }
 
-    /// Parses and answers the complete requests in the input buffer. Returns true when it stopped
-    /// because it needs more input, false when it stopped at the output high-water mark.
-    private func process(date: [UInt8], nowMs: UInt64) -> Bool {
-        if !sniffed && allowsH2 {
-            // HTTP/2 with prior knowledge starts with a fixed 24-byte preface; HTTP/1.1 never does.
-            let preface = HTTP2Session.preface
-            let n = min(inEnd - inStart, preface.count)
-            let matches = input[inStart..<(inStart + n)].elementsEqual(preface[0..<n])
-            if matches && n < preface.count {
-                if peerClosed { state = .closing }
-                return true
-            }
-            sniffed = true
-            if !matches && (requiresH2 || HTTP2Session.startsLikePreface(input[inStart..<inEnd])) {
+    /// Parses and answers the complete requests in the input buffer.
+    private func process(date: [UInt8], nowMs: UInt64) -> Wait {
+        if case .sniffing(let requiresH2) = state { sniff(requiresH2: requiresH2, nowMs: nowMs) }
+        switch state {
+        case .http1:
+            return processHTTP1(date: date, nowMs: nowMs)
+        case .http2(let h2):
+            h2.date = date
+            return processHTTP2(h2, nowMs: nowMs)
+        default:
+            return .input
+        }
+    }
+
+    /// HTTP/2 with prior knowledge starts with a fixed 24-byte preface; HTTP/1.1 never does. Leaves
+    /// the state sniffing while the bytes so far match it.
+    private func sniff(requiresH2: Bool, nowMs: UInt64) {
+        let preface = HTTP2Session.preface
+        let n = min(inEnd - inStart, preface.count)
+        let matches = input[inStart..<(inStart + n)].elementsEqual(preface[0..<n])
+        if matches && n < preface.count {
+            if peerClosed { beginClosing(.finished) }
+            return
+        }
+        guard matches else {
+            if requiresH2 || HTTP2Session.startsLikePreface(input[inStart..<inEnd]) {
                 // RFC 9113 §3.4: a preface that is not exactly the preface is a connection error. A
                 // peer that began with "PRI * HTTP/2.0" speaks HTTP/2 and gets a GOAWAY it can read;
                 // after ALPN h2, anything else is closed without one.
                 if !requiresH2 { output += HTTP2Session.goawayProtocolError }
-                abusive = true
-                state = .closing
-                return true
+                beginClosing(.misbehaved)
+            } else {
+                state = .http1
             }
-            if matches {
-                do {
-                    h2 = try HTTP2Session(config: config, router: router, metrics: metrics, shard: shard, tagger: tagger,
-                                          nowMs: nowMs)
-                    shard.h2Connections.add(1, ordering: .relaxed)
-                    if tls != nil { shard.tlsH2Connections.add(1, ordering: .relaxed) }
-                } catch {
-                    close()
-                    return true
-                }
-            }
+            return
         }
-        if let h2 {
-            h2.date = date
-            return processHTTP2(h2, nowMs: nowMs)
+        do {
+            let h2 = try HTTP2Session(config: config, router: router, dispatcher: dispatcher, connection: self, nowMs: nowMs)
+            state = .http2(h2)
+            counted = .http2
+            shard.h2Connections.add(1, ordering: .relaxed)
+            if tls != nil { shard.tlsH2Connections.add(1, ordering: .relaxed) }
+        } catch {
+            close()
         }
-        while state == .open {
-            guard pendingOutput < Connection.outputHighWater else { return false }
+    }
+
+    private func processHTTP1(date: [UInt8], nowMs: UInt64) -> Wait {
+        while case .http1 = state {
+            if awaiting != nil { return .handler }
+            guard pendingOutput < Connection.outputHighWater else { return .output }
             let event = input.withUnsafeBytes { parser.parse(UnsafeRawBufferPointer(rebasing: $0[inStart..<inEnd])) }
             switch event {
             case .needMore(let sendContinue):
                 if parser.hasHead && headDoneMs == 0 { headDoneMs = nowMs }
                 if sendContinue { ResponseEncoder.append("HTTP/1.1 100 Continue\r\n\r\n", into: &output) }
-                if peerClosed { state = .closing }
-                return true
+                if peerClosed { beginClosing(.finished) }
+                return .input
             case .request(let clientKeepAlive, let consumed):
                 var request = parser.takeRequest()
                 defer { parser.recycle(&request) }
@@ -242,71 +300,69 @@ final class Connection {
                 headDoneMs = 0
                 requestsServed += 1
                 requestStartedMs = inStart < inEnd ? nowMs : 0
-                let keepAlive = clientKeepAlive && !draining && requestsServed < config.maxRequestsPerConnection
-                let started = HTTPMetrics.now()
-                shard.inFlight.add(1, ordering: .relaxed)
-                let tags = tagger.tags(for: request.headers)
-                let (response, route) = router.route(request)
-                let outputBefore = output.count
-                ResponseEncoder.encode(response, into: &output, date: date, keepAlive: keepAlive,
-                                       http10: request.version.minor == 0, omitBody: request.method == "HEAD",
-                                       tags: tags)
-                shard.inFlight.subtract(1, ordering: .relaxed)
-                let seconds = HTTPMetrics.now() - started
-                metrics.record(shard, route: route, method: request.method, status: response.status, seconds: seconds)
-                tagger.finished(method: request.method, path: request.path,
-                                protocolName: request.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1",
-                                status: response.status, seconds: seconds, bytesIn: request.body.count,
-                                bytesOut: output.count - outputBefore, tags: tags)
-                if !keepAlive { state = .closing }
+                let framing = HTTP1Framing(clientKeepAlive: clientKeepAlive, http10: request.version.minor == 0,
+                                           omitBody: request.method == .HEAD)
+                switch dispatcher.dispatch(request, wire: framing.http10 ? .http10 : .http11, router: router,
+                                           connection: self, streamID: 0, framing: framing) {
+                case .answered(let response, let record):
+                    answerHTTP1(response, record, framing, date: date)
+                case .waiting(let exchange):
+                    awaiting = exchange
+                }
             case .error(let status, let message):
                 respondAndClose(status, message, date: date)
             }
         }
-        return true
+        return .input
+    }
+
+    /// Encodes an answer; the last one a connection may carry, or one during a drain, closes it.
+    private func answerHTTP1(_ response: HTTPResponse, _ record: RequestRecord, _ framing: HTTP1Framing, date: [UInt8]) {
+        let keepAlive = framing.clientKeepAlive && !draining && requestsServed < config.maxRequestsPerConnection
+        let outputBefore = output.count
+        ResponseEncoder.encode(response, into: &output, date: date, server: config.identity.serverHeader,
+                               keepAlive: keepAlive, http10: framing.http10, omitBody: framing.omitBody, tags: record.tags)
+        dispatcher.finish(record, status: response.status, bytesOut: output.count - outputBefore)
+        if !keepAlive, case .http1 = state { beginClosing(.finished) }
     }
 
     /// HTTP/2: everything read goes to nghttp2, whose frames fill the output up to the high-water mark.
-    /// Returns false when it stopped there with more to send.
-    private func processHTTP2(_ h2: HTTP2Session, nowMs: UInt64) -> Bool {
+    private func processHTTP2(_ h2: HTTP2Session, nowMs: UInt64) -> Wait {
         if inStart < inEnd {
             let ok = input.withUnsafeBytes { h2.receive(UnsafeRawBufferPointer(rebasing: $0[inStart..<inEnd]), nowMs: nowMs) }
             inStart = inEnd
             if !ok {
                 _ = h2.send(into: &output, limit: Int.max)  // its GOAWAY
-                abusive = true
-                state = .closing
-                return true
+                beginClosing(.misbehaved)
+                return .input
             }
         }
         guard h2.send(into: &output, limit: Connection.outputHighWater) else {
-            state = .closing
-            return true
+            beginClosing(.finished)
+            return .input
         }
         if !h2.isAlive || peerClosed {
-            abusive = h2.cutOff
-            state = .closing
+            beginClosing(h2.defences.tripped != nil ? .misbehaved : .finished)
         }
-        return pendingOutput < Connection.outputHighWater
+        return pendingOutput < Connection.outputHighWater ? .input : .output
     }
 
-    private func respondAndClose(_ status: Int, _ message: String, date: [UInt8]) {
-        metrics.record(shard, route: "none", method: "other", status: status, seconds: 0)
-        let tags = tagger.tags(for: nil)
+    /// A request the parser refused (400, 413, 414, 431, 505…, or a timeout's 408): answered, then closed.
+    private func respondAndClose(_ status: HTTPStatus, _ message: String, date: [UInt8]) {
+        let record = dispatcher.beginUnparsed()
         let outputBefore = output.count
-        ResponseEncoder.encode(.detail(status, message), into: &output, date: date, keepAlive: false,
-                               http10: false, omitBody: false, tags: tags)
-        tagger.finished(method: "", path: "", protocolName: "HTTP/1.1", status: status, seconds: 0, bytesIn: 0,
-                        bytesOut: output.count - outputBefore, tags: tags)
-        state = .closing
+        ResponseEncoder.encode(.detail(status, message), into: &output, date: date, server: config.identity.serverHeader,
+                               keepAlive: false, http10: false, omitBody: false, tags: record.tags)
+        dispatcher.finish(record, status: status, bytesOut: output.count - outputBefore)
+        beginClosing(.finished)
     }
 
     /// A plain-HTTP client on the TLS port gets a readable answer instead of a reset (best effort,
     /// straight onto the socket: there is no TLS session to speak through).
     private func answerPlainHTTPOnTLSPort(date: [UInt8]) {
         var out: [UInt8] = []
-        ResponseEncoder.encode(.detail(400, "This port speaks TLS: use https://"), into: &out,
-                               date: date, keepAlive: false, http10: false, omitBody: false)
+        ResponseEncoder.encode(.detail(.badRequest, "This port speaks TLS: use https://"), into: &out, date: date,
+                               server: config.identity.serverHeader, keepAlive: false, http10: false, omitBody: false)
         _ = out.withUnsafeBytes { try? nonBlockingWrite(fd, $0) }
         shutdown(fd, cepoll_shut_wr())
     }
@@ -351,16 +407,16 @@ final class Connection {
         if outStart == output.count {
             output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
             outStart = 0
-            if state == .closing { startLinger(nowMs: nowMs) }
+            if case .closing(let reason) = state { startLinger(reason, nowMs: nowMs) }
         }
     }
 
-    private func startLinger(nowMs: UInt64) {
+    private func startLinger(_ reason: CloseReason, nowMs: UInt64) {
         tls?.sendCloseNotify()
         shutdown(fd, cepoll_shut_wr())
-        state = .lingering
-        // An abusive peer gets just long enough to read our GOAWAY, not the usual grace.
-        lingerUntilMs = nowMs + UInt64(abusive ? min(100, config.lingerTimeoutMs) : config.lingerTimeoutMs)
+        // A misbehaving peer gets just long enough to read our GOAWAY, not the usual grace.
+        let graceMs = reason == .misbehaved ? min(100, config.lingerTimeoutMs) : config.lingerTimeoutMs
+        state = .lingering(untilMs: nowMs + UInt64(graceMs))
         discardInput(nowMs: nowMs)
     }
 
@@ -368,7 +424,8 @@ final class Connection {
     /// a peer that keeps flooding cannot hold the loop; the linger deadline ends it.
     private func discardInput(nowMs: UInt64) {
         withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 8) { scratch in
-            for _ in 0..<64 where state == .lingering {
+            for _ in 0..<64 {
+                guard case .lingering = state else { return }
                 switch try? nonBlockingRead(fd, into: scratch) {
                 case .bytes?: continue
                 case .wouldBlock?: return
@@ -378,16 +435,27 @@ final class Connection {
         }
     }
 
+    /// Closes the socket; a handler still working is told its answer has nowhere to go.
     func close() {
-        guard state != .closed else { return }
+        if isClosed { return }
+        if case .http2(let h2) = state { h2.abandonAll() }
         state = .closed
+        awaiting?.abandon()
+        awaiting = nil
         shard.connections.subtract(1, ordering: .relaxed)
-        if h2 != nil { shard.h2Connections.subtract(1, ordering: .relaxed) }
+        if counted == .http2 { shard.h2Connections.subtract(1, ordering: .relaxed) }
         if tls != nil {
             shard.tlsConnections.subtract(1, ordering: .relaxed)
-            if h2 != nil { shard.tlsH2Connections.subtract(1, ordering: .relaxed) }
+            if counted == .http2 { shard.tlsH2Connections.subtract(1, ordering: .relaxed) }
         }
         Glibc.close(fd)
+    }
+
+    /// From here the connection only flushes what it has, then lingers and closes. HTTP/2 streams
+    /// still waiting for a handler are abandoned: their answers cannot be sent any more.
+    private func beginClosing(_ reason: CloseReason) {
+        if case .http2(let h2) = state { h2.abandonAll() }
+        state = .closing(reason)
     }
 
     // MARK: deadlines and draining
@@ -397,40 +465,49 @@ final class Connection {
         switch state {
         case .closed:
             return
-        case .lingering:
-            if nowMs >= lingerUntilMs { close() }
+        case .lingering(let untilMs):
+            if nowMs >= untilMs { close() }
             return
-        case .open, .closing:
-            break
-        }
-        if tls != nil && !tlsEstablished {
+        case .handshaking:
             // Nothing can be answered before the handshake: a deadline ends a stalled one.
             if nowMs - acceptedMs >= UInt64(config.tlsHandshakeTimeoutMs) {
                 shard.tlsHandshakeTimeouts.add(1, ordering: .relaxed)
                 close()
             }
             return
+        default:
+            break
         }
         if pendingOutput > 0 {
             if nowMs - lastProgressMs >= UInt64(config.writeTimeoutMs) { close() }
             return
         }
-        guard state == .open else { return }
-        if let h2 {
+        switch state {
+        case .http2(let h2):
             checkHTTP2Deadlines(h2, nowMs: nowMs)
+        case .http1, .sniffing:
+            checkHTTP1Deadlines(nowMs: nowMs, date: date)
+        default:
+            break
+        }
+    }
+
+    private func checkHTTP1Deadlines(nowMs: UInt64, date: [UInt8]) {
+        if awaiting != nil {
+            return  // a handler is working: the request is complete, and the next one waits for it
         } else if parser.hasHead {
             if headDoneMs > 0 && nowMs - headDoneMs >= UInt64(config.bodyTimeoutMs) {
-                respondAndClose(408, "Request body not received within \(config.bodyTimeoutMs) ms", date: date)
+                respondAndClose(.requestTimeout, "Request body not received within \(config.bodyTimeoutMs) ms", date: date)
                 flush(nowMs: nowMs)
             }
         } else if inStart < inEnd || parser.isInsideRequest {
             // Absolute from the first byte: trickling bytes does not extend it (slowloris).
             if nowMs - requestStartedMs >= UInt64(config.headerTimeoutMs) {
-                respondAndClose(408, "Request headers not received within \(config.headerTimeoutMs) ms", date: date)
+                respondAndClose(.requestTimeout, "Request headers not received within \(config.headerTimeoutMs) ms", date: date)
                 flush(nowMs: nowMs)
             }
         } else if draining {
-            if nowMs >= drainIdleUntilMs { startLinger(nowMs: nowMs) }
+            if nowMs >= drainIdleUntilMs { startLinger(.finished, nowMs: nowMs) }
         } else if nowMs - lastProgressMs >= UInt64(config.idleTimeoutMs) {
             close()
         }
@@ -440,12 +517,12 @@ final class Connection {
     /// a connection with no stream and no bytes for `idleTimeoutMs` gets GOAWAY and closes.
     private func checkHTTP2Deadlines(_ h2: HTTP2Session, nowMs: UInt64) {
         if !h2.checkDeadlines(nowMs: nowMs) {
-            abusive = true
-            state = .closing
-        } else if !h2.hasStreams && nowMs - lastProgressMs >= UInt64(config.idleTimeoutMs) {
-            h2.shutdown()
+            _ = h2.send(into: &output, limit: Int.max)
+            beginClosing(.misbehaved)
+        } else {
+            if !h2.hasStreams && nowMs - lastProgressMs >= UInt64(config.idleTimeoutMs) { h2.shutdown() }
+            if !h2.send(into: &output, limit: Int.max) || !h2.isAlive { beginClosing(.finished) }
         }
-        if !h2.send(into: &output, limit: Int.max) || !h2.isAlive { state = .closing }
         flush(nowMs: nowMs)
     }
 
@@ -454,7 +531,7 @@ final class Connection {
     func beginDrain(nowMs: UInt64, graceMs: Int) {
         draining = true
         drainIdleUntilMs = nowMs + UInt64(graceMs)
-        if let h2, state == .open {
+        if case .http2(let h2) = state {
             h2.shutdown()
             _ = h2.send(into: &output, limit: Int.max)
             flush(nowMs: nowMs)

@@ -40,15 +40,25 @@ final class EventLoop: @unchecked Sendable {
     static let sweepIntervalMs: UInt64 = 50
 
     private let metrics: HTTPMetrics
-    private let shard: HTTPMetrics.Shard
-    private let tagger: RequestTagger
+    private let shardIndex: Int
+    /// Routes, counts and logs every request of this loop's connections (set once `self` exists).
+    private var dispatcher: RequestDispatcher!
+    /// Deferred answers handed over by other threads, and whether the loop still takes them.
+    private let mailbox = Mutex<(open: Bool, answers: [Delivery])>((true, []))
+    /// The loop's thread, once `run` has started: answers given on it skip the mailbox.
+    private let thread = Atomic<UInt>(0)
+
+    /// A deferred answer crossing to the loop's thread; the exchange is only touched there.
+    private struct Delivery: @unchecked Sendable {
+        let exchange: PendingExchange
+        let response: HTTPResponse
+    }
 
     init(endpoints: [Endpoint], config: HTTPServerConfig, metrics: HTTPMetrics, index: Int,
          shouldDrain: @escaping @Sendable () -> Bool, log: @escaping @Sendable (String) -> Void) throws {
         self.endpoints = endpoints
         self.metrics = metrics
-        self.shard = metrics.shard(index)
-        self.tagger = RequestTagger(accessLog: config.accessLog)
+        self.shardIndex = index
         self.config = config
         self.shouldDrain = shouldDrain
         self.log = log
@@ -56,6 +66,8 @@ final class EventLoop: @unchecked Sendable {
         wakeFD = try syscall("eventfd") { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
         for e in endpoints { try add(e.socket.fd, events: EPOLLIN.rawValue) }
         try add(wakeFD, events: EPOLLIN.rawValue)
+        dispatcher = RequestDispatcher(metrics: metrics, shard: metrics.shard(index), accessLog: config.accessLog,
+                                       identity: config.identity, loop: self)
     }
 
     private func add(_ fd: Int32, events: UInt32) throws {
@@ -65,15 +77,67 @@ final class EventLoop: @unchecked Sendable {
         _ = try syscall("epoll_ctl(ADD)") { epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) }
     }
 
-    /// Asks the loop to look at the server's state (called from any thread).
+    /// Asks the loop to look at the server's state and its mailbox (called from any thread).
     func wake() {
+        mailbox.withLock { if $0.open { signal() } }
+    }
+
+    private func signal() {
         var one: UInt64 = 1
         _ = write(wakeFD, &one, 8)
+    }
+
+    /// A deferred handler's answer, from any thread: delivered now on the loop's own thread, else
+    /// through the mailbox and the eventfd. After the loop has stopped it is only counted.
+    func deliver(_ exchange: PendingExchange, _ response: HTTPResponse) {
+        if thread.load(ordering: .acquiring) == UInt(pthread_self()) {
+            complete(exchange, response)
+            return
+        }
+        let taken = mailbox.withLock { box -> Bool in
+            guard box.open else { return false }
+            box.answers.append(Delivery(exchange: exchange, response: response))
+            if box.answers.count == 1 { signal() }
+            return true
+        }
+        if !taken { metrics.shard(shardIndex).inFlight.subtract(1, ordering: .relaxed) }
+    }
+
+    /// On the loop's thread: the answer goes to its connection, which writes it and carries on.
+    private func complete(_ exchange: PendingExchange, _ response: HTTPResponse) {
+        switch exchange.state {
+        case .routing:
+            exchange.immediate = response  // answered before the handler returned
+        case .waiting:
+            if let conn = exchange.connection {
+                let now = Clock.monotonicMs()
+                conn.deliver(exchange, response, date: date.line, nowMs: now)
+                afterTurn(conn, nowMs: now)
+            } else {
+                exchange.markAnswered()
+                dispatcher.finish(exchange.record, status: 499, bytesOut: 0)
+            }
+        case .abandoned:
+            // 499, as nginx logs it: the client closed the connection before its answer.
+            exchange.markAnswered()
+            dispatcher.finish(exchange.record, status: 499, bytesOut: 0)
+        case .answered:
+            break
+        }
+    }
+
+    private func takeMail() {
+        let answers = mailbox.withLock { box -> [Delivery] in
+            defer { box.answers.removeAll() }
+            return box.answers
+        }
+        for a in answers { complete(a.exchange, a.response) }
     }
 
     /// Runs until the server drains and the last connection has closed.
     func run() {
         var events = [epoll_event](repeating: epoll_event(), count: 512)
+        thread.store(UInt(pthread_self()), ordering: .releasing)
         date.refresh()
         while true {
             // Connections that used their read budget still have input: look at the sockets
@@ -94,12 +158,13 @@ final class EventLoop: @unchecked Sendable {
                 if fd == wakeFD {
                     var value: UInt64 = 0
                     _ = read(wakeFD, &value, 8)
+                    takeMail()
                     if shouldDrain() && drainDeadlineMs == nil { beginDrain(nowMs: now) }
                 } else if let conn = connection(fd) {
                     if flags & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 {
                         conn.onReadable(date: date.line, nowMs: now)
                     }
-                    if flags & EPOLLOUT.rawValue != 0 && conn.state != .closed {
+                    if flags & EPOLLOUT.rawValue != 0 && !conn.isClosed {
                         conn.onWritable(date: date.line, nowMs: now)
                     }
                     afterTurn(conn, nowMs: now)
@@ -124,13 +189,17 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
         }
+        // Answers that arrive from now on are only counted; those already here go to closed connections.
+        mailbox.withLock { $0.open = false }
+        thread.store(0, ordering: .releasing)
+        takeMail()
         close(epfd)
         close(wakeFD)
     }
 
     /// After a connection's turn: forget it if it closed, else queue it for more reading or a flush.
     private func afterTurn(_ conn: Connection, nowMs: UInt64) {
-        if conn.state == .closed {
+        if conn.isClosed {
             remove(conn)
         } else {
             noteBudget(conn)
@@ -151,9 +220,9 @@ final class EventLoop: @unchecked Sendable {
         guard !unflushed.isEmpty else { return }
         for conn in unflushed {
             conn.queuedForFlush = false
-            guard conn.state != .closed, conn.deferredOutput else { continue }
+            guard !conn.isClosed, conn.deferredOutput else { continue }
             conn.flush(nowMs: nowMs)
-            if conn.state == .closed { remove(conn) }
+            if conn.isClosed { remove(conn) }
         }
         unflushed.removeAll(keepingCapacity: true)
     }
@@ -174,7 +243,7 @@ final class EventLoop: @unchecked Sendable {
         budgeted.removeAll(keepingCapacity: true)
         for conn in turn {
             conn.queuedForResume = false
-            guard conn.state != .closed else { continue }
+            guard !conn.isClosed else { continue }
             conn.resume(date: date.line, nowMs: nowMs)
             afterTurn(conn, nowMs: nowMs)
         }
@@ -218,8 +287,8 @@ final class EventLoop: @unchecked Sendable {
                 }
                 tls = stream
             }
-            let conn = Connection(fd: fd, tls: tls, config: config, router: endpoint.router, metrics: metrics,
-                                       shard: shard, tagger: tagger, nowMs: nowMs)
+            let conn = Connection(fd: fd, tls: tls, config: config, router: endpoint.router, dispatcher: dispatcher,
+                                  nowMs: nowMs)
             if drainDeadlineMs != nil { conn.beginDrain(nowMs: nowMs, graceMs: config.drainIdleGraceMs) }
             if Int(fd) >= connections.count {
                 connections.append(contentsOf: repeatElement(nil, count: Int(fd) + 1 - connections.count + 64))
@@ -239,9 +308,10 @@ final class EventLoop: @unchecked Sendable {
     /// Over the connection limit: a best-effort 503 on the fresh socket, then close.
     private func rejectOverCapacity(_ fd: Int32) {
         var out: [UInt8] = []
-        ResponseEncoder.encode(.detail(503, "Too many connections: the server's limit is "
+        ResponseEncoder.encode(.detail(.serviceUnavailable, "Too many connections: the server's limit is "
                                        + "\(config.maxConnectionsPerLoop) per event loop"),
-                               into: &out, date: date.line, keepAlive: false, http10: false, omitBody: false)
+                               into: &out, date: date.line, server: config.identity.serverHeader,
+                               keepAlive: false, http10: false, omitBody: false)
         _ = out.withUnsafeBytes { try? nonBlockingWrite(fd, $0) }
         shutdown(fd, cepoll_shut_wr())
         close(fd)
@@ -250,7 +320,7 @@ final class EventLoop: @unchecked Sendable {
     private func sweep(nowMs: UInt64) {
         for case let conn? in connections {
             conn.checkDeadlines(nowMs: nowMs, date: date.line)
-            if conn.state == .closed { remove(conn) }
+            if conn.isClosed { remove(conn) }
         }
     }
 

@@ -19,7 +19,7 @@ struct HTTP1Parser {
         /// an enum payload of strings and arrays through every switch.)
         case request(keepAlive: Bool, consumed: Int)
         /// The input is not an acceptable request: answer `status` and close.
-        case error(status: Int, message: String)
+        case error(status: HTTPStatus, message: String)
     }
 
     struct Limits {
@@ -57,7 +57,7 @@ struct HTTP1Parser {
     private var spareHeaders = HTTPHeaders()
     private var spareBody: [UInt8] = []
     /// The request the last `.request` event announced (not optional: see `takeRequest`).
-    private var completed = HTTPRequest(method: "", path: "")
+    private var completed = HTTPRequest(method: .GET, path: "")
 
     init(limits: Limits) {
         self.limits = limits
@@ -71,7 +71,7 @@ struct HTTP1Parser {
     mutating func takeRequest() -> HTTPRequest {
         // A swap, not Optional.take(): destroying an Optional<HTTPRequest> goes through the
         // runtime's generic value witness (about 500 instructions); the empty request costs nothing.
-        var request = HTTPRequest(method: "", path: "")
+        var request = HTTPRequest(method: .GET, path: "")
         swap(&request, &completed)
         return request
     }
@@ -222,7 +222,7 @@ struct HTTP1Parser {
     private enum HeadResult {
         case needMore
         case head(Head)
-        case error(Int, String)
+        case error(HTTPStatus, String)
     }
 
     private mutating func scanHead(_ input: UnsafeRawBufferPointer) -> HeadResult {
@@ -288,7 +288,7 @@ struct HTTP1Parser {
         } else {
             return .error(400, "Malformed HTTP version")
         }
-        let method = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<sp1]), as: UTF8.self)
+        let method = HTTPMethod(UnsafeRawBufferPointer(rebasing: line[0..<sp1]))
         let target = UnsafeRawBufferPointer(rebasing: line[(sp1 + 1)..<sp2])
         let path: String
         let query: String

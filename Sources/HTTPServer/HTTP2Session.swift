@@ -1,33 +1,53 @@
 import CNghttp2
 
 /// One HTTP/2 connection's protocol state (libnghttp2 1.52, server side). Bytes go in through
-/// `receive`, frames come out through `send`; a request whose stream has ended is answered, once the
-/// read that ended it has been consumed, by the same router HTTP/1.1 uses, so a handler cannot tell
-/// which protocol carried it.
+/// `receive`, frames come out through `send`; a request whose stream has ended goes, once the read
+/// that ended it has been consumed, to the same dispatcher HTTP/1.1 uses, so a handler cannot tell
+/// which protocol carried it. Streams whose handler answers later wait while the others go on.
 ///
 /// Owned by one event loop thread, like its `Connection`. nghttp2 calls back into this object
 /// through `user_data` (an unretained pointer: the connection keeps the session alive).
 final class HTTP2Session {
     final class Stream {
-        var method = ""
+        enum Phase {
+            /// HEADERS and DATA are arriving.
+            case receiving
+            /// The body went over `maxBodyBytes`: answered 413 once the client ends the stream.
+            case bodyTooLarge
+            /// Its deferred handler is working.
+            case awaitingHandler(PendingExchange)
+            /// Its response is submitted and its body is being sent.
+            case responding
+            /// Answered before the client finished sending (408): once the response has gone, the
+            /// stream is reset with NO_ERROR so the client stops sending (RFC 9113 §8.1).
+            case respondingThenReset
+            /// Reset by this side for a protocol error: its request is dropped.
+            case refused
+        }
+
+        var phase = Phase.receiving
+        var method = HTTPMethod.GET
         var path = ""
         var query = ""
         var headers = HTTPHeaders()
         var body: [UInt8] = []
         var headerBytes = 0
-        var tooLarge = false
         var response: [UInt8] = []
         var sent = 0
         /// When its HEADERS began, then when its response last moved (submitted, or a DATA chunk
         /// handed to nghttp2): the request and write-progress deadlines count from these.
         var startedMs: UInt64
         var lastWriteMs: UInt64 = 0
-        var dispatched = false
-        /// Answered before the client finished sending (408): once the response has gone, the
-        /// stream is reset with NO_ERROR so the client stops sending (RFC 9113 §8.1).
-        var abortAfterResponse = false
 
         init(nowMs: UInt64) { startedMs = nowMs }
+
+        /// Still being received: not yet handed to the dispatcher.
+        var isReceiving: Bool {
+            switch phase {
+            case .receiving, .bodyTooLarge: true
+            default: false
+            }
+        }
     }
 
     /// The client connection preface that starts every HTTP/2 connection with prior knowledge.
@@ -45,17 +65,12 @@ final class HTTP2Session {
     private var streams: [Int32: Stream] = [:]
     private let config: HTTPServerConfig
     private let router: Router
-    private let metrics: HTTPMetrics
-    private let shard: HTTPMetrics.Shard
-    private let tagger: RequestTagger
-    // The defences nghttp2 1.52 lacks (DESIGN.md §3), next to the state they protect.
-    private var floodGuard: HTTP2FloodGuard
-    /// RST_STREAM frames this side sends (MadeYouReset: client frames that provoke stream errors).
-    private var serverResets: TokenBucket
-    /// Our SETTINGS must be acknowledged within `http2SettingsAckTimeoutMs` of the preface.
-    private let settingsSentMs: UInt64
-    private var settingsAcked = false
-    private var streamsBegun = 0
+    private let dispatcher: RequestDispatcher
+    /// The connection this session speaks for (which owns it).
+    private unowned let connection: Connection
+    private var shard: HTTPMetrics.Shard { dispatcher.shard }
+    /// Every budget the connection is held to, beside the state they protect.
+    private(set) var defences: HTTP2Defences
     /// Streams whose request ended during the current `receive`: answered once nghttp2 has
     /// consumed the whole read, so a stream the same read also resets costs nothing.
     private var ready: [Int32] = []
@@ -70,23 +85,17 @@ final class HTTP2Session {
     static let closedRemembered = 128
     /// The time of the current `receive` (callbacks have no clock of their own).
     private var nowMs: UInt64
-    /// Set when this side ended the session with ENHANCE_YOUR_CALM or SETTINGS_TIMEOUT.
-    private(set) var cutOff = false
     /// The event loop's cached `Date:` header line, set before each batch of input.
     var date: [UInt8] = []
 
-    init(config: HTTPServerConfig, router: Router, metrics: HTTPMetrics, shard: HTTPMetrics.Shard,
-         tagger: RequestTagger, nowMs: UInt64) throws {
+    init(config: HTTPServerConfig, router: Router, dispatcher: RequestDispatcher, connection: Connection,
+         nowMs: UInt64) throws {
         self.config = config
         self.router = router
-        self.metrics = metrics
-        self.shard = shard
-        self.tagger = tagger
+        self.dispatcher = dispatcher
+        self.connection = connection
         self.nowMs = nowMs
-        settingsSentMs = nowMs
-        floodGuard = HTTP2FloodGuard(burst: config.http2FloodBurst, perSecond: config.http2FloodRate, nowMs: nowMs)
-        serverResets = TokenBucket(burst: config.http2ServerResetBurst, perSecond: config.http2ServerResetRate,
-                                   nowMs: nowMs)
+        defences = HTTP2Defences(HTTP2Defences.Limits(config), nowMs: nowMs)
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0, let callbacks else {
             throw SystemError(call: "nghttp2_session_callbacks_new", errno: 12)
@@ -105,16 +114,17 @@ final class HTTP2Session {
         }
         defer { nghttp2_option_del(option) }
         // Backported to Debian's 1.52: Rapid Reset and CONTINUATION flood limits.
-        nghttp2_option_set_stream_reset_rate_limit(option, 1000, 33)
-        nghttp2_option_set_max_continuations(option, 8)
+        nghttp2_option_set_stream_reset_rate_limit(option, UInt64(defences.limits.rapidResetBurst),
+                                                   UInt64(defences.limits.rapidResetRate))
+        nghttp2_option_set_max_continuations(option, defences.limits.maxContinuations)
         let me = Unmanaged.passUnretained(self).toOpaque()
         guard nghttp2_session_server_new2(&session, callbacks, me, option) == 0 else {
             throw SystemError(call: "nghttp2_session_server_new2", errno: 12)
         }
         var settings = [
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: 100),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: UInt32(defences.limits.maxConcurrentStreams)),
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue),
-                                   value: UInt32(config.maxHeaderBytes)),
+                                   value: UInt32(defences.limits.maxHeaderListBytes)),
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_ENABLE_PUSH.rawValue), value: 0),
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES.rawValue), value: 1),
         ]
@@ -131,7 +141,7 @@ final class HTTP2Session {
         guard !bytes.isEmpty else { return true }
         self.nowMs = nowMs
         scan.clear()
-        guard floodGuard.admit(bytes, nowMs: nowMs, scan: &scan) else {
+        guard defences.admit(bytes, nowMs: nowMs, scan: &scan) else {
             shard.h2FloodCloses.add(1, ordering: .relaxed)
             calmDown()
             return false
@@ -158,7 +168,7 @@ final class HTTP2Session {
         if n >= 0 && fed < bytes.count { n = nghttp2_session_mem_recv(session, base + fed, bytes.count - fed) }
         if n >= 0 && !scan.selfDependent.isEmpty { refuseSelfDependencies() }
         for id in ready {
-            if let stream = streams[id], !stream.dispatched { dispatch(id, stream) }
+            if let stream = streams[id], stream.isReceiving { dispatch(id, stream) }
         }
         ready.removeAll(keepingCapacity: true)
         return n >= 0
@@ -172,7 +182,7 @@ final class HTTP2Session {
             if streams[id] != nil {
                 nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, UInt32(NGHTTP2_PROTOCOL_ERROR.rawValue))
                 ready.removeAll { $0 == id }
-                streams[id]?.dispatched = true  // its work is dropped, as for any reset stream
+                streams[id]?.phase = .refused  // its work is dropped, as for any reset stream
             } else {
                 nghttp2_session_terminate_session(session, UInt32(NGHTTP2_PROTOCOL_ERROR.rawValue))
                 return
@@ -182,7 +192,6 @@ final class HTTP2Session {
 
     /// Ends the session for abuse: GOAWAY ENHANCE_YOUR_CALM, no new stream is read.
     private func calmDown() {
-        cutOff = true
         nghttp2_session_terminate_session(session, UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue))
     }
 
@@ -193,24 +202,24 @@ final class HTTP2Session {
     /// SETTINGS_TIMEOUT is queued).
     func checkDeadlines(nowMs: UInt64) -> Bool {
         self.nowMs = nowMs
-        if !settingsAcked && nowMs - settingsSentMs >= UInt64(config.http2SettingsAckTimeoutMs) {
+        if defences.settingsOverdue(nowMs: nowMs) {
             shard.h2SettingsTimeouts.add(1, ordering: .relaxed)
-            cutOff = true
             nghttp2_session_terminate_session(session, UInt32(NGHTTP2_SETTINGS_TIMEOUT.rawValue))
             return false
         }
         for (id, stream) in streams {
-            if stream.dispatched {
-                if nowMs - stream.lastWriteMs >= UInt64(config.writeTimeoutMs) {
-                    shard.h2StreamWriteTimeouts.add(1, ordering: .relaxed)
-                    nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id,
-                                              UInt32(NGHTTP2_CANCEL.rawValue))
-                    stream.lastWriteMs = nowMs  // reset once; the stream closes when the RST is sent
-                }
-            } else if nowMs - stream.startedMs >= UInt64(config.bodyTimeoutMs) {
+            switch stream.phase {
+            case .receiving, .bodyTooLarge:
+                guard nowMs - stream.startedMs >= UInt64(config.bodyTimeoutMs) else { continue }
                 shard.h2RequestTimeouts.add(1, ordering: .relaxed)
-                stream.abortAfterResponse = true
-                dispatch(id, stream, instead: .detail(408, "Request not complete within \(config.bodyTimeoutMs) ms"))
+                dispatch(id, stream, instead: .detail(.requestTimeout, "Request not complete within \(config.bodyTimeoutMs) ms"))
+            case .responding, .respondingThenReset, .refused:
+                guard nowMs - stream.lastWriteMs >= UInt64(config.writeTimeoutMs) else { continue }
+                shard.h2StreamWriteTimeouts.add(1, ordering: .relaxed)
+                nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, UInt32(NGHTTP2_CANCEL.rawValue))
+                stream.lastWriteMs = nowMs  // reset once; the stream closes when the RST is sent
+            case .awaitingHandler:
+                continue  // the request is complete; its handler's answer is awaited
             }
         }
         return true
@@ -258,25 +267,45 @@ final class HTTP2Session {
 
     // MARK: requests
 
-    /// Answers a stream: through the router, or with `instead` (a limit's error).
+    /// Hands a complete stream to the dispatcher, or answers it with `instead` (a limit's error).
     private func dispatch(_ id: Int32, _ stream: Stream, instead: HTTPResponse? = nil) {
-        stream.dispatched = true
-        stream.lastWriteMs = nowMs
+        let tooLarge = if case .bodyTooLarge = stream.phase { true } else { false }
         let request = HTTPRequest(method: stream.method, path: stream.path, query: stream.query, version: (2, 0),
                                   headers: stream.headers, body: stream.body)
-        let started = HTTPMetrics.now()
-        shard.inFlight.add(1, ordering: .relaxed)
-        let tags = tagger.tags(for: stream.headers)
-        let limit = instead ?? (stream.tooLarge
-            ? HTTPResponse.detail(413, "Request body larger than \(config.maxBodyBytes) bytes") : nil)
-        let (response, route) = limit.map { ($0, "none") } ?? router.route(request)
-        shard.inFlight.subtract(1, ordering: .relaxed)
-        stream.response = stream.method == "HEAD" ? [] : response.body
-        submit(id, response, tags: tags)
-        let seconds = HTTPMetrics.now() - started
-        metrics.record(shard, route: route, method: stream.method, status: response.status, seconds: seconds)
-        tagger.finished(method: stream.method, path: stream.path, protocolName: "HTTP/2", status: response.status,
-                        seconds: seconds, bytesIn: stream.body.count, bytesOut: response.body.count, tags: tags)
+        let limit = instead ?? (tooLarge ? HTTPResponse.detail(.contentTooLarge, "Request body larger than \(config.maxBodyBytes) bytes") : nil)
+        stream.lastWriteMs = nowMs
+        switch dispatcher.dispatch(request, wire: .http2, router: router, connection: connection, streamID: id,
+                                   framing: .http2, limit: limit) {
+        case .answered(let response, let record):
+            respond(id, stream, response, record, thenReset: instead != nil)
+        case .waiting(let exchange):
+            stream.phase = .awaitingHandler(exchange)
+        }
+    }
+
+    /// A deferred handler's answer; counted only when its stream has gone meanwhile.
+    func answer(_ exchange: PendingExchange, _ response: HTTPResponse) {
+        guard let stream = streams[exchange.streamID], case .awaitingHandler(let waiting) = stream.phase,
+              waiting === exchange else {
+            dispatcher.finish(exchange.record, status: 499, bytesOut: 0)
+            return
+        }
+        respond(exchange.streamID, stream, response, exchange.record, thenReset: false)
+    }
+
+    private func respond(_ id: Int32, _ stream: Stream, _ response: HTTPResponse, _ record: RequestRecord, thenReset: Bool) {
+        stream.phase = thenReset ? .respondingThenReset : .responding
+        stream.lastWriteMs = nowMs
+        stream.response = stream.method == .HEAD ? [] : response.body
+        submit(id, response, tags: record.tags)
+        dispatcher.finish(record, status: response.status, bytesOut: response.body.count)
+    }
+
+    /// The connection is closing: streams whose handler still works will not be answered.
+    func abandonAll() {
+        for stream in streams.values {
+            if case .awaitingHandler(let exchange) = stream.phase { exchange.abandon() }
+        }
     }
 
     private func submit(_ id: Int32, _ response: HTTPResponse, tags: RequestTags) {
@@ -292,8 +321,8 @@ final class HTTP2Session {
             value(&storage)
             spans.append((n, v - n, v, storage.count - v))
         }
-        add(":status") { ResponseEncoder.appendDecimal(response.status, into: &$0) }
-        add("server") { $0 += "fraudscore".utf8 }
+        add(":status") { ResponseEncoder.appendDecimal(response.status.code, into: &$0) }
+        if !config.identity.serverHeader.isEmpty { add("server") { $0 += config.identity.serverHeader.utf8 } }
         // The event loop's cached "Date: …\r\n" line.
         if date.count > 8 { add("date") { $0 += date[6..<(date.count - 2)] } }
         if !response.contentType.isEmpty { add("content-type") { $0 += response.contentType.utf8 } }
@@ -324,8 +353,7 @@ final class HTTP2Session {
         let me = this(userData)
         let id = frame.pointee.hd.stream_id
         me.streams[id] = Stream(nowMs: me.nowMs)
-        me.streamsBegun += 1
-        if me.streamsBegun == me.config.maxRequestsPerConnection {
+        if me.defences.beginStream() {
             // As HTTP/1.1's `Connection: close`: this stream is the last; the client opens a new
             // connection for more (streams with higher ids are ignored from here on).
             nghttp2_submit_goaway(me.session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id,
@@ -338,12 +366,11 @@ final class HTTP2Session {
         guard let frame, let stream = this(userData).streams[frame.pointee.hd.stream_id] else { return 0 }
         let me = this(userData)
         stream.headerBytes += nameLength + valueLength + 32
-        if stream.headerBytes > me.config.maxHeaderBytes || stream.headers.count >= me.config.maxHeaderCount {
+        if me.defences.headerListExceeded(bytes: stream.headerBytes, count: stream.headers.count) {
             // Over the SETTINGS_MAX_HEADER_LIST_SIZE we advertised (nghttp2 does not enforce it): the
             // client ignores our settings (an HPACK bomb, a CONTINUATION flood). Refuse the stream and
             // end the connection with ENHANCE_YOUR_CALM, as nginx does, before decoding any more.
             me.shard.h2HeaderLimitCloses.add(1, ordering: .relaxed)
-            me.cutOff = true
             nghttp2_session_terminate_session(me.session, UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue))
             return Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
         }
@@ -356,7 +383,7 @@ final class HTTP2Session {
         }
         let v = String(decoding: value, as: UTF8.self)
         switch String(decoding: n, as: UTF8.self) {
-        case ":method": stream.method = v
+        case ":method": stream.method = HTTPMethod(v)
         case ":path":
             if let q = v.firstIndex(of: "?") {
                 stream.path = String(v[..<q])
@@ -374,7 +401,7 @@ final class HTTP2Session {
         let me = this(userData)
         guard let stream = me.streams[id] else { return 0 }
         if stream.body.count + length > me.config.maxBodyBytes {
-            stream.tooLarge = true
+            stream.phase = .bodyTooLarge
         } else if let data {
             stream.body.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
         }
@@ -385,7 +412,7 @@ final class HTTP2Session {
         guard let frame else { return 0 }
         let type = frame.pointee.hd.type, flags = frame.pointee.hd.flags
         if type == UInt8(NGHTTP2_SETTINGS.rawValue) && flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 {
-            this(userData).settingsAcked = true
+            this(userData).defences.settingsAcknowledged()
             return 0
         }
         guard type == UInt8(NGHTTP2_HEADERS.rawValue) || type == UInt8(NGHTTP2_DATA.rawValue),
@@ -403,7 +430,7 @@ final class HTTP2Session {
         let type = frame.pointee.hd.type, id = frame.pointee.hd.stream_id
         if type == UInt8(NGHTTP2_DATA.rawValue) || type == UInt8(NGHTTP2_HEADERS.rawValue) {
             if frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0,
-               me.streams[id]?.abortAfterResponse == true {
+               case .respondingThenReset? = me.streams[id]?.phase {
                 nghttp2_submit_rst_stream(me.session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id,
                                           UInt32(NGHTTP2_NO_ERROR.rawValue))
             }
@@ -414,8 +441,7 @@ final class HTTP2Session {
         let code = frame.pointee.rst_stream.error_code
         guard code != UInt32(NGHTTP2_NO_ERROR.rawValue),
               code != UInt32(NGHTTP2_CANCEL.rawValue) else { return 0 }
-        me.serverResets.refill(nowMs: me.nowMs)
-        if !me.serverResets.take() && !me.cutOff {
+        if !me.defences.chargeServerReset(nowMs: me.nowMs) {
             me.shard.h2ServerResetCloses.add(1, ordering: .relaxed)
             me.calmDown()
         }
@@ -424,6 +450,7 @@ final class HTTP2Session {
 
     private static let onStreamClose: nghttp2_on_stream_close_callback = { _, id, _, userData in
         let me = this(userData)
+        if case .awaitingHandler(let exchange)? = me.streams[id]?.phase { exchange.abandon() }
         me.streams[id] = nil
         me.rememberClosed(id, resetHere: false)
         return 0

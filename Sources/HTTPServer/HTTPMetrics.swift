@@ -52,24 +52,21 @@ public final class HTTPMetrics: Sendable {
     }
 
     private let shards: [Shard]
+    /// Every metric name starts with this and `_`.
+    public let prefix: String
 
-    /// `shards` bounds how many event loops record without sharing a lock.
-    public init(shards: Int = 64) {
+    /// `prefix` starts every metric's name (`ServerIdentity.metricPrefix`); `shards` bounds how many
+    /// event loops record without sharing a lock.
+    public init(prefix: String = ServerIdentity().metricPrefix, shards: Int = 64) {
+        self.prefix = prefix
         self.shards = (0..<max(1, shards)).map { _ in Shard() }
     }
 
     func shard(_ index: Int) -> Shard { shards[index % shards.count] }
 
-    /// Methods outside the usual set are counted as "other", so clients cannot create label values.
-    static func methodLabel(_ method: String) -> String {
-        switch method {
-        case "GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH": return method
-        default: return "other"
-        }
-    }
-
-    func record(_ shard: Shard, route: String, method: String, status: Int, seconds: Double) {
-        let key = Key(route: route, method: HTTPMetrics.methodLabel(method), status: status)
+    /// Methods outside the registered set are counted as "other", so clients cannot create label values.
+    func record(_ shard: Shard, route: String, method: HTTPMethod, status: HTTPStatus, seconds: Double) {
+        let key = Key(route: route, method: method.label, status: status.code)
         let bucket = HTTPMetrics.buckets.firstIndex(where: { seconds <= $0 })
         shard.series.withLock { all in
             // In place: a copy out and back would copy the bucket array on every request.
@@ -98,10 +95,10 @@ public final class HTTPMetrics: Sendable {
             }
         }
         let keys = merged.keys.sorted { ($0.route, $0.method, $0.status) < ($1.route, $1.method, $1.status) }
-        out += "# HELP fraudscore_requests_total HTTP requests answered, by route, method and status.\n"
-        out += "# TYPE fraudscore_requests_total counter\n"
+        out += "# HELP \(prefix)_requests_total HTTP requests answered, by route, method and status.\n"
+        out += "# TYPE \(prefix)_requests_total counter\n"
         for k in keys {
-            out += "fraudscore_requests_total{route=\"\(k.route)\",method=\"\(k.method)\",status=\"\(k.status)\"} \(merged[k]!.count)\n"
+            out += "\(prefix)_requests_total{route=\"\(k.route)\",method=\"\(k.method)\",status=\"\(k.status)\"} \(merged[k]!.count)\n"
         }
         // The histogram is by route and method: statuses merged.
         var byRoute: [String: (route: String, method: String, series: Series)] = [:]
@@ -114,40 +111,40 @@ public final class HTTPMetrics: Sendable {
             for i in 0..<s.buckets.count { entry.series.buckets[i] += s.buckets[i] }
             byRoute[id] = entry
         }
-        out += "# HELP fraudscore_request_duration_seconds Server time from a request's last byte to its encoded response.\n"
-        out += "# TYPE fraudscore_request_duration_seconds histogram\n"
+        out += "# HELP \(prefix)_request_duration_seconds Server time from a request's last byte to its encoded response.\n"
+        out += "# TYPE \(prefix)_request_duration_seconds histogram\n"
         for id in byRoute.keys.sorted() {
             let (route, method, s) = byRoute[id]!
-            HTTPMetrics.renderHistogram("fraudscore_request_duration_seconds", labels: "route=\"\(route)\",method=\"\(method)\"",
+            HTTPMetrics.renderHistogram("\(prefix)_request_duration_seconds", labels: "route=\"\(route)\",method=\"\(method)\"",
                                         buckets: s.buckets, sum: s.sum, count: s.count, into: &out)
         }
-        Self.renderFamily("fraudscore_connections_open", type: "gauge", help: "Client connections open, by protocol.",
+        Self.renderFamily("\(prefix)_connections_open", type: "gauge", help: "Client connections open, by protocol.",
                           samples: [("{protocol=\"http1\"}", connections - tlsConnections - (h2Connections - tlsH2Connections)),
                                     ("{protocol=\"h2c\"}", h2Connections - tlsH2Connections),
                                     ("{protocol=\"http1-tls\"}", tlsConnections - tlsH2Connections),
                                     ("{protocol=\"h2\"}", tlsH2Connections)], into: &out)
         func total(_ counter: (Shard) -> Int) -> Int { shards.reduce(0) { $0 + counter($1) } }
-        Self.renderFamily("fraudscore_tls_handshakes_total", type: "counter", help: "TLS handshakes completed.",
+        Self.renderFamily("\(prefix)_tls_handshakes_total", type: "counter", help: "TLS handshakes completed.",
                           samples: [("", total { $0.tlsHandshakes.load(ordering: .relaxed) })], into: &out)
-        Self.renderFamily("fraudscore_tls_handshake_failures_total", type: "counter",
+        Self.renderFamily("\(prefix)_tls_handshake_failures_total", type: "counter",
                           help: "TLS connections closed before their handshake completed: a protocol error (old version, no shared cipher, not TLS) or the handshake deadline.",
                           samples: [("{reason=\"error\"}", total { $0.tlsHandshakeErrors.load(ordering: .relaxed) }),
                                     ("{reason=\"timeout\"}", total { $0.tlsHandshakeTimeouts.load(ordering: .relaxed) })], into: &out)
-        Self.renderFamily("fraudscore_requests_in_flight", type: "gauge", help: "Requests being handled right now.",
+        Self.renderFamily("\(prefix)_requests_in_flight", type: "gauge", help: "Requests being handled right now.",
                           samples: [("", inFlight)], into: &out)
-        Self.renderFamily("fraudscore_http2_flood_closes_total", type: "counter",
+        Self.renderFamily("\(prefix)_http2_flood_closes_total", type: "counter",
                           help: "HTTP/2 connections closed with ENHANCE_YOUR_CALM for frames that ask for no response.",
                           samples: [("", shards.reduce(0) { $0 + $1.h2FloodCloses.load(ordering: .relaxed) })], into: &out)
-        Self.renderFamily("fraudscore_http2_header_limit_closes_total", type: "counter",
+        Self.renderFamily("\(prefix)_http2_header_limit_closes_total", type: "counter",
                           help: "HTTP/2 connections closed with ENHANCE_YOUR_CALM for a header list over the advertised limit.",
                           samples: [("", shards.reduce(0) { $0 + $1.h2HeaderLimitCloses.load(ordering: .relaxed) })], into: &out)
-        Self.renderFamily("fraudscore_http2_server_reset_closes_total", type: "counter",
+        Self.renderFamily("\(prefix)_http2_server_reset_closes_total", type: "counter",
                           help: "HTTP/2 connections closed with ENHANCE_YOUR_CALM for provoking more stream resets than the budget (MadeYouReset).",
                           samples: [("", total { $0.h2ServerResetCloses.load(ordering: .relaxed) })], into: &out)
-        Self.renderFamily("fraudscore_http2_settings_timeouts_total", type: "counter",
+        Self.renderFamily("\(prefix)_http2_settings_timeouts_total", type: "counter",
                           help: "HTTP/2 connections closed with SETTINGS_TIMEOUT: the client never acknowledged the server's SETTINGS.",
                           samples: [("", total { $0.h2SettingsTimeouts.load(ordering: .relaxed) })], into: &out)
-        Self.renderFamily("fraudscore_http2_stream_timeouts_total", type: "counter",
+        Self.renderFamily("\(prefix)_http2_stream_timeouts_total", type: "counter",
                           help: "HTTP/2 streams ended by a deadline: a response that made no progress (reset with CANCEL) or a request not complete in time (408).",
                           samples: [("{reason=\"write\"}", total { $0.h2StreamWriteTimeouts.load(ordering: .relaxed) }),
                                     ("{reason=\"request\"}", total { $0.h2RequestTimeouts.load(ordering: .relaxed) })], into: &out)

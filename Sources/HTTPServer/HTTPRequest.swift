@@ -1,6 +1,6 @@
 /// One parsed HTTP request, valid for the duration of a handler call.
 public struct HTTPRequest: Sendable {
-    public var method: String
+    public var method: HTTPMethod
     /// The path of the request target, without the query.
     public var path: String
     /// The query string after `?`, empty if none.
@@ -10,7 +10,7 @@ public struct HTTPRequest: Sendable {
     public var headers: HTTPHeaders
     public var body: [UInt8]
 
-    public init(method: String, path: String, query: String = "", version: (major: Int, minor: Int) = (1, 1),
+    public init(method: HTTPMethod, path: String, query: String = "", version: (major: Int, minor: Int) = (1, 1),
                 headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.method = method
         self.path = path

@@ -20,15 +20,14 @@ public final class HTTPServer: Sendable {
     private let draining = Atomic<Bool>(false)
     private let state = Mutex<(loops: [EventLoop], threads: [OSThread], port: Int, probePort: Int?)>(([], [], 0, nil))
 
-    /// `probeRouter` serves the plain probe port (`config.probePort`); by default `router`'s
-    /// health and metrics routes.
-    public init(config: HTTPServerConfig, router: Router, probeRouter: Router? = nil,
-                certificates: TLSCertificates? = nil, metrics: HTTPMetrics = HTTPMetrics(),
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+    /// The plain probe port (`config.probePort`) serves `router`'s routes for `config.probePaths`;
+    /// `metrics` defaults to a fresh set named by `config.identity`.
+    public init(config: HTTPServerConfig, router: Router, certificates: TLSCertificates? = nil,
+                metrics: HTTPMetrics? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.config = config
-        self.metrics = metrics
+        self.metrics = metrics ?? HTTPMetrics(prefix: config.identity.metricPrefix)
         self.router = router
-        self.probeRouter = probeRouter ?? router.only(paths: Router.probePaths)
+        self.probeRouter = router.only(paths: config.probePaths)
         self.certificates = certificates
         self.log = log
     }
@@ -69,7 +68,7 @@ public final class HTTPServer: Sendable {
         }
         var threads: [OSThread] = []
         for (i, loop) in loops.enumerated() {
-            threads.append(try OSThread(name: "fraudscore-io\(i)") { loop.run() })
+            threads.append(try OSThread(name: "\(config.identity.threadPrefix)\(i)") { loop.run() })
         }
         state.withLock { $0 = (loops, threads, listeners[0].port, probeListeners.first?.port) }
     }

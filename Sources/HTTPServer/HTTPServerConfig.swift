@@ -54,8 +54,14 @@ public struct HTTPServerConfig: Sendable {
     /// that (each answers a client frame that broke a stream: MadeYouReset); beyond, ENHANCE_YOUR_CALM.
     public var http2ServerResetBurst = 100
     public var http2ServerResetRate = 10
+    /// HTTP/2: streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS).
+    public var http2MaxConcurrentStreams = 100
     /// HTTP/2: the client must acknowledge the server's SETTINGS within this (GOAWAY SETTINGS_TIMEOUT).
     public var http2SettingsAckTimeoutMs = 10_000
+    /// What the server calls itself: the `Server` header, metric names, the access log's logger.
+    public var identity = ServerIdentity()
+    /// The routes a plain probe port serves (`probePort`): liveness, readiness and metrics.
+    public var probePaths: Set<String> = ["/health", "/health/live", "/health/ready", "/metrics"]
     /// Per-request log lines (nil: none). Every response carries `X-Request-Id` either way.
     public var accessLog: AccessLog? = nil
 

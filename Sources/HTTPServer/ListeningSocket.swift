@@ -8,7 +8,7 @@ public struct AddressInUse: Error, Sendable, CustomStringConvertible {
     public let address: String
 
     public var description: String {
-        "\(address) is already in use by another process (a fraudscore still running?): stop it or choose another --port"
+        "\(address) is already in use by another process: stop it, or listen on another port"
     }
 }
 
@@ -32,7 +32,7 @@ struct ListeningSocket {
     }
 
     /// Throws when something already listens on `host:port`. The loops' listeners share their port
-    /// with SO_REUSEPORT, which would as gladly share it with a second fraudscore started by mistake
+    /// with SO_REUSEPORT, which would as gladly share it with a second server started by mistake
     /// (an old version still running, say) and split the traffic between them without a word; a
     /// socket without SO_REUSEPORT cannot bind there, so one is tried first.
     static func ensureFree(host: String, port: Int) throws {

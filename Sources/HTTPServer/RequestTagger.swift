@@ -6,10 +6,13 @@ import Glibc
 /// One per event loop (not thread-safe): tags requests and writes their log lines.
 final class RequestTagger {
     let accessLog: AccessLog?
+    /// The log lines' `logger` field.
+    private let logger: String
     private var state: UInt64
 
-    init(accessLog: AccessLog?) {
+    init(accessLog: AccessLog?, logger: String) {
         self.accessLog = accessLog
+        self.logger = logger
         var seed: UInt64 = 0
         if getrandom(&seed, 8, 0) != 8 {
             var ts = timespec()
@@ -46,19 +49,18 @@ final class RequestTagger {
     }
 
     /// Logs the request if it is sampled or failed on the server's side.
-    func finished(method: String, path: String, protocolName: String, status: Int, seconds: Double,
-                  bytesIn: Int, bytesOut: Int, tags: RequestTags) {
+    func finished(_ record: RequestRecord, status: HTTPStatus, seconds: Double, bytesOut: Int) {
         guard let log = accessLog else { return }
-        guard status >= 500 || log.sampleAll || (log.threshold > 0 && next() < log.threshold) else { return }
-        var line = LogLine(level: status >= 500 ? "error" : "info", logger: "fraudscore.access", message: "request")
-        line.field("request_id", tags.id)
-        if !tags.traceparent.isEmpty { line.field("traceparent", tags.traceparent) }
-        line.field("method", method)
-        line.field("path", path)
-        line.field("protocol", protocolName)
-        line.field("status", status)
+        guard status.isServerError || log.sampleAll || (log.threshold > 0 && next() < log.threshold) else { return }
+        var line = LogLine(level: status.isServerError ? "error" : "info", logger: logger, message: "request")
+        line.field("request_id", record.tags.id)
+        if !record.tags.traceparent.isEmpty { line.field("traceparent", record.tags.traceparent) }
+        line.field("method", record.method.name)
+        line.field("path", record.path)
+        line.field("protocol", record.wire.name)
+        line.field("status", status.code)
         line.field("duration_ms", milli: seconds * 1000)
-        line.field("bytes_in", bytesIn)
+        line.field("bytes_in", record.bytesIn)
         line.field("bytes_out", bytesOut)
         line.write(to: log.fd)
     }

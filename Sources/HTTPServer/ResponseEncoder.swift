@@ -1,10 +1,16 @@
 /// Serialises HTTP/1.1 responses into a connection's output buffer.
 enum ResponseEncoder {
-    static func encode(_ response: HTTPResponse, into out: inout [UInt8], date: [UInt8],
+    /// `server` is the `Server` header's value (empty: none).
+    static func encode(_ response: HTTPResponse, into out: inout [UInt8], date: [UInt8], server: String,
                        keepAlive: Bool, http10: Bool, omitBody: Bool, tags: RequestTags? = nil) {
         appendStatusLine(response.status, into: &out)
         out.append(contentsOf: date)
-        append("Server: fraudscore\r\n", into: &out)
+        if !server.isEmpty {
+            append("Server: ", into: &out)
+            var name = server
+            name.withUTF8 { out.append(contentsOf: $0) }
+            append("\r\n", into: &out)
+        }
         if !response.contentType.isEmpty {
             append("Content-Type: ", into: &out)
             var ct = response.contentType
@@ -41,15 +47,15 @@ enum ResponseEncoder {
         if !omitBody { out.append(contentsOf: response.body) }
     }
 
-    static func appendStatusLine(_ status: Int, into out: inout [UInt8]) {
-        switch status {
+    static func appendStatusLine(_ status: HTTPStatus, into out: inout [UInt8]) {
+        switch status.code {
         case 200: append("HTTP/1.1 200 OK\r\n", into: &out)
         case 422: append("HTTP/1.1 422 Unprocessable Content\r\n", into: &out)
         default:
             append("HTTP/1.1 ", into: &out)
-            appendDecimal(status, into: &out)
+            appendDecimal(status.code, into: &out)
             out.append(0x20)
-            out.append(contentsOf: HTTPStatus.reason(status).utf8)
+            out.append(contentsOf: status.reason.utf8)
             append("\r\n", into: &out)
         }
     }

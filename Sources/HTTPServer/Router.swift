@@ -1,27 +1,40 @@
 /// Maps method and exact path to a handler; a plain table, built before the server starts.
 /// An unknown path is 404; a known path with another method is 405 with `Allow`.
+///
+/// A handler answers in the call (`Handler`), or later through a `Responder` (`DeferredHandler`):
+/// for work that waits on something else, such as a feature store's reply or another thread.
 public struct Router: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
+    public typealias DeferredHandler = @Sendable (HTTPRequest, Responder) -> Void
 
-    private var routes: [String: [(method: String, handler: Handler)]] = [:]
+    /// What a request resolves to.
+    enum Target {
+        case handler(Handler)
+        case deferred(DeferredHandler)
+        /// The router's own answer (404, 405).
+        case response(HTTPResponse)
+    }
+
+    private var routes: [String: [(method: HTTPMethod, target: Target)]] = [:]
     /// Routes that match every path under a prefix (e.g. `/v2/models/`), tried when no exact path does.
-    private var prefixes: [(prefix: String, methods: [String], handler: Handler)] = []
+    private var prefixes: [(prefix: String, target: Target)] = []
 
     public init() {}
 
-    public mutating func add(_ method: String, _ path: String, _ handler: @escaping Handler) {
-        routes[path, default: []].append((method, handler))
+    public mutating func add(_ method: HTTPMethod, _ path: String, _ handler: @escaping Handler) {
+        routes[path, default: []].append((method, .handler(handler)))
     }
 
-    /// Adds a handler for every path that starts with `prefix`; it sees the full path and answers
-    /// 404/405 itself for what it does not serve. `methods` is what a 405 from the router lists.
-    public mutating func addPrefix(_ prefix: String, methods: [String], _ handler: @escaping Handler) {
-        prefixes.append((prefix, methods, handler))
+    /// A route whose handler answers through the `Responder` it is given, now or later.
+    public mutating func addDeferred(_ method: HTTPMethod, _ path: String, _ handler: @escaping DeferredHandler) {
+        routes[path, default: []].append((method, .deferred(handler)))
     }
 
-    /// What a probe port serves by default: liveness, readiness and metrics.
-    public static let probePaths: Set<String> = ["/health", "/health/live", "/health/ready", "/metrics", "/ping",
-                                                 "/v2/health/live", "/v2/health/ready"]
+    /// Adds a handler for every path that starts with `prefix`, whatever the method; it sees the
+    /// full path and answers 404/405 itself for what it does not serve.
+    public mutating func addPrefix(_ prefix: String, _ handler: @escaping Handler) {
+        prefixes.append((prefix, .handler(handler)))
+    }
 
     /// The same handlers for `paths` only (no prefix routes): e.g. a plain probe port beside TLS.
     public func only(paths: Set<String>) -> Router {
@@ -30,28 +43,25 @@ public struct Router: Sendable {
         return copy
     }
 
-    public func handle(_ request: HTTPRequest) -> HTTPResponse {
-        route(request).response
-    }
-
-    /// The response and the route it matched (the path, or "unmatched"), for metrics labels
-    /// that clients cannot multiply.
-    public func route(_ request: HTTPRequest) -> (response: HTTPResponse, route: String) {
-        guard let candidates = routes[request.path] else {
-            for p in prefixes where request.path.hasPrefix(p.prefix) {
-                return (p.handler(request), p.prefix + "*")
+    /// The target for a request, and the route's metrics label (the path, the prefix and `*`, or
+    /// "unmatched"), which clients cannot multiply.
+    func resolve(_ method: HTTPMethod, _ path: String) -> (Target, route: String) {
+        guard let candidates = routes[path] else {
+            for p in prefixes where path.hasPrefix(p.prefix) {
+                return (p.target, p.prefix + "*")
             }
-            return (.detail(404, "Not Found"), "unmatched")
+            return (.response(.detail(.notFound, "Not Found")), "unmatched")
         }
-        for c in candidates where c.method == request.method {
-            return (c.handler(request), request.path)
+        for c in candidates where c.method == method {
+            return (c.target, path)
         }
-        // HEAD is answered like GET without a body (RFC 9110 §9.3.2).
-        if request.method == "HEAD", let get = candidates.first(where: { $0.method == "GET" }) {
-            return (get.handler(request), request.path)  // the connection omits the body, keeps Content-Length
+        // HEAD is answered like GET; the connection omits the body and keeps Content-Length (RFC 9110 §9.3.2).
+        if method == .HEAD, let get = candidates.first(where: { $0.method == .GET }) {
+            return (get.target, path)
         }
-        var allowed = candidates.map(\.method)
+        var allowed = candidates.map(\.method.name)
         if allowed.contains("GET") { allowed.append("HEAD") }
-        return (.detail(405, "Method Not Allowed", headers: [("Allow", allowed.joined(separator: ", "))]), request.path)
+        return (.response(.detail(.methodNotAllowed, "Method Not Allowed", headers: [("Allow", allowed.joined(separator: ", "))])),
+                path)
     }
 }

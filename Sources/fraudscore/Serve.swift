@@ -204,6 +204,8 @@ struct Serve: ParsableCommand {
         }
 
         var config = HTTPServerConfig()
+        config.identity = FraudScoreApp.identity
+        config.probePaths = FraudScoreApp.probePaths
         config.host = host
         config.port = port
         config.threads = threads
@@ -246,7 +248,7 @@ struct Serve: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
         let errorLog = Logger(label: "fraudscore.http")
-        let httpMetrics = HTTPMetrics()
+        let httpMetrics = HTTPMetrics(prefix: config.identity.metricPrefix)
         let server = HTTPServer(config: config, router: app.router(httpMetrics: httpMetrics),
                                 certificates: certificates, metrics: httpMetrics) {
             errorLog.error("\($0)")

@@ -26,7 +26,7 @@ final class RequestTagsTests: XCTestCase {
     }
 
     func testGeneratedIdsAreSixteenHexDigits() {
-        let tagger = RequestTagger(accessLog: nil)
+        let tagger = RequestTagger(accessLog: nil, logger: "t")
         let ids = (0..<100).map { _ in tagger.tags(for: nil).id }
         XCTAssertEqual(Set(ids).count, 100)
         for id in ids { XCTAssertEqual(id.utf8.count, 16); XCTAssertTrue(id.utf8.allSatisfy { RequestTags.hex.contains($0) }) }

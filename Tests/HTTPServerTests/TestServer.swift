@@ -26,11 +26,11 @@ final class TestServer {
     /// `POST /echo` returns the body; `GET /path` returns the path and query.
     static func echoRouter() -> Router {
         var r = Router()
-        r.add("POST", "/echo") { HTTPResponse(status: 200, contentType: "application/octet-stream", body: $0.body) }
-        r.add("GET", "/path") { HTTPResponse(status: 200, contentType: "text/plain", body: Array(($0.path + "?" + $0.query).utf8)) }
-        r.add("GET", "/a") { _ in HTTPResponse(status: 200, contentType: "text/plain", body: Array("a".utf8)) }
-        r.add("GET", "/b") { _ in HTTPResponse(status: 200, contentType: "text/plain", body: Array("b".utf8)) }
-        r.add("GET", "/c") { _ in HTTPResponse(status: 200, contentType: "text/plain", body: Array("c".utf8)) }
+        r.add(.POST, "/echo") { HTTPResponse(status: 200, contentType: "application/octet-stream", body: $0.body) }
+        r.add(.GET, "/path") { HTTPResponse(status: 200, contentType: "text/plain", body: Array(($0.path + "?" + $0.query).utf8)) }
+        r.add(.GET, "/a") { _ in HTTPResponse(status: 200, contentType: "text/plain", body: Array("a".utf8)) }
+        r.add(.GET, "/b") { _ in HTTPResponse(status: 200, contentType: "text/plain", body: Array("b".utf8)) }
+        r.add(.GET, "/c") { _ in HTTPResponse(status: 200, contentType: "text/plain", body: Array("c".utf8)) }
         return r
     }
 }

@@ -58,7 +58,7 @@ public final class TLSContext: @unchecked Sendable {
             }
             copenssl_ctx_configure_server(ctx)
             copenssl_ctx_set_alpn_h2_http11(ctx)
-            let sessionContext: [UInt8] = Array("fraudscore".utf8)
+            let sessionContext: [UInt8] = Array("HTTPServer".utf8)
             _ = SSL_CTX_set_session_id_context(ctx, sessionContext, UInt32(sessionContext.count))
             guard SSL_CTX_use_certificate_chain_file(ctx, certificatePath) == 1 else {
                 throw TLSError("TLS certificate \(certificatePath) cannot be used (a PEM file with the server "

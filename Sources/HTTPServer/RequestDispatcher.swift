@@ -1,0 +1,70 @@
+/// The one way a request becomes an answer, for both protocols: one per event loop. It gives the
+/// request its ids, counts it in flight, routes it, and once the answer is written counts it in the
+/// metrics and writes its access log line. A deferred route's handler gets a `Responder` and answers
+/// later; the connection waits for it (HTTP/1.1, in order) or carries on with its other streams
+/// (HTTP/2).
+///
+/// Touched only by its loop's thread.
+final class RequestDispatcher {
+    enum Outcome {
+        /// Answered now: encode it, then `finish`.
+        case answered(HTTPResponse, RequestRecord)
+        /// The handler answers later through its `Responder`; the loop delivers it to the connection.
+        case waiting(PendingExchange)
+    }
+
+    private let metrics: HTTPMetrics
+    let shard: HTTPMetrics.Shard
+    private let tagger: RequestTagger
+    /// The loop that owns this dispatcher: deferred answers come back through it.
+    unowned let loop: EventLoop
+
+    init(metrics: HTTPMetrics, shard: HTTPMetrics.Shard, accessLog: AccessLog?, identity: ServerIdentity, loop: EventLoop) {
+        self.metrics = metrics
+        self.shard = shard
+        self.tagger = RequestTagger(accessLog: accessLog, logger: identity.accessLogger)
+        self.loop = loop
+    }
+
+    /// Routes `request`, or answers it with `limit` (a limit's error: no handler runs).
+    func dispatch(_ request: HTTPRequest, wire: RequestRecord.WireProtocol, router: Router, connection: Connection,
+                  streamID: Int32, framing: HTTP1Framing, limit: HTTPResponse? = nil) -> Outcome {
+        var record = RequestRecord(method: request.method, path: request.path, wire: wire, bytesIn: request.body.count,
+                                   tags: tagger.tags(for: request.headers), started: HTTPMetrics.now())
+        shard.inFlight.add(1, ordering: .relaxed)
+        if let limit { return .answered(limit, record) }
+        let (target, route) = router.resolve(request.method, request.path)
+        record.route = route
+        switch target {
+        case .response(let response):
+            return .answered(response, record)
+        case .handler(let handler):
+            return .answered(handler(request), record)
+        case .deferred(let handler):
+            let exchange = PendingExchange(record: record, connection: connection, streamID: streamID, framing: framing)
+            handler(request, Responder(loop: loop, exchange: exchange))
+            exchange.handlerReturned()
+            if let response = exchange.immediate {
+                exchange.markAnswered()
+                return .answered(response, record)
+            }
+            return .waiting(exchange)
+        }
+    }
+
+    /// Counts an answered request: in flight no more, its metrics, its access log line.
+    func finish(_ record: RequestRecord, status: HTTPStatus, bytesOut: Int) {
+        shard.inFlight.subtract(1, ordering: .relaxed)
+        let seconds = HTTPMetrics.now() - record.started
+        metrics.record(shard, route: record.route, method: record.method, status: status, seconds: seconds)
+        tagger.finished(record, status: status, seconds: seconds, bytesOut: bytesOut)
+    }
+
+    /// A request the HTTP/1.1 parser refused before it had a method and path: counted under route
+    /// "none", logged with a fresh id. Returns the record to encode the answer's ids with.
+    func beginUnparsed() -> RequestRecord {
+        shard.inFlight.add(1, ordering: .relaxed)
+        return RequestRecord(method: .other(""), path: "", wire: .http11, bytesIn: 0, tags: tagger.tags(for: nil),
+                             started: HTTPMetrics.now())
+    }
+}
