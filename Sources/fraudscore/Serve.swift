@@ -167,45 +167,48 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let log = Logger(label: "fraudscore")
-        let token: String?
+        let configuration: FraudScoreConfiguration
         do {
-            token = try adminTokenValue()
+            configuration = try serviceConfiguration()
         } catch {
             log.critical("cannot read the admin token", metadata: ["error": "\(error)"])
             throw ExitCode(2)
         }
-        let app = FraudScoreApp(scoring: ScoringConfig(threshold: threshold, allowMissingFeatures: allowMissingFeatures,
-                                                       maxBatchSize: maxBatchSize, maxErrorDetails: maxErrorDetails),
-                                adminToken: token)
-        let repository: ModelRepository
         do {
-            repository = try storage.repository(model)
+            let service = try FraudScoreService(configuration)
+            // Signals are taken synchronously by this thread; every thread the service starts
+            // inherits the blocked mask.
+            let signals = FraudScoreService.blockTerminationSignals()
+            try service.start()
+            service.runUntilSignalled(signals)
         } catch {
-            log.critical("cannot use the model repository", metadata: ["model": "\(model)", "error": "\(error)"])
-            throw ExitCode(2)
+            log.critical("\(error.what)", metadata: ["model": "\(model)", "error": "\(error.detail)"])
+            throw ExitCode(error.exitCode)
         }
-        var managerConfig = ModelManagerConfig()
-        managerConfig.pollIntervalMs = max(1, Int(pollInterval * 1000))
-        managerConfig.maxBackoffMs = Int(maxBackoff * 1000)
-        managerConfig.pinnedVersion = pinVersion
-        managerConfig.versionOverride = modelVersion
-        managerConfig.nameOverride = modelName
-        managerConfig.features = features.map(parseFeatureList)
-        let extraFields = requestFields.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
-        let manager = ModelManager(repository: repository, gate: CandidateValidator(app: app, extraFields: extraFields),
-                                   config: managerConfig, log: Logger(label: "fraudscore.models")) { app.serve($0) }
-        app.attach(manager)
-        // A local model must load before the port opens (a typo should fail the rollout at once);
-        // remote storage may be down at start: the server then answers readiness 503 with the reason.
-        if !repository.uri.isRemote && !manager.pollNow() {
-            log.critical("cannot load model", metadata: ["path": "\(model)",
-                                                        "error": "\(manager.status().notReadyReason ?? "unknown")"])
-            throw ExitCode(2)
-        }
+    }
 
+    /// The options as the service's one configuration value.
+    func serviceConfiguration() throws -> FraudScoreConfiguration {
+        var c = FraudScoreConfiguration(model: model, http: httpConfiguration())
+        c.adminToken = try adminTokenValue()
+        c.scoring = ScoringConfig(threshold: threshold, allowMissingFeatures: allowMissingFeatures,
+                                  maxBatchSize: maxBatchSize, maxErrorDetails: maxErrorDetails)
+        c.s3 = storage.s3
+        c.transfer = storage.transfer
+        c.models.pollIntervalMs = max(1, Int(pollInterval * 1000))
+        c.models.maxBackoffMs = Int(maxBackoff * 1000)
+        c.models.pinnedVersion = pinVersion
+        c.models.versionOverride = modelVersion
+        c.models.nameOverride = modelName
+        c.models.features = features.map(parseFeatureList)
+        c.requestFields = requestFields.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
+        if let tlsCert, let tlsKey { c.tls = TLSSettings(certificatePath: tlsCert, keyPath: tlsKey) }
+        c.preStopDelayMs = preStopDelayMs
+        return c
+    }
+
+    func httpConfiguration() -> HTTPServerConfig {
         var config = HTTPServerConfig()
-        config.identity = FraudScoreApp.identity
-        config.probePaths = FraudScoreApp.probePaths
         config.host = host
         config.port = port
         config.threads = threads
@@ -225,98 +228,16 @@ struct Serve: ParsableCommand {
         config.enableH2C = !noH2c
         config.tlsHandshakeTimeoutMs = tlsHandshakeTimeoutMs
         config.probePort = probePort
-        var certificates: TLSCertificates? = nil
-        if let tlsCert, let tlsKey {
-            do {
-                certificates = try TLSCertificates(settings: TLSSettings(certificatePath: tlsCert, keyPath: tlsKey))
-            } catch {
-                log.critical("cannot use the TLS certificate", metadata: ["error": "\(error)"])
-                throw ExitCode(2)
-            }
-        }
         config.http2FloodBurst = http2FloodBurst
         config.http2FloodRate = http2FloodRate
         config.http2ServerResetBurst = http2ServerResetBurst
         config.http2ServerResetRate = http2ServerResetRate
         config.http2SettingsAckTimeoutMs = http2SettingsAckTimeoutMs
-
-        // Signals are taken synchronously by this thread; the event loops inherit the blocked mask.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGTERM)
-        sigaddset(&signals, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-
-        let errorLog = Logger(label: "fraudscore.http")
-        let httpMetrics = HTTPMetrics(prefix: config.identity.metricPrefix)
-        let server = HTTPServer(config: config, router: app.router(httpMetrics: httpMetrics),
-                                certificates: certificates, metrics: httpMetrics) {
-            errorLog.error("\($0)")
-        }
-        do {
-            try server.start()
-        } catch {
-            log.critical("cannot listen", metadata: ["address": "\(host):\(port)", "error": "\(error)"])
-            throw ExitCode(1)
-        }
-        let firstPollDelayMs = repository.uri.isRemote ? 0 : managerConfig.pollIntervalMs
-        let managerThread = try OSThread(name: "fs-models") {
-            // Loading and checking a new version is background work: at nice 10 it yields the CPU
-            // to the event loops, so a swap under full load does not show in their latency. On
-            // Linux the nice value of "process 0" is the calling thread's alone.
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-            manager.run(initialDelayMs: firstPollDelayMs)
-        }
-        var listening: Logger.Metadata = [
-            "address": "\(host):\(server.port)",
-            "threads": "\(threads > 0 ? threads : HTTPServer.defaultThreadCount)",
-            "tls": "\(certificates != nil)",
-        ]
-        if let probe = server.probePort { listening["probe_address"] = "\(host):\(probe)" }
-        if let certificates {
-            listening["certificate_subject"] = "\(certificates.current.subject)"
-            listening["certificate_sha256"] = "\(certificates.current.fingerprint)"
-            _ = try OSThread(name: "fs-tls-reload") { watchCertificates(certificates) }
-        }
-        log.info("listening", metadata: listening)
-
-        var received: Int32 = 0
-        sigwait(&signals, &received)
-        // Readiness turns 503 first; the server keeps answering while endpoints are updated, then
-        // stops accepting and drains.
-        app.beginDrain()
-        log.info("shutting down", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")",
-                                             "pre_stop_delay_ms": "\(preStopDelayMs)"])
-        if preStopDelayMs > 0 { usleep(UInt32(min(preStopDelayMs, 3_600_000)) * 1000) }
-        log.info("draining", metadata: ["timeout_ms": "\(drainTimeoutMs)"])
-        server.beginShutdown()
-        manager.stop()
-        server.wait()
-        _ = managerThread
-        log.info("stopped")
+        return config
     }
 }
 
 extension Serve {
-    /// Checks the certificate files every `reloadCheckMs` for the life of the process, and logs
-    /// each reload or each change that cannot serve (the current certificate then stays).
-    func watchCertificates(_ certificates: TLSCertificates) {
-        let log = Logger(label: "fraudscore.tls")
-        while true {
-            usleep(UInt32(certificates.settings.reloadCheckMs) * 1000)
-            switch certificates.reloadIfChanged() {
-            case .unchanged:
-                break
-            case .reloaded(let context):
-                log.info("tls certificate reloaded", metadata: ["certificate_subject": "\(context.subject)",
-                                                               "certificate_sha256": "\(context.fingerprint)"])
-            case .failed(let error):
-                log.error("tls certificate change not loaded; still serving the previous one",
-                          metadata: ["error": "\(error)"])
-            }
-        }
-    }
-
     /// --admin-token, else the first line of --admin-token-file.
     func adminTokenValue() throws -> String? {
         if let adminToken { return adminToken }
