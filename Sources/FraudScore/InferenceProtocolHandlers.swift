@@ -21,18 +21,18 @@ struct InferenceProtocolHandlers: Sendable {
     }
 
     /// Everything under `/v2/models/`.
-    func models(_ request: HTTPRequest) -> HTTPResponse {
-        guard let serving = app.currentModel else { return error(503, "No model is loaded yet") }
+    func models(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        guard let serving = app.currentModel else { throw .inference(.serviceUnavailable, APIError.noModel) }
         let info = serving.loaded.info
         var parts = request.path.dropFirst("/v2/models/".count).split(separator: "/", omittingEmptySubsequences: false)
             .map(String.init)
         guard let name = parts.first, name == info.name else {
-            return error(404, "Unknown model \"\(parts.first ?? "")\"; this server serves \"\(info.name)\"")
+            throw .inference(.notFound, "Unknown model \"\(parts.first ?? "")\"; this server serves \"\(info.name)\"")
         }
         parts.removeFirst()
         if parts.count >= 2 && parts[0] == "versions" {
             guard parts[1] == info.version else {
-                return error(404, "Unknown version \"\(parts[1])\" of \"\(name)\"; serving \"\(info.version)\"")
+                throw .inference(.notFound, "Unknown version \"\(parts[1])\" of \"\(name)\"; serving \"\(info.version)\"")
             }
             parts.removeFirst(2)
         }
@@ -42,13 +42,13 @@ struct InferenceProtocolHandlers: Sendable {
         case (.GET, ["ready"]):
             return json(app.isDraining ? 503 : 200) { $0.raw(app.isDraining ? "{\"ready\":false}" : "{\"ready\":true}") }
         case (.POST, ["infer"]):
-            return infer(request, serving)
+            return try infer(request, serving)
         case (_, []), (_, ["ready"]):
-            return .detail(405, "Method Not Allowed", headers: [("Allow", "GET")])
+            throw .detail(.methodNotAllowed, "Method Not Allowed", headers: [("Allow", "GET")])
         case (_, ["infer"]):
-            return .detail(405, "Method Not Allowed", headers: [("Allow", "POST")])
+            throw .detail(.methodNotAllowed, "Method Not Allowed", headers: [("Allow", "POST")])
         default:
-            return error(404, "Not Found")
+            throw .inference(.notFound, "Not Found")
         }
     }
 
@@ -80,16 +80,16 @@ struct InferenceProtocolHandlers: Sendable {
         }
     }
 
-    private func infer(_ request: HTTPRequest, _ serving: ServingModel) -> HTTPResponse {
+    private func infer(_ request: HTTPRequest, _ serving: ServingModel) throws(APIError) -> HTTPResponse {
         let features = serving.decoder.featureNames
         let doc: JSONValue
         do {
             doc = try JSONValue.parse(request.body)
         } catch let e {
-            return error(400, "Invalid JSON: \(e)")
+            throw .inference(.badRequest, "Invalid JSON: \(e)")
         }
         guard let inputs = doc["inputs"]?.arrayValue, !inputs.isEmpty else {
-            return error(400, "The request needs \"inputs\": a list of tensors")
+            throw .inference(.badRequest, "The request needs \"inputs\": a list of tensors")
         }
         var rows: [Double] = []
         var count = 0
@@ -124,9 +124,9 @@ struct InferenceProtocolHandlers: Sendable {
                 }
             }
         } catch let p as FeatureRows.Problem {
-            return error(400, p.message)
+            throw .inference(.badRequest, p.message)
         } catch let e {
-            return error(400, "\(e)")
+            throw .inference(.badRequest, "\(e)")
         }
         var predictions = [Double](repeating: .nan, count: count)
         rows.withUnsafeBufferPointer { r in
@@ -179,14 +179,5 @@ struct InferenceProtocolHandlers: Sendable {
         var w = JSONWriter()
         body(&w)
         return HTTPResponse(status: status, body: w.bytes)
-    }
-
-    /// The protocol's error body: `{"error": "..."}`.
-    private func error(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
-        json(status) { w in
-            w.raw("{\"error\":")
-            w.string(message)
-            w.raw("}")
-        }
     }
 }

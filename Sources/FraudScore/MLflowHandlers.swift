@@ -12,16 +12,16 @@ struct MLflowHandlers: Sendable {
                                 : HTTPResponse(status: 200, contentType: "text/plain", body: [0x0A])
     }
 
-    func invocations(_ request: HTTPRequest) -> HTTPResponse {
+    func invocations(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
         if let ct = request.headers["content-type"], !PredictHandler.isJSON(ct) {
-            return error(415, "Content-Type must be application/json (CSV input is not supported), got \(ct)")
+            throw .mlflow(.unsupportedMediaType, "Content-Type must be application/json (CSV input is not supported), got \(ct)")
         }
-        guard let serving = app.currentModel else { return error(503, "No model is loaded yet") }
+        guard let serving = app.currentModel else { throw .mlflow(.serviceUnavailable, APIError.noModel) }
         let doc: JSONValue
         do {
             doc = try JSONValue.parse(request.body)
         } catch let e {
-            return error(400, "Invalid JSON input: \(e)")
+            throw .mlflow(.badRequest, "Invalid JSON input: \(e)")
         }
         var rows = FeatureRows(featureNames: serving.decoder.featureNames,
                                allowMissingFeatures: app.scoring.allowMissingFeatures)
@@ -64,9 +64,9 @@ struct MLflowHandlers: Sendable {
                                           + "dataframe_records, instances or inputs")
             }
         } catch let p as FeatureRows.Problem {
-            return error(400, p.message)
+            throw .mlflow(.badRequest, p.message)
         } catch let e {
-            return error(400, "\(e)")
+            throw .mlflow(.badRequest, "\(e)")
         }
         var predictions = [Double](repeating: .nan, count: rows.count)
         rows.values.withUnsafeBufferPointer { r in
@@ -91,16 +91,5 @@ struct MLflowHandlers: Sendable {
             default: throw FeatureRows.Problem(message: "row \(i) must be an object of columns or a list of values")
             }
         }
-    }
-
-    /// MLflow's error body.
-    private func error(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
-        var w = JSONWriter()
-        w.raw("{\"error_code\":")
-        w.string(status == 400 ? "BAD_REQUEST" : status == 415 ? "UNSUPPORTED_MEDIA_TYPE" : "TEMPORARILY_UNAVAILABLE")
-        w.raw(",\"message\":")
-        w.string(message)
-        w.raw("}")
-        return HTTPResponse(status: status, body: w.bytes)
     }
 }

@@ -8,25 +8,25 @@ import ModelStore
 struct ModelAdminHandlers: Sendable {
     let app: FraudScoreApp
 
-    func status(_ request: HTTPRequest) -> HTTPResponse {
-        guard let manager = app.modelManager else {
-            return .detail(404, "No model repository is configured")
-        }
+    static let noRepository = APIError.detail(.notFound, "No model repository is configured")
+
+    func status(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        guard let manager = app.modelManager else { throw Self.noRepository }
         var w = JSONWriter(capacity: 1024)
         Self.write(manager.status(), into: &w)
         return HTTPResponse(status: 200, body: w.bytes)
     }
 
-    func reload(_ request: HTTPRequest) -> HTTPResponse {
-        withManager(request) { manager in
+    func reload(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        try withManager(request) { manager in
             manager.reload()
             return (202, "reload requested")
         }
     }
 
     /// Body `{"version": 7}`.
-    func pin(_ request: HTTPRequest) -> HTTPResponse {
-        withManager(request) { manager in
+    func pin(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        try withManager(request) { manager in
             guard let doc = try? JSONValue.parse(request.body),
                   let version = doc["version"]?.intValue ?? doc["version"]?.stringValue.flatMap({ Int($0) }) else {
                 return (422, "send {\"version\": N}, N a version number of the repository")
@@ -40,15 +40,15 @@ struct ModelAdminHandlers: Sendable {
         }
     }
 
-    func unpin(_ request: HTTPRequest) -> HTTPResponse {
-        withManager(request) { manager in
+    func unpin(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        try withManager(request) { manager in
             manager.unpin()
             return (202, "unpinned; following the highest complete version")
         }
     }
 
-    func rollback(_ request: HTTPRequest) -> HTTPResponse {
-        withManager(request) { manager in
+    func rollback(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        try withManager(request) { manager in
             do {
                 let version = try manager.rollback()
                 return (200, "rolled back to version \(version), now pinned; POST /admin/unpin to follow new versions again")
@@ -58,12 +58,13 @@ struct ModelAdminHandlers: Sendable {
         }
     }
 
-    private func withManager(_ request: HTTPRequest, _ action: (ModelManager) -> (HTTPStatus, String)) -> HTTPResponse {
+    private func withManager(_ request: HTTPRequest, _ action: (ModelManager) -> (HTTPStatus, String)) throws(APIError)
+        -> HTTPResponse {
         guard authorized(request) else {
-            return .detail(401, "Send the admin token as Authorization: Bearer <token>",
-                           headers: [("WWW-Authenticate", "Bearer realm=\"fraudscore-admin\"")])
+            throw .detail(.unauthorized, "Send the admin token as Authorization: Bearer <token>",
+                          headers: [("WWW-Authenticate", "Bearer realm=\"fraudscore-admin\"")])
         }
-        guard let manager = app.modelManager else { return .detail(404, "No model repository is configured") }
+        guard let manager = app.modelManager else { throw Self.noRepository }
         let (status, message) = action(manager)
         var w = JSONWriter(capacity: 1024)
         w.raw("{\"detail\":")

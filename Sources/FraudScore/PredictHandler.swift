@@ -7,29 +7,24 @@ import JSON
 struct PredictHandler: Sendable {
     let app: FraudScoreApp
 
-    func handle(_ request: HTTPRequest) -> HTTPResponse {
+    func handle(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
         if !request.headers.withValue(named: "content-type", { $0 == nil || PredictHandler.isJSON($0!) }) {
             let contentType = request.headers["content-type"] ?? ""
-            app.metrics.rejected(status: 415)
-            return app.errorResponse(415, [ValidationError(
+            throw .fields(.unsupportedMediaType, [ValidationError(
                 type: "unsupported_media_type", loc: .header("content-type"),
                 msg: "Content-Type must be application/json, got \(contentType)")])
         }
-        guard let serving = app.currentModel else {
-            return .detail(503, "No model is loaded yet")
-        }
+        guard let serving = app.currentModel else { throw .detail(.serviceUnavailable, APIError.noModel) }
         if PredictHandler.isArray(request.body) {
-            return request.body.withUnsafeBytes { batch($0, serving: serving) }
+            return try batch(request.body, serving: serving)
         }
         let featureCount = serving.decoder.featureNames.count
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: featureCount) { row in
+        var invalid: [ValidationError]? = nil
+        let scored = withUnsafeTemporaryAllocation(of: Double.self, capacity: featureCount) { row -> HTTPResponse? in
             row.initialize(repeating: .nan)
             var transaction = TransactionDecoder.Transaction()
-            let errors = request.body.withUnsafeBytes { serving.decoder.decode($0, into: row, transaction: &transaction) }
-            if let errors {
-                app.metrics.rejected(status: 422)
-                return app.errorResponse(422, errors)
-            }
+            invalid = request.body.withUnsafeBytes { serving.decoder.decode($0, into: row, transaction: &transaction) }
+            if invalid != nil { return nil }
             let started = HTTPMetrics.now()
             let p = serving.loaded.model.predict(UnsafeBufferPointer(row))
             app.metrics.prediction(isFraud: p >= serving.threshold, seconds: HTTPMetrics.now() - started)
@@ -37,12 +32,23 @@ struct PredictHandler: Sendable {
             serving.writePrediction(id: transaction.transactionID, probability: p, into: &w)
             return HTTPResponse(status: 200, body: w.bytes)
         }
+        // The error is thrown out here: withUnsafeTemporaryAllocation's closure cannot throw a typed one.
+        guard let scored else { throw .fields(.unprocessableContent, invalid ?? []) }
+        return scored
     }
 
     /// A JSON array of transactions: all valid, an array of results in the same order; any invalid,
     /// 422 listing every item's errors with its index (`["body", 3, "tx_amount"]`), as FastAPI does
     /// for a list body.
-    private func batch(_ body: UnsafeRawBufferPointer, serving: ServingModel) -> HTTPResponse {
+    private func batch(_ bytes: [UInt8], serving: ServingModel) throws(APIError) -> HTTPResponse {
+        // withUnsafeBytes rethrows untyped errors: the typed one crosses it inside a Result.
+        try bytes.withUnsafeBytes { body in
+            Result { () throws(APIError) in try batch(body, items: try batchItems(body), serving: serving) }
+        }.get()
+    }
+
+    /// The byte ranges of a batch's items; every item is scanned as JSON, not yet decoded.
+    private func batchItems(_ body: UnsafeRawBufferPointer) throws(APIError) -> [Range<Int>] {
         var items: [Range<Int>] = []
         var scanner = JSONScanner(body)
         do {
@@ -54,8 +60,7 @@ struct PredictHandler: Sendable {
                     try scanner.skipValue(depth: 1)
                     items.append(start..<scanner.position)
                     guard items.count <= app.scoring.maxBatchSize else {
-                        app.metrics.rejected(status: 422)
-                        return app.errorResponse(422, [ValidationError(
+                        throw APIError.fields(.unprocessableContent, [ValidationError(
                             type: "too_long", loc: .body,
                             msg: "List should have at most \(app.scoring.maxBatchSize) items (--max-batch-size); split the batch")])
                     }
@@ -63,20 +68,22 @@ struct PredictHandler: Sendable {
                 try scanner.expect(UInt8(ascii: "]"), "Expecting ',' delimiter")
             }
             try scanner.expectEnd()
+        } catch let e as APIError {
+            throw e
         } catch let e as JSONError {
-            app.metrics.rejected(status: 422)
-            return app.errorResponse(422, [ValidationError(type: "json_invalid", loc: .offset(e.offset),
-                                                           msg: "JSON decode error", context: e.message)])
+            throw .fields(.unprocessableContent, [ValidationError(type: "json_invalid", loc: .offset(e.offset),
+                                                                  msg: "JSON decode error", context: e.message)])
         } catch {
-            app.metrics.rejected(status: 422)
-            return app.errorResponse(422, [ValidationError(type: "json_invalid", loc: .body, msg: "JSON decode error")])
+            throw .fields(.unprocessableContent, [ValidationError(type: "json_invalid", loc: .body, msg: "JSON decode error")])
         }
+        return items
+    }
+
+    /// Scores a batch whose items all decode; any item's errors make the whole batch a 422.
+    private func batch(_ body: UnsafeRawBufferPointer, items: [Range<Int>], serving: ServingModel) throws(APIError) -> HTTPResponse {
         let started = HTTPMetrics.now()
         let outcome = BatchScorer(serving: serving).evaluate(body, items: items)
-        if outcome.hasErrors {
-            app.metrics.rejected(status: 422)
-            return app.errorResponse(422, outcome.errors.compactMap { $0 }.flatMap { $0 })
-        }
+        if outcome.hasErrors { throw .fields(.unprocessableContent, outcome.errors.compactMap { $0 }.flatMap { $0 }) }
         let perItem = items.isEmpty ? 0 : (HTTPMetrics.now() - started) / Double(items.count)
         var w = JSONWriter(capacity: 128 * items.count + 2)
         w.raw("[")

@@ -39,8 +39,8 @@ final class ScoringMetrics: Sendable {
         }
     }
 
-    func rejected(status: Int) {
-        current.counts.withLock { $0.rejected[status, default: 0] += 1 }
+    func rejected(status: HTTPStatus) {
+        current.counts.withLock { $0.rejected[status.code, default: 0] += 1 }
     }
 
     func total() -> Counts {
