@@ -35,9 +35,12 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
 
+        // The few facts every module shares: system calls and their errors, clocks, hex, UTC times,
+        // Prometheus text.
+        .target(name: "Support", dependencies: ["CEpoll"], swiftSettings: hotPath),
         // Foundation-free JSON: a byte scanner for request bodies, a DOM for model files, a writer.
-        .target(name: "JSON", swiftSettings: hotPath),
-        .target(name: "HTTPServer", dependencies: ["CEpoll", "CNghttp2", "COpenSSL", "JSON"], swiftSettings: hotPath),
+        .target(name: "JSON", dependencies: ["Support"], swiftSettings: hotPath),
+        .target(name: "HTTPServer", dependencies: ["CEpoll", "CNghttp2", "COpenSSL", "JSON", "Support"], swiftSettings: hotPath),
         // onnx-ml.proto's messages, generated once by protoc-gen-swift (scripts/generate-onnx-proto.sh).
         .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["onnx-ml.proto"]),
@@ -45,16 +48,16 @@ let package = Package(
             "JSON", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], swiftSettings: hotPath),
         .target(name: "ModelStore", dependencies: [
-            "Models", "JSON", "COpenSSL", "CCurl",
+            "Models", "JSON", "Support", "COpenSSL", "CCurl",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "FraudScore", dependencies: [
-            "HTTPServer", "JSON", "Models", "ModelStore",
+            "HTTPServer", "JSON", "Models", "ModelStore", "Support",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .executableTarget(name: "fraudscore", dependencies: [
-            "FraudScore", "JSON", "Models", "ModelStore", "HTTPServer",
+            "FraudScore", "JSON", "Models", "ModelStore", "HTTPServer", "Support",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
@@ -63,11 +66,12 @@ let package = Package(
         // Test helpers: a raw-socket HTTP client and the paths of the repo and its fixtures.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CShimTests", dependencies: ["CEpoll", "CNghttp2", "COpenSSL", "CCurl"]),
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Support", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "JSON", "TestSupport"]),
         .testTarget(name: "ModelStoreTests", dependencies: [
-            "ModelStore", "Models", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            "ModelStore", "Models", "Support", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "FraudScoreTests", dependencies: ["FraudScore", "HTTPServer", "Models", "ModelStore", "TestSupport"]),
     ],

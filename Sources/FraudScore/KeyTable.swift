@@ -10,13 +10,13 @@ import JSON
 /// (enough to tell the handbook's feature names apart, which differ mid-string); a hit is
 /// confirmed with memcmp against one flat byte array. Built once per model.
 struct KeyTable: Sendable {
-    private struct Slot: Sendable {
+    private struct Bucket: Sendable {
         var offset: Int32 = -1   // into `text`; -1 = empty
         var length: Int32 = 0
         var value: Int32 = 0
     }
 
-    private var slots: [Slot]
+    private var slots: [Bucket]
     private var text: [UInt8] = []
     private let mask: Int
 
@@ -24,13 +24,13 @@ struct KeyTable: Sendable {
         var size = 16
         while size < entries.count * 4 { size <<= 1 }
         mask = size - 1
-        slots = Array(repeating: Slot(), count: size)
+        slots = Array(repeating: Bucket(), count: size)
         for (key, value) in entries {
             let bytes = Array(key.utf8)
             guard bytes.withUnsafeBytes({ lookup($0) }) == nil else { continue }
             var i = bytes.withUnsafeBytes { KeyTable.hash($0) } & mask
             while slots[i].offset >= 0 { i = (i + 1) & mask }
-            slots[i] = Slot(offset: Int32(text.count), length: Int32(bytes.count), value: Int32(value))
+            slots[i] = Bucket(offset: Int32(text.count), length: Int32(bytes.count), value: Int32(value))
             text += bytes
         }
     }

@@ -1,5 +1,6 @@
 import HTTPServer
 import ModelStore
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,25 +14,25 @@ struct MetricsHandler: Sendable {
         var out = ""
         http.render(into: &out)
         let c = app.metrics.total()
-        HTTPMetrics.renderFamily("fraudscore_predictions_total", type: "counter", help: "Transactions scored, by decision.",
+        PrometheusText.family("fraudscore_predictions_total", type: "counter", help: "Transactions scored, by decision.",
                                  samples: [("{decision=\"fraud\"}", c.fraud), ("{decision=\"legitimate\"}", c.legitimate)],
                                  into: &out)
-        HTTPMetrics.renderFamily("fraudscore_predict_rejected_total", type: "counter",
+        PrometheusText.family("fraudscore_predict_rejected_total", type: "counter",
                                  help: "/predict requests refused before scoring, by status.",
                                  samples: c.rejected.keys.sorted().map { ("{status=\"\($0)\"}", c.rejected[$0]!) }, into: &out)
         let scored = c.fraud + c.legitimate
         out += "# HELP fraudscore_scoring_duration_seconds Model evaluation time per transaction.\n"
         out += "# TYPE fraudscore_scoring_duration_seconds histogram\n"
-        HTTPMetrics.renderHistogram("fraudscore_scoring_duration_seconds", labels: "", buckets: c.scoringBuckets,
+        PrometheusText.histogram("fraudscore_scoring_duration_seconds", labels: "", bounds: HTTPMetrics.buckets, counts: c.scoringBuckets,
                                     sum: c.scoringSum, count: scored, into: &out)
         if let info = app.currentModelInfo {
             out += "# HELP fraudscore_model_info The model being served (value 1), described by its labels.\n"
             out += "# TYPE fraudscore_model_info gauge\n"
-            out += "fraudscore_model_info{name=\"\(escape(info.name))\",version=\"\(escape(info.version))\","
+            out += "fraudscore_model_info{name=\"\(PrometheusText.escape(info.name))\",version=\"\(PrometheusText.escape(info.version))\","
                 + "format=\"\(info.format.rawValue)\",sha256=\"\(info.sha256)\"} 1\n"
         }
         let loads = app.modelLoads()
-        HTTPMetrics.renderFamily("fraudscore_model_loads_total", type: "counter", help: "Model loads, by result.",
+        PrometheusText.family("fraudscore_model_loads_total", type: "counter", help: "Model loads, by result.",
                                  samples: [("{result=\"success\"}", loads.success), ("{result=\"failure\"}", loads.failure)],
                                  into: &out)
         if let manager = app.modelManager { renderModelStore(manager.status(), into: &out) }
@@ -41,7 +42,7 @@ struct MetricsHandler: Sendable {
 
     private func renderModelStore(_ s: ModelStoreStatus, into out: inout String) {
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Int)]) {
-            HTTPMetrics.renderFamily(name, type: type, help: help, samples: samples.map { ($0.0, $0.1) }, into: &out)
+            PrometheusText.family(name, type: type, help: help, samples: samples.map { ($0.0, $0.1) }, into: &out)
         }
         metric("fraudscore_model_polls_total", "counter", "Polls of the model repository, by result.",
                [("{result=\"ok\"}", s.polls), ("{result=\"error\"}", s.pollErrors)])
@@ -62,19 +63,6 @@ struct MetricsHandler: Sendable {
         if let at = s.lastSwapAt {
             metric("fraudscore_model_last_swap_timestamp_seconds", "gauge", "Unix time of the last model swap.", [("", at)])
         }
-    }
-
-    private func escape(_ s: String) -> String {
-        var r = ""
-        for ch in s {
-            switch ch {
-            case "\\": r += "\\\\"
-            case "\"": r += "\\\""
-            case "\n": r += "\\n"
-            default: r.append(ch)
-            }
-        }
-        return r
     }
 }
 
@@ -97,39 +85,27 @@ enum ProcessMetrics {
                 out += "# HELP process_cpu_seconds_total Total user and system CPU time in seconds.\n"
                 out += "# TYPE process_cpu_seconds_total counter\n"
                 out += "process_cpu_seconds_total \((user + system) / ticks)\n"
-                var ts = timespec()
-                clock_gettime(CLOCK_REALTIME, &ts)
-                let bootTime = Double(ts.tv_sec) - uptime
+                let bootTime = Double(Clock.wallTime().seconds) - uptime
                 out += "# HELP process_start_time_seconds Start time of the process since the Unix epoch in seconds.\n"
                 out += "# TYPE process_start_time_seconds gauge\n"
                 out += "process_start_time_seconds \(Int(bootTime + start / ticks))\n"
             }
         }
-        if let dir = opendir("/proc/self/fd") {
-            var n = 0
-            while readdir(dir) != nil { n += 1 }
-            closedir(dir)
+        let fds = Sys.listNames("/proc/self/fd").count
+        if fds > 0 {
             out += "# HELP process_open_fds Number of open file descriptors.\n"
             out += "# TYPE process_open_fds gauge\n"
-            out += "process_open_fds \(max(0, n - 3))\n"  // minus ".", ".." and the directory's own fd
+            out += "process_open_fds \(fds - 1)\n"  // minus the listing's own descriptor
         }
     }
 
+    /// The first 4 KiB of a /proc file, without trailing blanks; nil when it cannot be read.
     private static func read(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        guard let fd = try? Sys.open(path, O_RDONLY) else { return nil }
+        defer { Sys.close(fd) }
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        let n = buffer.withUnsafeMutableBytes { (try? Sys.read(fd, into: $0)) ?? 0 }
         guard n > 0 else { return nil }
-        return String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters()
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let last = s.last, last == "\n" || last == " " { s.removeLast() }
-        return String(s)
+        return String(decoding: buffer[0..<n], as: UTF8.self).trimming(" \n")
     }
 }

@@ -1,5 +1,6 @@
 import HTTPServer
 import JSON
+import Support
 
 /// `POST /predict`: one transaction in, `{"transaction_id", "fraud_probability", "is_fraud",
 /// "model_version"}` out. Scored inline on the event-loop thread: a 200-tree model costs
@@ -25,9 +26,9 @@ struct PredictHandler: Sendable {
             var transaction = TransactionDecoder.Transaction()
             invalid = request.body.withUnsafeBytes { serving.decoder.decode($0, into: row, transaction: &transaction) }
             if invalid != nil { return nil }
-            let started = HTTPMetrics.now()
+            let started = Clock.monotonicSeconds()
             let p = serving.loaded.model.predict(UnsafeBufferPointer(row))
-            app.metrics.prediction(isFraud: p >= serving.threshold, seconds: HTTPMetrics.now() - started)
+            app.metrics.prediction(isFraud: p >= serving.threshold, seconds: Clock.monotonicSeconds() - started)
             var w = JSONWriter(capacity: 160)
             serving.writePrediction(id: transaction.transactionID, probability: p, into: &w)
             return HTTPResponse(status: 200, body: w.bytes)
@@ -81,10 +82,10 @@ struct PredictHandler: Sendable {
 
     /// Scores a batch whose items all decode; any item's errors make the whole batch a 422.
     private func batch(_ body: UnsafeRawBufferPointer, items: [Range<Int>], serving: ServingModel) throws(APIError) -> HTTPResponse {
-        let started = HTTPMetrics.now()
+        let started = Clock.monotonicSeconds()
         let outcome = BatchScorer(serving: serving).evaluate(body, items: items)
         if outcome.hasErrors { throw .fields(.unprocessableContent, outcome.errors.compactMap { $0 }.flatMap { $0 }) }
-        let perItem = items.isEmpty ? 0 : (HTTPMetrics.now() - started) / Double(items.count)
+        let perItem = items.isEmpty ? 0 : (Clock.monotonicSeconds() - started) / Double(items.count)
         var w = JSONWriter(capacity: 128 * items.count + 2)
         w.raw("[")
         for i in 0..<items.count {

@@ -1,5 +1,6 @@
 import Synchronization
 import CEpoll
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -364,7 +365,7 @@ final class Connection {
         ResponseEncoder.encode(.detail(.badRequest, "This port speaks TLS: use https://"), into: &out, date: date,
                                server: config.identity.serverHeader, keepAlive: false, http10: false, omitBody: false)
         _ = out.withUnsafeBytes { try? nonBlockingWrite(fd, $0) }
-        shutdown(fd, cepoll_shut_wr())
+        Sys.shutdownWrite(fd)
     }
 
     /// Keeps unparsed bytes at the front and leaves at least a few KiB free to read into.
@@ -413,7 +414,7 @@ final class Connection {
 
     private func startLinger(_ reason: CloseReason, nowMs: UInt64) {
         tls?.sendCloseNotify()
-        shutdown(fd, cepoll_shut_wr())
+        Sys.shutdownWrite(fd)
         // A misbehaving peer gets just long enough to read our GOAWAY, not the usual grace.
         let graceMs = reason == .misbehaved ? min(100, config.lingerTimeoutMs) : config.lingerTimeoutMs
         state = .lingering(untilMs: nowMs + UInt64(graceMs))
@@ -448,7 +449,7 @@ final class Connection {
             shard.tlsConnections.subtract(1, ordering: .relaxed)
             if counted == .http2 { shard.tlsH2Connections.subtract(1, ordering: .relaxed) }
         }
-        Glibc.close(fd)
+        Sys.close(fd)
     }
 
     /// From here the connection only flushes what it has, then lingers and closes. HTTP/2 streams

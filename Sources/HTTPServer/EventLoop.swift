@@ -1,5 +1,6 @@
 import Synchronization
 import CEpoll
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,7 +18,8 @@ struct Endpoint {
 /// thread; other threads only call `wake()`, which writes to an eventfd.
 final class EventLoop: @unchecked Sendable {
     private let epfd: Int32
-    private let wakeFD: Int32
+    /// Rung by other threads: a drain has begun, or deferred answers wait in the mailbox.
+    private let wakeSignal: WakeSignal
     /// The main port's listener, then the probe port's if any; empty once closed while draining.
     private var endpoints: [Endpoint]
     private var connections: [Connection?] = []
@@ -63,9 +65,9 @@ final class EventLoop: @unchecked Sendable {
         self.shouldDrain = shouldDrain
         self.log = log
         epfd = try syscall("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
-        wakeFD = try syscall("eventfd") { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
+        wakeSignal = try WakeSignal()
         for e in endpoints { try add(e.socket.fd, events: EPOLLIN.rawValue) }
-        try add(wakeFD, events: EPOLLIN.rawValue)
+        try add(wakeSignal.fd, events: EPOLLIN.rawValue)
         dispatcher = RequestDispatcher(metrics: metrics, shard: metrics.shard(index), accessLog: config.accessLog,
                                        identity: config.identity, loop: self)
     }
@@ -83,8 +85,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func signal() {
-        var one: UInt64 = 1
-        _ = write(wakeFD, &one, 8)
+        wakeSignal.signal()
     }
 
     /// A deferred handler's answer, from any thread: delivered now on the loop's own thread, else
@@ -143,11 +144,13 @@ final class EventLoop: @unchecked Sendable {
             // Connections that used their read budget still have input: look at the sockets
             // without waiting, then serve them again after whatever else is ready.
             let timeout = budgeted.isEmpty ? Int32(EventLoop.sweepIntervalMs) : 0
-            let n = events.withUnsafeMutableBufferPointer {
-                epoll_wait(epfd, $0.baseAddress, Int32($0.count), timeout)
+            let waited = events.withUnsafeMutableBufferPointer { ready in
+                Result { () throws(SystemError) in
+                    try syscall("epoll_wait") { epoll_wait(epfd, ready.baseAddress, Int32(ready.count), timeout) }
+                }
             }
-            if n < 0 && errno != EINTR {
-                log("epoll_wait failed: \(String(cString: strerror(errno)))")
+            guard case .success(let n) = waited else {
+                log("\(waited)")
                 break
             }
             let now = Clock.monotonicMs()
@@ -155,9 +158,8 @@ final class EventLoop: @unchecked Sendable {
             for k in 0..<max(0, Int(n)) {
                 let fd = events[k].data.fd
                 let flags = events[k].events
-                if fd == wakeFD {
-                    var value: UInt64 = 0
-                    _ = read(wakeFD, &value, 8)
+                if fd == wakeSignal.fd {
+                    wakeSignal.consume()
                     takeMail()
                     if shouldDrain() && drainDeadlineMs == nil { beginDrain(nowMs: now) }
                 } else if let conn = connection(fd) {
@@ -193,8 +195,7 @@ final class EventLoop: @unchecked Sendable {
         mailbox.withLock { $0.open = false }
         thread.store(0, ordering: .releasing)
         takeMail()
-        close(epfd)
-        close(wakeFD)
+        Sys.close(epfd)
     }
 
     /// After a connection's turn: forget it if it closed, else queue it for more reading or a flush.
@@ -275,14 +276,14 @@ final class EventLoop: @unchecked Sendable {
             }
             if connectionCount >= config.maxConnectionsPerLoop {
                 // A TLS client could not read a plain 503: it just sees the connection close.
-                if endpoint.tls == nil { rejectOverCapacity(fd) } else { close(fd) }
+                if endpoint.tls == nil { rejectOverCapacity(fd) } else { Sys.close(fd) }
                 continue
             }
             var tls: TLSStream? = nil
             if let certificates = endpoint.tls {
                 guard let stream = TLSStream(fd: fd, context: certificates.current) else {
                     log("TLS: cannot create a session for a new connection (out of memory?)")
-                    close(fd)
+                    Sys.close(fd)
                     continue
                 }
                 tls = stream
@@ -313,8 +314,8 @@ final class EventLoop: @unchecked Sendable {
                                into: &out, date: date.line, server: config.identity.serverHeader,
                                keepAlive: false, http10: false, omitBody: false)
         _ = out.withUnsafeBytes { try? nonBlockingWrite(fd, $0) }
-        shutdown(fd, cepoll_shut_wr())
-        close(fd)
+        Sys.shutdownWrite(fd)
+        Sys.close(fd)
     }
 
     private func sweep(nowMs: UInt64) {
@@ -348,8 +349,8 @@ final class EventLoop: @unchecked Sendable {
     private func closeListeners(nowMs: UInt64) {
         for e in endpoints {
             acceptAll(e, nowMs: nowMs)
-            epoll_ctl(epfd, EPOLL_CTL_DEL, e.socket.fd, nil)
-            close(e.socket.fd)
+            _ = try? syscall("epoll_ctl(DEL)") { epoll_ctl(epfd, EPOLL_CTL_DEL, e.socket.fd, nil) }  // closing removes it anyway
+            Sys.close(e.socket.fd)
         }
         endpoints = []
     }

@@ -1,4 +1,5 @@
 import CNghttp2
+import Support
 
 /// One HTTP/2 connection's protocol state (libnghttp2 1.52, server side). Bytes go in through
 /// `receive`, frames come out through `send`; a request whose stream has ended goes, once the read

@@ -1,3 +1,4 @@
+import Support
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -115,69 +116,39 @@ public final class HTTPMetrics: Sendable {
         out += "# TYPE \(prefix)_request_duration_seconds histogram\n"
         for id in byRoute.keys.sorted() {
             let (route, method, s) = byRoute[id]!
-            HTTPMetrics.renderHistogram("\(prefix)_request_duration_seconds", labels: "route=\"\(route)\",method=\"\(method)\"",
-                                        buckets: s.buckets, sum: s.sum, count: s.count, into: &out)
+            PrometheusText.histogram("\(prefix)_request_duration_seconds", labels: "route=\"\(route)\",method=\"\(method)\"",
+                                        bounds: HTTPMetrics.buckets, counts: s.buckets, sum: s.sum, count: s.count, into: &out)
         }
-        Self.renderFamily("\(prefix)_connections_open", type: "gauge", help: "Client connections open, by protocol.",
+        PrometheusText.family("\(prefix)_connections_open", type: "gauge", help: "Client connections open, by protocol.",
                           samples: [("{protocol=\"http1\"}", connections - tlsConnections - (h2Connections - tlsH2Connections)),
                                     ("{protocol=\"h2c\"}", h2Connections - tlsH2Connections),
                                     ("{protocol=\"http1-tls\"}", tlsConnections - tlsH2Connections),
                                     ("{protocol=\"h2\"}", tlsH2Connections)], into: &out)
         func total(_ counter: (Shard) -> Int) -> Int { shards.reduce(0) { $0 + counter($1) } }
-        Self.renderFamily("\(prefix)_tls_handshakes_total", type: "counter", help: "TLS handshakes completed.",
+        PrometheusText.family("\(prefix)_tls_handshakes_total", type: "counter", help: "TLS handshakes completed.",
                           samples: [("", total { $0.tlsHandshakes.load(ordering: .relaxed) })], into: &out)
-        Self.renderFamily("\(prefix)_tls_handshake_failures_total", type: "counter",
+        PrometheusText.family("\(prefix)_tls_handshake_failures_total", type: "counter",
                           help: "TLS connections closed before their handshake completed: a protocol error (old version, no shared cipher, not TLS) or the handshake deadline.",
                           samples: [("{reason=\"error\"}", total { $0.tlsHandshakeErrors.load(ordering: .relaxed) }),
                                     ("{reason=\"timeout\"}", total { $0.tlsHandshakeTimeouts.load(ordering: .relaxed) })], into: &out)
-        Self.renderFamily("\(prefix)_requests_in_flight", type: "gauge", help: "Requests being handled right now.",
+        PrometheusText.family("\(prefix)_requests_in_flight", type: "gauge", help: "Requests being handled right now.",
                           samples: [("", inFlight)], into: &out)
-        Self.renderFamily("\(prefix)_http2_flood_closes_total", type: "counter",
+        PrometheusText.family("\(prefix)_http2_flood_closes_total", type: "counter",
                           help: "HTTP/2 connections closed with ENHANCE_YOUR_CALM for frames that ask for no response.",
                           samples: [("", shards.reduce(0) { $0 + $1.h2FloodCloses.load(ordering: .relaxed) })], into: &out)
-        Self.renderFamily("\(prefix)_http2_header_limit_closes_total", type: "counter",
+        PrometheusText.family("\(prefix)_http2_header_limit_closes_total", type: "counter",
                           help: "HTTP/2 connections closed with ENHANCE_YOUR_CALM for a header list over the advertised limit.",
                           samples: [("", shards.reduce(0) { $0 + $1.h2HeaderLimitCloses.load(ordering: .relaxed) })], into: &out)
-        Self.renderFamily("\(prefix)_http2_server_reset_closes_total", type: "counter",
+        PrometheusText.family("\(prefix)_http2_server_reset_closes_total", type: "counter",
                           help: "HTTP/2 connections closed with ENHANCE_YOUR_CALM for provoking more stream resets than the budget (MadeYouReset).",
                           samples: [("", total { $0.h2ServerResetCloses.load(ordering: .relaxed) })], into: &out)
-        Self.renderFamily("\(prefix)_http2_settings_timeouts_total", type: "counter",
+        PrometheusText.family("\(prefix)_http2_settings_timeouts_total", type: "counter",
                           help: "HTTP/2 connections closed with SETTINGS_TIMEOUT: the client never acknowledged the server's SETTINGS.",
                           samples: [("", total { $0.h2SettingsTimeouts.load(ordering: .relaxed) })], into: &out)
-        Self.renderFamily("\(prefix)_http2_stream_timeouts_total", type: "counter",
+        PrometheusText.family("\(prefix)_http2_stream_timeouts_total", type: "counter",
                           help: "HTTP/2 streams ended by a deadline: a response that made no progress (reset with CANCEL) or a request not complete in time (408).",
                           samples: [("{reason=\"write\"}", total { $0.h2StreamWriteTimeouts.load(ordering: .relaxed) }),
                                     ("{reason=\"request\"}", total { $0.h2RequestTimeouts.load(ordering: .relaxed) })], into: &out)
     }
 
-    /// The sample lines of one histogram series: cumulative buckets over `HTTPMetrics.buckets`
-    /// (`buckets[i]` counts observations in bucket i alone), `+Inf`, `_sum` and `_count`.
-    /// One metric family in the text format: HELP, TYPE, then `name{labels} value` per sample
-    /// (labels with their braces, or "" for none).
-    public static func renderFamily(_ name: String, type: String, help: String, samples: [(labels: String, value: Int)],
-                                    into out: inout String) {
-        out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-        for (labels, value) in samples { out += "\(name)\(labels) \(value)\n" }
-    }
-
-    public static func renderHistogram(_ name: String, labels: String, buckets counts: [Int], sum: Double, count: Int,
-                                       into out: inout String) {
-        let prefix = labels.isEmpty ? "" : labels + ","
-        let plain = labels.isEmpty ? "" : "{" + labels + "}"
-        var cumulative = 0
-        for (i, bound) in buckets.enumerated() {
-            cumulative += counts[i]
-            out += "\(name)_bucket{\(prefix)le=\"\(bound)\"} \(cumulative)\n"
-        }
-        out += "\(name)_bucket{\(prefix)le=\"+Inf\"} \(count)\n"
-        out += "\(name)_sum\(plain) \(sum)\n"
-        out += "\(name)_count\(plain) \(count)\n"
-    }
-
-    /// Monotonic seconds with nanosecond resolution, for request timing.
-    public static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
 }

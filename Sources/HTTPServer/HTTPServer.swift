@@ -1,4 +1,5 @@
 import CEpoll
+import Support
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -55,7 +56,7 @@ public final class HTTPServer: Sendable {
                 probeListeners = try HTTPServer.bind(count, host: config.host, port: probe, backlog: config.backlog)
             }
         } catch {
-            for l in listeners + probeListeners { close(l.fd) }
+            for l in listeners + probeListeners { Sys.close(l.fd) }
             throw error
         }
         let loops = try listeners.indices.map { index in
@@ -85,7 +86,7 @@ public final class HTTPServer: Sendable {
                 listeners.append(try ListeningSocket.bind(host: host, port: first.port, backlog: backlog))
             }
         } catch {
-            for l in listeners { close(l.fd) }
+            for l in listeners { Sys.close(l.fd) }
             throw error
         }
         return listeners

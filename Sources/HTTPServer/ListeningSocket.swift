@@ -1,4 +1,5 @@
 import CEpoll
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,7 +27,7 @@ struct ListeningSocket {
             _ = try syscall("listen") { listen(fd, backlog) }
             return ListeningSocket(fd: fd, port: try boundPort(fd))
         } catch {
-            close(fd)
+            Sys.close(fd)
             throw error
         }
     }
@@ -38,7 +39,7 @@ struct ListeningSocket {
     static func ensureFree(host: String, port: Int) throws {
         guard port != 0 else { return }
         let fd = try openSocket(host: host, reusePort: false)
-        defer { close(fd) }
+        defer { Sys.close(fd) }
         do {
             try bindAddress(fd, host: host, port: port)
         } catch let error as SystemError where error.errno == EADDRINUSE {
@@ -60,7 +61,7 @@ struct ListeningSocket {
                 }
             }
         } catch {
-            close(fd)
+            Sys.close(fd)
             throw error
         }
         return fd
@@ -123,7 +124,10 @@ struct ListeningSocket {
             let c = accept4(fd, nil, nil, cepoll_sock_nonblock_cloexec())
             if c >= 0 {
                 var one: Int32 = 1
-                setsockopt(c, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                // Without it a response may wait for the client's delayed ACK; the socket still works.
+                _ = try? syscall("setsockopt(TCP_NODELAY)") {
+                    setsockopt(c, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                }
                 return c
             }
             switch errno {

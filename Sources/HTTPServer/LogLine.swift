@@ -1,4 +1,5 @@
 import JSON
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,29 +55,16 @@ public struct LogLine {
         return w.bytes
     }
 
-    /// Writes the line with one write(2), so lines from different threads never interleave.
+    /// Writes the line with one write(2), so lines from different threads never interleave. A log
+    /// that cannot be written (stdout closed, disk full) drops the line: logging never stops serving.
     public mutating func write(to fd: Int32) {
         let bytes = finish()
-        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        bytes.withUnsafeBytes { b in _ = try? Sys.writeAll(fd, b) }
     }
 
     /// RFC 3339 UTC with milliseconds: 2026-11-22T02:56:00.123Z.
     static func appendTimestamp(into w: inout JSONWriter) {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var t = ts.tv_sec
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        func pad(_ v: Int, _ n: Int) {
-            var limit = 10
-            for _ in 1..<n {
-                if v < limit { w.raw("0") }
-                limit *= 10
-            }
-            w.int(Int64(v))
-        }
-        pad(Int(tm.tm_year) + 1900, 4); w.raw("-"); pad(Int(tm.tm_mon) + 1, 2); w.raw("-"); pad(Int(tm.tm_mday), 2)
-        w.raw("T"); pad(Int(tm.tm_hour), 2); w.raw(":"); pad(Int(tm.tm_min), 2); w.raw(":"); pad(Int(tm.tm_sec), 2)
-        w.raw("."); pad(ts.tv_nsec / 1_000_000, 3); w.raw("Z")
+        let now = Clock.wallTime()
+        w.bytes += UTCTime(seconds: now.seconds).iso8601(milliseconds: now.nanoseconds / 1_000_000).utf8
     }
 }

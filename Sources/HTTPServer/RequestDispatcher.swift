@@ -1,3 +1,4 @@
+import Support
 /// The one way a request becomes an answer, for both protocols: one per event loop. It gives the
 /// request its ids, counts it in flight, routes it, and once the answer is written counts it in the
 /// metrics and writes its access log line. A deferred route's handler gets a `Responder` and answers
@@ -30,7 +31,7 @@ final class RequestDispatcher {
     func dispatch(_ request: HTTPRequest, wire: RequestRecord.WireProtocol, router: Router, connection: Connection,
                   streamID: Int32, framing: HTTP1Framing, limit: HTTPResponse? = nil) -> Outcome {
         var record = RequestRecord(method: request.method, path: request.path, wire: wire, bytesIn: request.body.count,
-                                   tags: tagger.tags(for: request.headers), started: HTTPMetrics.now())
+                                   tags: tagger.tags(for: request.headers), started: Clock.monotonicSeconds())
         shard.inFlight.add(1, ordering: .relaxed)
         if let limit { return .answered(limit, record) }
         let (target, route) = router.resolve(request.method, request.path)
@@ -55,7 +56,7 @@ final class RequestDispatcher {
     /// Counts an answered request: in flight no more, its metrics, its access log line.
     func finish(_ record: RequestRecord, status: HTTPStatus, bytesOut: Int) {
         shard.inFlight.subtract(1, ordering: .relaxed)
-        let seconds = HTTPMetrics.now() - record.started
+        let seconds = Clock.monotonicSeconds() - record.started
         metrics.record(shard, route: record.route, method: record.method, status: status, seconds: seconds)
         tagger.finished(record, status: status, seconds: seconds, bytesOut: bytesOut)
     }
@@ -65,6 +66,6 @@ final class RequestDispatcher {
     func beginUnparsed() -> RequestRecord {
         shard.inFlight.add(1, ordering: .relaxed)
         return RequestRecord(method: .other(""), path: "", wire: .http11, bytesIn: 0, tags: tagger.tags(for: nil),
-                             started: HTTPMetrics.now())
+                             started: Clock.monotonicSeconds())
     }
 }

@@ -1,4 +1,5 @@
 import CEpoll
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,10 +15,11 @@ final class RequestTagger {
         self.accessLog = accessLog
         self.logger = logger
         var seed: UInt64 = 0
-        if getrandom(&seed, 8, 0) != 8 {
-            var ts = timespec()
-            clock_gettime(CLOCK_REALTIME, &ts)
-            seed = UInt64(bitPattern: Int64(ts.tv_nsec)) ^ UInt64(bitPattern: Int64(ts.tv_sec)) << 30
+        let filled = try? syscall("getrandom") { getrandom(&seed, 8, 0) }
+        if filled != 8 {
+            // Ids need to differ between processes, not to be secret: the time will do.
+            let now = Clock.wallTime()
+            seed = UInt64(bitPattern: Int64(now.nanoseconds)) ^ UInt64(bitPattern: Int64(now.seconds)) << 30
         }
         state = seed
     }

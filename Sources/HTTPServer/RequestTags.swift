@@ -37,8 +37,6 @@ struct RequestTags {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static let hex = Array("0123456789abcdef".utf8)
-
     /// Visible ASCII only (no spaces, quotes or control bytes that could forge log lines or headers).
     static func isSaneID(_ s: String) -> Bool {
         let u = s.utf8

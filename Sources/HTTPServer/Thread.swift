@@ -1,4 +1,5 @@
 import CEpoll
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,5 @@
+import Support
+
 /// Appends JSON to a reusable byte buffer. Numbers are written the way Python's `json.dumps`
 /// writes them (shortest round-trip decimal), so clients compare equal to the libraries' output.
 public struct JSONWriter {
@@ -34,8 +36,7 @@ public struct JSONWriter {
             case 0x09: raw("\\t")
             default:
                 raw("\\u00")
-                bytes.append(JSONWriter.hex[Int(b >> 4)])
-                bytes.append(JSONWriter.hex[Int(b & 15)])
+                Hex.append(b, into: &bytes)
             }
         }
         if input.count > runStart { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[runStart...])) }
@@ -93,6 +94,4 @@ public struct JSONWriter {
     }
 
     public mutating func null() { raw("null") }
-
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 }

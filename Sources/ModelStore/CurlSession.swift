@@ -1,4 +1,5 @@
 import CCurl
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -167,7 +168,7 @@ private func transferHeader(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int,
         sink.headers.removeAll()  // a new response (after 100 Continue or a redirect)
     } else if let colon = line.firstIndex(of: ":") {
         let name = line[..<colon].lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
+        let value = line[line.index(after: colon)...].trimming(" \t\r\n")
         sink.headers.append((name, value))
     }
     return n
@@ -183,16 +184,4 @@ private func transferRead(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _
     }
     sink.uploaded += n
     return n
-}
-
-extension StringProtocol {
-    /// `self` without leading and trailing characters from `set` (compared as Unicode scalars, so
-    /// "\r\n" in `set` means both characters, not the one grapheme they form together).
-    public func trimmingCharacters(in set: String) -> String {
-        let trim = Set(set.unicodeScalars)
-        var scalars = Substring(self).unicodeScalars[...]
-        while let f = scalars.first, trim.contains(f) { scalars.removeFirst() }
-        while let l = scalars.last, trim.contains(l) { scalars.removeLast() }
-        return String(String.UnicodeScalarView(scalars))
-    }
 }

@@ -1,3 +1,4 @@
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,7 +28,7 @@ public final class LocalStore: ObjectStore {
     private func walk(_ relative: String, into out: inout [StoredObject]) throws(StorageError) {
         let path = relative.isEmpty ? root : root + "/" + relative
         guard FileSystem.isDirectory(path) else { throw .unreachable("cannot open \(path)") }
-        for name in FileSystem.listNames(path).sorted() where !name.hasPrefix(".") {  // dot files: temporaries
+        for name in Sys.listNames(path).sorted() where !name.hasPrefix(".") {  // dot files: temporaries
             let key = relative.isEmpty ? name : relative + "/" + name
             let full = root + "/" + key
             if FileSystem.isDirectory(full) {
@@ -39,8 +40,7 @@ public final class LocalStore: ObjectStore {
     }
 
     static func stamp(_ path: String) -> (Int, String)? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
+        guard let st = Sys.fileStatus(path) else { return nil }
         return (Int(st.st_size), "\"\(st.st_size)-\(st.st_mtim.tv_sec)\(st.st_mtim.tv_nsec)-\(st.st_ino)\"")
     }
 

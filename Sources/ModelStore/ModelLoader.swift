@@ -1,5 +1,6 @@
 import JSON
 import Models
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -93,7 +94,7 @@ public enum ModelLoader {
             version: version ?? "\(stem)-\(digest.prefix(12))",
             format: format,
             sha256: digest,
-            loadedAt: FileSystem.iso8601(time(nil)),
+            loadedAt: UTCTime.iso8601(Clock.wallSeconds()),
             path: path,
             threshold: threshold)
         return LoadedModel(model: model, info: info)

@@ -1,6 +1,7 @@
 import Logging
 import Models
 import Synchronization
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,7 +44,7 @@ public enum AdminError: Error, Sendable, Equatable, CustomStringConvertible {
 /// model atomically. The previous good version stays loaded for an instant rollback. Storage errors
 /// back off exponentially with jitter and never touch the model being served.
 public final class ModelManager: Sendable {
-    private struct Slot {
+    private struct ServedVersion {
         var version: Int
         var fingerprint: String
         var loaded: LoadedModel
@@ -53,8 +54,8 @@ public final class ModelManager: Sendable {
     }
 
     private struct State {
-        var current: Slot?
-        var previous: Slot?
+        var current: ServedVersion?
+        var previous: ServedVersion?
         /// Rejected versions and the fingerprint they were rejected with.
         var rejected: [Int: String] = [:]
         var status: ModelStoreStatus
@@ -62,26 +63,30 @@ public final class ModelManager: Sendable {
         var stopping = false
     }
 
-    /// The repository is used by one thread at a time: the starting thread for `pollNow()` before
-    /// `run()`, then only the manager's thread.
-    private final class RepositoryBox: @unchecked Sendable {
+    /// The source and the loader are used by one thread at a time: the starting thread for
+    /// `pollNow()` before `run()`, then only the manager's thread.
+    private final class SourceAndLoader: @unchecked Sendable {
         let repository: ModelRepository
-        init(_ r: ModelRepository) { repository = r }
+        let loader: VersionLoader
+        init(_ repository: ModelRepository, config: ModelManagerConfig) {
+            self.repository = repository
+            loader = VersionLoader(repository: repository, config: config)
+        }
     }
 
-    private let box: RepositoryBox
+    private let box: SourceAndLoader
+    private var loader: VersionLoader { box.loader }
     private let gate: any CandidateGate
     private let activate: @Sendable (LoadedModel) -> Void
     private let config: ModelManagerConfig
     private let log: Logger
     private let state: Mutex<State>
-    /// A pipe whose read end the manager's thread polls with the poll interval as timeout.
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
+    /// The manager's thread waits on it for the poll interval; admin actions and `stop` cut the wait short.
+    private let wakeSignal: WakeSignal
 
     public init(repository: ModelRepository, gate: any CandidateGate, config: ModelManagerConfig,
-                log: Logger, activate: @escaping @Sendable (LoadedModel) -> Void) {
-        box = RepositoryBox(repository)
+                log: Logger, activate: @escaping @Sendable (LoadedModel) -> Void) throws(SystemError) {
+        box = SourceAndLoader(repository, config: config)
         self.gate = gate
         self.config = config
         self.log = log
@@ -89,15 +94,7 @@ public final class ModelManager: Sendable {
         var status = ModelStoreStatus(source: repository.location, pollIntervalMs: config.pollIntervalMs)
         status.pinned = config.pinnedVersion
         state = Mutex(State(status: status))
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0, fcntl(fds[0], F_SETFL, O_NONBLOCK) == 0 else { fatalError("pipe2: \(FileSystem.errnoText())") }
-        wakeRead = fds[0]
-        wakeWrite = fds[1]
-    }
-
-    deinit {
-        close(wakeRead)
-        close(wakeWrite)
+        wakeSignal = try WakeSignal()
     }
 
     public func status() -> ModelStoreStatus {
@@ -195,7 +192,7 @@ public final class ModelManager: Sendable {
 
     private func swapToPrevious(_ s: inout State) {
         guard var previous = s.previous else { return }
-        previous.activatedAt = FileSystem.iso8601(time(nil))
+        previous.activatedAt = UTCTime.iso8601(Clock.wallSeconds())
         activate(previous.loaded)
         s.previous = s.current
         s.current = previous
@@ -222,7 +219,7 @@ public final class ModelManager: Sendable {
         }
         let action = state.withLock { s -> VersionPolicy.Action in
             s.status.polls += 1
-            s.status.lastPollAt = FileSystem.iso8601(time(nil))
+            s.status.lastPollAt = UTCTime.iso8601(Clock.wallSeconds())
             s.status.lastPollError = nil
             s.status.consecutivePollErrors = 0
             s.status.available = scan.complete.map(\.version)
@@ -261,13 +258,13 @@ public final class ModelManager: Sendable {
     }
 
     private func load(_ listing: VersionListing, versioned: Bool) -> LoadOutcome {
-        let started = HighResolutionClock.seconds()
+        let started = Clock.monotonicSeconds()
         state.withLock {
-            $0.status.candidate = .init(version: listing.version, state: .loading, error: nil, at: FileSystem.iso8601(time(nil)))
+            $0.status.candidate = .init(version: listing.version, state: .loading, error: nil, at: UTCTime.iso8601(Clock.wallSeconds()))
         }
         let candidate: Candidate
         do {
-            candidate = try makeCandidate(listing, versioned: versioned)
+            candidate = try loader.candidate(listing, versioned: versioned)
             try gate.check(candidate)
         } catch {
             if error.reason == .storage {
@@ -276,7 +273,7 @@ public final class ModelManager: Sendable {
             }
             state.withLock { s in
                 s.rejected[listing.version] = listing.fingerprint
-                s.status.candidate = .init(version: listing.version, state: .rejected, error: error, at: FileSystem.iso8601(time(nil)))
+                s.status.candidate = .init(version: listing.version, state: .rejected, error: error, at: UTCTime.iso8601(Clock.wallSeconds()))
                 s.status.rejections[error.reason, default: 0] += 1
             }
             log.error("model version rejected; the current version keeps serving", metadata: [
@@ -288,8 +285,8 @@ public final class ModelManager: Sendable {
             if let pinned = s.status.pinned, pinned != listing.version { return false }
             activate(candidate.loaded)
             if let current = s.current { s.previous = current }
-            s.current = Slot(version: listing.version, fingerprint: listing.fingerprint, loaded: candidate.loaded,
-                             activatedAt: FileSystem.iso8601(time(nil)))
+            s.current = ServedVersion(version: listing.version, fingerprint: listing.fingerprint, loaded: candidate.loaded,
+                             activatedAt: UTCTime.iso8601(Clock.wallSeconds()))
             s.rejected[listing.version] = nil
             s.status.candidate = nil
             recordSwap(&s)
@@ -298,35 +295,9 @@ public final class ModelManager: Sendable {
         guard swapped else { return .stale }
         log.info("model version serving", metadata: [
             "version": "\(listing.version)", "model_version": "\(candidate.loaded.info.version)",
-            "sha256": "\(candidate.loaded.info.sha256)", "load_ms": "\(Int((HighResolutionClock.seconds() - started) * 1000))",
+            "sha256": "\(candidate.loaded.info.sha256)", "load_ms": "\(Int((Clock.monotonicSeconds() - started) * 1000))",
         ])
         return .served
-    }
-
-    private func makeCandidate(_ listing: VersionListing, versioned: Bool) throws(CandidateError) -> Candidate {
-        let fetched = try box.repository.fetch(listing, versioned: versioned)
-        let manifest = fetched.manifest
-        let version = versioned ? (manifest?.modelVersion ?? "\(listing.version)")
-            : (config.versionOverride ?? manifest?.modelVersion ?? fetched.metadata?["model_version"]?.stringValue)
-        let loaded: LoadedModel
-        do {
-            var hints = FeatureNameHints(preferred: fetched.mlflow?.signatureNames ?? manifest?.features
-                                                        ?? fetched.metadata?["features"]?.stringListValue,
-                                         fallback: config.features)
-            if let names = fetched.files[ModelLoader.featuresFileName] {
-                hints.fallback = try ModelLoader.featureNames(names, source: ModelLoader.featuresFileName)
-            }
-            loaded = try ModelLoader.make(
-                fetched.files[fetched.modelFile]!, path: box.repository.path(of: fetched.modelFile, version: versioned ? listing.version : nil),
-                digest: fetched.modelDigest, name: config.nameOverride ?? manifest?.name ?? fetched.metadata?["name"]?.stringValue,
-                version: version,
-                threshold: manifest?.threshold ?? fetched.metadata?["decision_threshold"]?.doubleValue, format: manifest?.format,
-                hints: hints)
-        } catch {
-            throw CandidateError(.load, "\(error)")
-        }
-        let rows = manifest?.validation.flatMap { fetched.files[$0.file] }
-        return Candidate(loaded: loaded, validation: manifest?.validation, validationRows: rows)
     }
 
     private func recordPollError(_ error: StorageError) -> Int {
@@ -334,7 +305,7 @@ public final class ModelManager: Sendable {
             s.status.pollErrors += 1
             s.status.pollErrorsByReason[error.reason, default: 0] += 1
             s.status.consecutivePollErrors += 1
-            s.status.lastPollAt = FileSystem.iso8601(time(nil))
+            s.status.lastPollAt = UTCTime.iso8601(Clock.wallSeconds())
             s.status.lastPollError = error
             return s.status.consecutivePollErrors
         }
@@ -348,23 +319,10 @@ public final class ModelManager: Sendable {
     // MARK: - Waking
 
     private func wake() {
-        var one: UInt8 = 1
-        _ = write(wakeWrite, &one, 1)
+        wakeSignal.signal()
     }
 
     private func waitForWake(timeoutMs: Int) {
-        var fds = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
-        _ = Glibc.poll(&fds, 1, Int32(min(timeoutMs, Int(Int32.max))))
-        var drain = [UInt8](repeating: 0, count: 64)
-        while read(wakeRead, &drain, drain.count) > 0 {}
-    }
-}
-
-/// Monotonic seconds, for durations in logs.
-enum HighResolutionClock {
-    static func seconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        wakeSignal.wait(timeoutMs: timeoutMs)
     }
 }

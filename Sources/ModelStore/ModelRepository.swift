@@ -17,20 +17,8 @@ public struct RepositoryScan: Sendable, Equatable {
     public var versioned: Bool
 }
 
-/// A version's files, downloaded and verified.
-struct FetchedVersion {
-    var listing: VersionListing
-    var manifest: Manifest?
-    var metadata: JSONValue?
-    var modelFile: String
-    var files: [String: [UInt8]]
-    /// sha256 of `files[modelFile]`, computed once while verifying.
-    var modelDigest = ""
-    /// Set for an MLflow model folder: its flavor's file is `modelFile`.
-    var mlflow: MLflowModel?
-}
-
-/// The model source (TF Serving's "Source"): lists versions under `--model` and downloads one.
+/// The model source (TF Serving's "Source"): lists the versions under `--model`, reads their files
+/// for the `VersionLoader`, and publishes new ones.
 ///
 /// Layouts: numbered folders each holding `manifest.json` and the files it lists
 /// (`…/fraud/1/`, `…/fraud/7/`); or, unversioned, one model file or a folder with a model file
@@ -146,14 +134,6 @@ public final class ModelRepository {
         return String(key[...slash]) + name
     }
 
-    private func mlflow(_ bytes: [UInt8], _ place: String) throws(CandidateError) -> MLflowModel {
-        do {
-            return try MLflowModel(yaml: bytes, source: "\(place)/\(MLflowModel.fileName)")
-        } catch {
-            throw CandidateError(.load, error.message)
-        }
-    }
-
     private func scanHTTP() throws(StorageError) -> RepositoryScan {
         let key = singleKey ?? Manifest.fileName
         switch try store.get(key, ifNoneMatch: httpCache?.etag) {
@@ -164,99 +144,29 @@ public final class ModelRepository {
         return RepositoryScan(complete: [listing(1, [object])], incomplete: [], versioned: false)
     }
 
-    /// Downloads a version and verifies every file against its manifest (or `model_meta.json`'s
-    /// sha256) before anything parses it.
-    func fetch(_ listing: VersionListing, versioned: Bool) throws(CandidateError) -> FetchedVersion {
-        let folder: String
-        if versioned {
-            folder = prefix + "\(listing.version)/"
-        } else if let singleKey {
-            folder = sibling(of: singleKey, "")
-        } else {
-            folder = prefix
+    /// The folder (key prefix) that holds a listed version's files.
+    func folder(of listing: VersionListing, versioned: Bool) -> String {
+        if versioned { return prefix + "\(listing.version)/" }
+        if let singleKey { return sibling(of: singleKey, "") }
+        return prefix
+    }
+
+    /// The single model file's name when the URI names one object rather than a folder.
+    var singleFileName: String? {
+        guard let singleKey else { return nil }
+        return FileSystem.baseName(singleKey)
+    }
+
+    /// One file of a version, as stored: over http(s) the answer the last scan already holds.
+    func read(_ name: String, in folder: String) throws(CandidateError) -> [UInt8] {
+        if case .http = uri, let cache = httpCache, name == (singleKey ?? Manifest.fileName) { return cache.bytes }
+        do {
+            return try store.get(folder + name)
+        } catch .notFound(let what) {
+            throw CandidateError(.integrity, "\(name) is listed but missing from storage (\(what))")
+        } catch {
+            throw CandidateError(.storage, "\(error)")
         }
-        let names = Set(listing.files.map { String($0.key.dropFirst(folder.count)) })
-        func download(_ name: String) throws(CandidateError) -> [UInt8] {
-            if case .http = uri, let cache = httpCache, name == (singleKey ?? Manifest.fileName) { return cache.bytes }
-            do {
-                return try store.get(folder + name)
-            } catch .notFound(let what) {
-                throw CandidateError(.integrity, "\(name) is listed but missing from storage (\(what))")
-            } catch {
-                throw CandidateError(.storage, "\(error)")
-            }
-        }
-        var fetched = FetchedVersion(listing: listing, manifest: nil, metadata: nil, modelFile: "", files: [:])
-        if versioned || names.contains(Manifest.fileName) {
-            let manifestBytes = try download(Manifest.fileName)
-            let manifest: Manifest
-            do {
-                manifest = try Manifest(parsing: manifestBytes)
-            } catch {
-                throw CandidateError(.manifest, "\(location) version \(listing.version): \(error)")
-            }
-            for name in manifest.files.keys.sorted() {
-                let bytes = try download(name)
-                do {
-                    let digest = try manifest.verify(name, bytes)
-                    if name == manifest.modelFile { fetched.modelDigest = digest }
-                } catch {
-                    throw CandidateError(.integrity, "\(location) version \(listing.version): \(error)")
-                }
-                fetched.files[name] = bytes
-            }
-            fetched.manifest = manifest
-            fetched.modelFile = manifest.modelFile
-            if let mlmodel = fetched.files[MLflowModel.fileName] {
-                let ml = try mlflow(mlmodel, "\(location) version \(listing.version)")
-                guard let file = manifest.files[ml.dataFile] else {
-                    throw CandidateError(.manifest, "\(location) version \(listing.version): MLmodel names \(ml.dataFile), "
-                                         + "which manifest.json does not list")
-                }
-                fetched.mlflow = ml
-                fetched.modelFile = ml.dataFile
-                fetched.modelDigest = file.sha256.lowercased()
-            }
-            return fetched
-        }
-        // Unversioned without a manifest: the model file, checked against model_meta.json if present.
-        if names.contains(ModelLoader.metadataFileName) {
-            let metadataBytes = try download(ModelLoader.metadataFileName)
-            do {
-                fetched.metadata = try JSONValue.parse(metadataBytes)
-            } catch {
-                throw CandidateError(.manifest, "\(ModelLoader.metadataFileName) is not valid JSON: \(error)")
-            }
-        }
-        if names.contains(ModelLoader.featuresFileName) {
-            fetched.files[ModelLoader.featuresFileName] = try download(ModelLoader.featuresFileName)
-        }
-        if let singleKey {
-            fetched.modelFile = String(singleKey.dropFirst(folder.count))
-        } else if let named = fetched.metadata?["file"]?.stringValue {
-            fetched.modelFile = named
-        } else if names.contains(MLflowModel.fileName) {
-            let mlmodel = try download(MLflowModel.fileName)
-            let ml = try mlflow(mlmodel, location)
-            fetched.files[MLflowModel.fileName] = mlmodel
-            fetched.mlflow = ml
-            fetched.modelFile = ml.dataFile
-        } else if let known = ModelLoader.knownFiles.first(where: { names.contains($0) }) {
-            fetched.modelFile = known
-        } else {
-            throw CandidateError(.load, "no model file in \(location): expected one of "
-                                 + "\(ModelLoader.knownFiles.joined(separator: ", ")), or a \(ModelLoader.metadataFileName) "
-                                 + "naming it in \"file\"")
-        }
-        let bytes = try download(fetched.modelFile)
-        fetched.modelDigest = SHA256.hex(bytes)
-        if let meta = fetched.metadata, let expected = ModelLoader.expectedDigest(meta, fileName: fetched.modelFile),
-           expected.lowercased() != fetched.modelDigest {
-            throw CandidateError(.integrity, "\(fetched.modelFile) has sha256 \(fetched.modelDigest) but "
-                                 + "\(ModelLoader.metadataFileName) expects \(expected): the file is corrupt or the metadata belongs to another model")
-        }
-        fetched.files[fetched.modelFile] = bytes
-        return fetched
     }
 
     // MARK: - Publishing

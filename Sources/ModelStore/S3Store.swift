@@ -112,26 +112,3 @@ func checkLength(_ result: TransferResult, key: String) throws(StorageError) {
         throw .transfer("\(key): received \(result.body.count) of \(announced) bytes")
     }
 }
-
-/// AWS's URI encoding: unreserved characters as they are, everything else as %XX (upper case).
-enum AWSEncoding {
-    static func uri(_ s: String, keepSlash: Bool = true) -> String {
-        var out = ""
-        let hex = Array("0123456789ABCDEF")
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            case UInt8(ascii: "/") where keepSlash:
-                out += "/"
-            default:
-                out += "%"
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 15)])
-            }
-        }
-        return out
-    }
-}

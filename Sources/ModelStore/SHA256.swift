@@ -1,4 +1,5 @@
 import COpenSSL
+import Support
 
 /// SHA-256 through OpenSSL's EVP interface, as lowercase hex (the form manifests carry).
 public enum SHA256 {
@@ -11,13 +12,6 @@ public enum SHA256 {
             }
         }
         precondition(ok == 1 && length == 32, "EVP_Digest(sha256) failed")
-        let hexDigits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for b in digest.prefix(32) {
-            text.append(hexDigits[Int(b >> 4)])
-            text.append(hexDigits[Int(b & 15)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        return Hex.string(digest.prefix(32))
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import Models
 import ModelStore
+import Support
 
 /// `fraudscore bench-model`: evaluation speed alone (no HTTP, no JSON), single row and batch, in
 /// the format scripts/bench_models.py compares with the libraries' own.
@@ -40,11 +41,7 @@ struct BenchModel: ParsableCommand {
             for k in 0..<width { tiled[r * width + k] = source[s + k] }
         }
         var sink = 0.0
-        func now() -> Double {
-            var ts = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &ts)
-            return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-        }
+        func now() -> Double { Clock.monotonicSeconds() }
         var bestSingle = Double.infinity
         source.withUnsafeBufferPointer { src in
             for _ in 0..<repeats {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ModelStore
+import Support
 
 /// `--features` for the offline commands, and loading their model the way they all report failure.
 struct FeatureNamesOption: ParsableArguments {
@@ -20,5 +21,5 @@ struct FeatureNamesOption: ParsableArguments {
 
 /// `--features a,b,c` → ["a", "b", "c"].
 func parseFeatureList(_ raw: String) -> [String] {
-    raw.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
+    raw.split(separator: ",").map { String($0).trimming(" ") }.filter { !$0.isEmpty }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -47,29 +48,35 @@ struct HealthCheck: ParsableCommand {
             return .failure(Problem(message: "--host must be an IP address literal"))
         }
         defer { freeaddrinfo(found) }
-        let fd = socket(address.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .failure(Problem(message: "socket: \(String(cString: strerror(errno)))")) }
-        defer { close(fd) }
+        let fd: Int32
+        do {
+            fd = try syscall("socket") { socket(address.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        } catch {
+            return .failure(Problem(message: "\(error)"))
+        }
+        defer { Sys.close(fd) }
         var limit = timeval(tv_sec: timeoutMs / 1000, tv_usec: (timeoutMs % 1000) * 1000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        guard connect(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 else {
-            return .failure(Problem(message: "cannot connect: \(String(cString: strerror(errno)))"))
+        do {
+            for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
+                _ = try syscall("setsockopt") { setsockopt(fd, SOL_SOCKET, option, &limit, socklen_t(MemoryLayout<timeval>.size)) }
+            }
+            _ = try syscall("connect") { connect(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) }
+        } catch {
+            return .failure(Problem(message: "cannot connect: \(error.reason)"))
         }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: fraudscore-healthcheck\r\nConnection: close\r\n\r\n".utf8)
-        guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else {
-            return .failure(Problem(message: "cannot send the request: \(String(cString: strerror(errno)))"))
+        if let error = (request.withUnsafeBytes { bytes in Result { () throws(SystemError) in try Sys.writeAll(fd, bytes) } }).failure {
+            return .failure(Problem(message: "cannot send the request: \(error.reason)"))
         }
         var answer: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 512)
         while !answer.contains(UInt8(ascii: "\n")) && answer.count < 4096 {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                return .failure(Problem(message: n == 0 ? "connection closed without an answer"
-                                                        : "no answer in \(timeoutMs) ms: \(String(cString: strerror(errno)))"))
+            let read = buffer.withUnsafeMutableBytes { b in Result { () throws(SystemError) in try Sys.read(fd, into: b) } }
+            switch read {
+            case .success(0): return .failure(Problem(message: "connection closed without an answer"))
+            case .success(let n): answer += buffer[..<n]
+            case .failure(let error): return .failure(Problem(message: "no answer in \(timeoutMs) ms: \(error.reason)"))
             }
-            answer += buffer[..<n]
         }
         let line = answer.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }
         return .success(String(decoding: line, as: UTF8.self))

@@ -2,6 +2,7 @@ import ArgumentParser
 import FraudScore
 import Models
 import ModelStore
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,7 +43,7 @@ struct Publish: ParsableCommand {
         var files: [String: [UInt8]] = [modelFile: try FileSystem.readAll(loaded.info.path)]
         let rowsPath = validation ?? (FileSystem.directory(of: loaded.info.path) + "/validation.jsonl")
         var check: Manifest.Validation? = nil
-        if validation != nil || access(rowsPath, R_OK) == 0 {
+        if validation != nil || Sys.fileStatus(rowsPath) != nil {
             let name = FileSystem.baseName(rowsPath)
             files[name] = try FileSystem.readAll(rowsPath)
             check = Manifest.Validation(file: name, expectedKey: expectedKey, tolerance: tolerance)

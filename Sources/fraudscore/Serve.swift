@@ -3,6 +3,7 @@ import FraudScore
 import HTTPServer
 import Logging
 import ModelStore
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -121,7 +122,7 @@ struct Serve: ParsableCommand {
     func validate() throws {
         var problems: [String] = []
         func check(_ ok: Bool, _ message: @autoclosure () -> String) { if !ok { problems.append(message()) } }
-        check(!model.trimmingCharacters(in: " ").isEmpty,
+        check(!model.trimming(" ").isEmpty,
               "--model is empty: set the model repository (--model or FRAUDSCORE_MODEL), e.g. s3://bucket/fraud/")
         if let modelName {
             check(!modelName.isEmpty && !modelName.contains("/"), "--model-name must be non-empty and without '/', got '\(modelName)'")
@@ -201,7 +202,7 @@ struct Serve: ParsableCommand {
         c.models.versionOverride = modelVersion
         c.models.nameOverride = modelName
         c.models.features = features.map(parseFeatureList)
-        c.requestFields = requestFields.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
+        c.requestFields = requestFields.split(separator: ",").map { String($0).trimming(" ") }
         if let tlsCert, let tlsKey { c.tls = TLSSettings(certificatePath: tlsCert, keyPath: tlsKey) }
         c.preStopDelayMs = preStopDelayMs
         return c
@@ -247,7 +248,7 @@ extension Serve {
         }
         let firstLine = bytes.prefix(while: { $0 != UInt8(ascii: "\n") })
         guard !firstLine.isEmpty else { throw ValidationError("--admin-token-file \(path) is empty") }
-        let token = String(decoding: firstLine, as: UTF8.self).trimmingCharacters(in: " \t\r\n")
+        let token = String(decoding: firstLine, as: UTF8.self).trimming(" \t\r\n")
         guard token.utf8.count >= 16 else { throw ValidationError("the admin token in \(path) must be at least 16 characters") }
         return token
     }

@@ -3,6 +3,7 @@ import FraudScore
 import HTTPServer
 import Logging
 import ModelStore
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,7 +22,7 @@ struct FraudScoreCommand: ParsableCommand {
 
 func writeStderr(_ text: String) {
     var t = text
-    t.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    t.withUTF8 { _ = try? Sys.writeAll(2, UnsafeRawBufferPointer($0)) }
 }
 
 func bootstrapLogging(level: String?, fd: Int32) {

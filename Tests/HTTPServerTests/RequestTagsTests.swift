@@ -1,5 +1,6 @@
 @testable import HTTPServer
 import XCTest
+import Support
 
 final class RequestTagsTests: XCTestCase {
     func testTraceparentFollowsW3CTraceContext() {
@@ -29,7 +30,7 @@ final class RequestTagsTests: XCTestCase {
         let tagger = RequestTagger(accessLog: nil, logger: "t")
         let ids = (0..<100).map { _ in tagger.tags(for: nil).id }
         XCTAssertEqual(Set(ids).count, 100)
-        for id in ids { XCTAssertEqual(id.utf8.count, 16); XCTAssertTrue(id.utf8.allSatisfy { RequestTags.hex.contains($0) }) }
+        for id in ids { XCTAssertEqual(id.utf8.count, 16); XCTAssertTrue(id.utf8.allSatisfy { Hex.lower.contains($0) }) }
         XCTAssertEqual(RequestTags(generatedID: 0xAB).id, "00000000000000ab")
     }
 

@@ -38,7 +38,7 @@ final class ModelManagerTests: XCTestCase {
     private func manager(_ served: Served, pinned: Int? = nil) throws -> ModelManager {
         var config = ModelManagerConfig()
         config.pinnedVersion = pinned
-        return ModelManager(repository: try ModelRepository(uri: .local(root)), gate: Gate(), config: config,
+        return try ModelManager(repository: try ModelRepository(uri: .local(root)), gate: Gate(), config: config,
                             log: Logger(label: "test")) { loaded in served.versions.withLock { $0.append(loaded.info.version) } }
     }
 

@@ -1,5 +1,6 @@
 @testable import ModelStore
 import XCTest
+import Support
 
 /// The pieces of the S3 client that need no server: XML answers, URI encoding, credentials lookup.
 final class S3ProtocolTests: XCTestCase {
@@ -68,9 +69,9 @@ final class S3ProtocolTests: XCTestCase {
     }
 
     func testTrimmingTreatsCRLFAsTwoCharacters() {
-        XCTAssertEqual("  key\n".trimmingCharacters(in: " \t\r\n"), "key")
-        XCTAssertEqual("\r\nkey\r\n".trimmingCharacters(in: " \t\r\n"), "key")
-        XCTAssertEqual("\n\n".trimmingCharacters(in: " \t\r\n"), "")
+        XCTAssertEqual("  key\n".trimming(" \t\r\n"), "key")
+        XCTAssertEqual("\r\nkey\r\n".trimming(" \t\r\n"), "key")
+        XCTAssertEqual("\n\n".trimming(" \t\r\n"), "")
     }
 
     func testModelURIs() throws {

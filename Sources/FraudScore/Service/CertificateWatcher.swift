@@ -1,5 +1,6 @@
 import HTTPServer
 import Logging
+import Support
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -10,10 +11,11 @@ import Glibc
 final class CertificateWatcher: Sendable {
     private let certificates: TLSCertificates
     private let stopping = Mutex(false)
-    private let wake = WakeSignal()
+    private let wake: WakeSignal
 
-    init(_ certificates: TLSCertificates) {
+    init(_ certificates: TLSCertificates) throws(SystemError) {
         self.certificates = certificates
+        wake = try WakeSignal()
     }
 
     func run() {

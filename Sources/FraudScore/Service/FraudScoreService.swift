@@ -1,6 +1,7 @@
 import HTTPServer
 import Logging
 import ModelStore
+import Support
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -37,20 +38,25 @@ public final class FraudScoreService: Sendable {
         }
         repositoryIsRemote = repository.uri.isRemote
         let app = app
-        manager = ModelManager(repository: repository,
-                               gate: CandidateValidator(app: app, extraFields: configuration.requestFields),
-                               config: configuration.models, log: Logger(label: "fraudscore.models")) { app.serve($0) }
+        do {
+            manager = try ModelManager(repository: repository,
+                                       gate: CandidateValidator(app: app, extraFields: configuration.requestFields),
+                                       config: configuration.models, log: Logger(label: "fraudscore.models")) { app.serve($0) }
+        } catch {
+            throw StartupError(what: "cannot start the model manager", detail: "\(error)", exitCode: 1)
+        }
         app.attach(manager)
         if let settings = configuration.tls {
             do {
                 certificates = try TLSCertificates(settings: settings)
+                watcher = try CertificateWatcher(certificates!)
             } catch {
                 throw StartupError(what: "cannot use the TLS certificate", detail: "\(error)", exitCode: 2)
             }
         } else {
             certificates = nil
+            watcher = nil
         }
-        watcher = certificates.map(CertificateWatcher.init)
         let httpMetrics = HTTPMetrics(prefix: configuration.http.identity.metricPrefix)
         let errorLog = Logger(label: "fraudscore.http")
         server = HTTPServer(config: configuration.http, router: app.router(httpMetrics: httpMetrics),
@@ -77,7 +83,7 @@ public final class FraudScoreService: Sendable {
                 // Loading and checking a new version is background work: at nice 10 it yields the CPU
                 // to the event loops, so a swap under full load does not show in their latency. On
                 // Linux the nice value of "process 0" is the calling thread's alone.
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+                _ = try? syscall("setpriority") { setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10) }
                 manager.run(initialDelayMs: firstPollDelayMs)
             }
             if let watcher { try spawn("fs-tls-reload") { watcher.run() } }

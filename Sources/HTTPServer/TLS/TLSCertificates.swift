@@ -1,4 +1,5 @@
 import Synchronization
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -53,8 +54,7 @@ public final class TLSCertificates: Sendable {
 
     private static func stamps(_ settings: TLSSettings) -> [FileStamp] {
         [settings.certificatePath, settings.keyPath].map { path in
-            var st = stat()
-            guard stat(path, &st) == 0 else { return FileStamp() }
+            guard let st = Sys.fileStatus(path) else { return FileStamp() }
             return FileStamp(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
                              seconds: st.st_mtim.tv_sec, nanoseconds: st.st_mtim.tv_nsec)
         }

@@ -1,4 +1,5 @@
 import COpenSSL
+import Support
 
 /// What TLS serves: a certificate chain and its key, as PEM files.
 public struct TLSSettings: Sendable {
@@ -90,15 +91,10 @@ public final class TLSContext: @unchecked Sendable {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         _ = X509_digest(cert, EVP_sha256(), &digest, &length)
-        let hex = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in digest.prefix(Int(length)) {
-            text.append(hex[Int(byte >> 4)])
-            text.append(hex[Int(byte & 15)])
-        }
+        let fingerprint = Hex.string(digest.prefix(Int(length)))
         var name = [CChar](repeating: 0, count: 512)
         _ = X509_NAME_oneline(X509_get_subject_name(cert), &name, Int32(name.count))
         let subject = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return (String(decoding: text, as: UTF8.self), subject)
+        return (fingerprint, subject)
     }
 }

@@ -1,4 +1,5 @@
 import COpenSSL
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,5 @@
 import Logging
+import Support
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -55,7 +56,7 @@ public final class AWSCredentialChain: Sendable {
         } catch {
             guard let held, !held.isExpired(at: now) else { throw error }
             logger.warning("credential refresh failed; the current credentials stay in use until they expire",
-                           metadata: ["error": "\(error)", "expires_at": "\(FileSystem.iso8601(held.expiresAt))"])
+                           metadata: ["error": "\(error)", "expires_at": "\(UTCTime.iso8601(held.expiresAt))"])
             return held.credentials
         }
     }

@@ -1,3 +1,4 @@
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,7 +43,7 @@ public struct AWSCredentials: Sendable, Equatable {
         guard let bytes = try? FileSystem.readAll(path, limit: 1 << 16) else {
             throw .configuration("\(name)_FILE names \(path), which cannot be read")
         }
-        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \t\r\n")
+        return String(decoding: bytes, as: UTF8.self).trimming(" \t\r\n")
     }
 
     /// The shared credentials file: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`,
@@ -65,14 +66,14 @@ public struct AWSCredentials: Sendable, Equatable {
         var current: String? = nil
         var out: [String: String] = [:]
         for raw in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
-            let line = raw.trimmingCharacters(in: " \t\r")
+            let line = raw.trimming(" \t\r")
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("[") && line.hasSuffix("]") {
-                current = String(line.dropFirst().dropLast()).trimmingCharacters(in: " \t")
+                current = String(line.dropFirst().dropLast()).trimming(" \t")
                 continue
             }
             guard current == name, let eq = line.firstIndex(of: "=") else { continue }
-            out[line[..<eq].trimmingCharacters(in: " \t")] = line[line.index(after: eq)...].trimmingCharacters(in: " \t")
+            out[line[..<eq].trimming(" \t")] = line[line.index(after: eq)...].trimming(" \t")
         }
         return out
     }

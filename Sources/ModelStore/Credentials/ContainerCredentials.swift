@@ -1,4 +1,5 @@
 import JSON
+import Support
 
 /// Container credentials: an HTTP endpoint beside the pod hands out temporary credentials (EKS Pod
 /// Identity: `AWS_CONTAINER_CREDENTIALS_FULL_URI` with `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`;
@@ -45,7 +46,7 @@ struct ContainerCredentials: Sendable {
             guard let bytes = try? FileSystem.readAll(file, limit: 1 << 16) else {
                 throw .configuration("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE names \(file), which cannot be read")
             }
-            headers.append("Authorization: " + String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \t\r\n"))
+            headers.append("Authorization: " + String(decoding: bytes, as: UTF8.self).trimming(" \t\r\n"))
         } else if let authorization {
             headers.append("Authorization: " + authorization)
         }

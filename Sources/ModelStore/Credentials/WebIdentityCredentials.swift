@@ -1,3 +1,4 @@
+import Support
 /// STS AssumeRoleWithWebIdentity: the OIDC token a platform mounts and rotates (EKS IRSA, any
 /// OIDC provider) traded for temporary credentials of `AWS_ROLE_ARN`. The token file is read anew
 /// for every exchange, so a rotated token is used from the next refresh on.
@@ -28,7 +29,7 @@ struct WebIdentityCredentials: Sendable {
         guard let bytes = try? FileSystem.readAll(tokenFile, limit: 1 << 16) else {
             throw .configuration("AWS_WEB_IDENTITY_TOKEN_FILE names \(tokenFile), which cannot be read")
         }
-        let token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \t\r\n")
+        let token = String(decoding: bytes, as: UTF8.self).trimming(" \t\r\n")
         let form = [("Action", "AssumeRoleWithWebIdentity"), ("Version", "2011-06-15"), ("RoleArn", roleARN),
                     ("RoleSessionName", sessionName), ("WebIdentityToken", token)]
             .map { $0.0 + "=" + AWSEncoding.uri($0.1, keepSlash: false) }.joined(separator: "&")

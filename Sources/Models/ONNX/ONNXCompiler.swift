@@ -16,7 +16,7 @@ struct ONNXCompiler {
                             "ai.onnx.ml.TreeEnsembleRegressor", "ai.onnx.ml.ZipMap"]
 
     let graph: ONNXGraph
-    private(set) var slots: [String: Slot] = [:]
+    private(set) var slots: [String: ScratchRange] = [:]
     private var isFloat: [String: Bool] = [:]
     /// Values holding a binary classifier's [P(class 0), P(class 1)].
     private var isProbabilityPair: Set<String> = []
@@ -26,8 +26,8 @@ struct ONNXCompiler {
         self.graph = graph
     }
 
-    private mutating func allocate(_ name: String, width: Int, float: Bool) -> Slot {
-        let slot = Slot(offset: scratchWidth, width: width)
+    private mutating func allocate(_ name: String, width: Int, float: Bool) -> ScratchRange {
+        let slot = ScratchRange(offset: scratchWidth, width: width)
         scratchWidth += width
         slots[name] = slot
         isFloat[name] = float
@@ -91,7 +91,7 @@ struct ONNXCompiler {
                     handlesMissing: handlesMissing)
     }
 
-    private func input(_ node: ONNXGraph.Node, _ k: Int = 0) throws -> (Slot, Bool) {
+    private func input(_ node: ONNXGraph.Node, _ k: Int = 0) throws -> (ScratchRange, Bool) {
         guard k < node.inputs.count, let slot = slots[node.inputs[k]] else {
             throw ModelError("\(node.qualifiedName) node \"\(node.name)\": input \(k) is not available")
         }
@@ -166,7 +166,7 @@ struct ONNXCompiler {
     }
 
     /// The output slot of a classifier ([P0, P1], its second output) or a regressor (one value).
-    private mutating func output(_ node: ONNXGraph.Node, classifier: Bool) throws -> Slot {
+    private mutating func output(_ node: ONNXGraph.Node, classifier: Bool) throws -> ScratchRange {
         guard let first = node.outputs.first else {
             throw ModelError("\(node.qualifiedName) node \"\(node.name)\" has no output")
         }

@@ -9,7 +9,7 @@ public struct ONNXModel: Model {
     public let metadata: ModelMetadata
     private let steps: [ONNXStep]
     /// Where each feature goes in the scratch vector (graph inputs in order).
-    private let inputSlot: Slot
+    private let inputSlot: ScratchRange
     private let inputIsFloat: Bool
     private let resultIndex: Int
     private let scratchWidth: Int
@@ -49,7 +49,7 @@ public struct ONNXModel: Model {
         guard Set(names).count == names.count else { throw ModelError("feature names repeat: \(names)") }
         let first = graph.inputs[0]
         inputIsFloat = graph.inputs.allSatisfy { $0.elementType == ONNXGraph.ElementType.float }
-        inputSlot = Slot(offset: compiler.slots[first.name]!.offset, width: names.count)
+        inputSlot = ScratchRange(offset: compiler.slots[first.name]!.offset, width: names.count)
         let plan = try compiler.compile()
         featureNames = names
         steps = plan.steps

@@ -2,12 +2,6 @@
 import Glibc
 #endif
 
-/// A contiguous range of the per-row scratch vector holding one ONNX value of one row.
-struct Slot: Sendable {
-    var offset: Int
-    var width: Int
-}
-
 /// `post_transform` of the ai.onnx.ml classifiers and regressors.
 enum PostTransform: String, Sendable {
     case none = "NONE", logistic = "LOGISTIC", softmax = "SOFTMAX", softmaxZero = "SOFTMAX_ZERO"
@@ -26,16 +20,16 @@ enum PostTransform: String, Sendable {
 /// One operator on one row: reads its input slots of the scratch vector, writes its output slot.
 /// Every value of a Float tensor is rounded to Float after each step, as onnxruntime computes in Float.
 enum ONNXStep: Sendable {
-    case copy(from: Slot, to: Slot, toFloat: Bool)
-    case truncate(from: Slot, to: Slot)
-    case concat(from: [Slot], to: Slot)
-    case imputer(from: Slot, to: Slot, imputed: [Double], replaced: Double, toFloat: Bool)
-    case scaler(from: Slot, to: Slot, offset: [Double], scale: [Double], toFloat: Bool)
-    case normalizer(from: Slot, to: Slot, norm: Norm, toFloat: Bool)
-    case linear(from: Slot, to: Slot, weights: [Double], intercepts: [Double], post: PostTransform, classifier: Bool)
-    case trees(from: Slot, to: Slot, ensemble: TreeEnsemble, base: Float, post: PostTransform, average: Bool, classifier: Bool)
-    case sigmoid(from: Slot, to: Slot, toFloat: Bool)
-    case softmax(from: Slot, to: Slot, toFloat: Bool)
+    case copy(from: ScratchRange, to: ScratchRange, toFloat: Bool)
+    case truncate(from: ScratchRange, to: ScratchRange)
+    case concat(from: [ScratchRange], to: ScratchRange)
+    case imputer(from: ScratchRange, to: ScratchRange, imputed: [Double], replaced: Double, toFloat: Bool)
+    case scaler(from: ScratchRange, to: ScratchRange, offset: [Double], scale: [Double], toFloat: Bool)
+    case normalizer(from: ScratchRange, to: ScratchRange, norm: Norm, toFloat: Bool)
+    case linear(from: ScratchRange, to: ScratchRange, weights: [Double], intercepts: [Double], post: PostTransform, classifier: Bool)
+    case trees(from: ScratchRange, to: ScratchRange, ensemble: TreeEnsemble, base: Float, post: PostTransform, average: Bool, classifier: Bool)
+    case sigmoid(from: ScratchRange, to: ScratchRange, toFloat: Bool)
+    case softmax(from: ScratchRange, to: ScratchRange, toFloat: Bool)
 
     enum Norm: String, Sendable { case max = "MAX", l1 = "L1", l2 = "L2" }
 
