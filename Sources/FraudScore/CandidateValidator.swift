@@ -7,18 +7,6 @@ import ModelStore
 /// manifest's validation rows; its outputs are finite (and within [0, 1] when it claims to give
 /// probabilities). Runs on the model manager's thread, never on an event loop.
 public struct CandidateValidator: CandidateGate {
-    /// The fields of the Fraud Detection Handbook's transactions, which clients send today.
-    public static let handbookFields = [
-        "transaction_id", "tx_datetime", "customer_id", "terminal_id", "tx_amount", "tx_time_seconds", "tx_time_days",
-        "tx_during_weekend", "tx_during_night",
-        "customer_id_nb_tx_1day_window", "customer_id_avg_amount_1day_window",
-        "customer_id_nb_tx_7day_window", "customer_id_avg_amount_7day_window",
-        "customer_id_nb_tx_30day_window", "customer_id_avg_amount_30day_window",
-        "terminal_id_nb_tx_1day_window", "terminal_id_risk_1day_window",
-        "terminal_id_nb_tx_7day_window", "terminal_id_risk_7day_window",
-        "terminal_id_nb_tx_30day_window", "terminal_id_risk_30day_window",
-    ]
-
     let app: FraudScoreApp
     /// Fields requests carry besides the handbook's (`--request-fields`).
     let extraFields: [String]
@@ -33,7 +21,7 @@ public struct CandidateValidator: CandidateGate {
     /// serves: then the first model defines the request schema.
     func requestFields() -> Set<String>? {
         guard let current = app.currentModel else { return nil }
-        return Set(Self.handbookFields + extraFields).union(current.loaded.model.featureNames)
+        return Set(TransactionSchema.handbookFields + extraFields).union(current.loaded.model.featureNames)
     }
 
     public func check(_ candidate: Candidate) throws(CandidateError) {

@@ -4,8 +4,8 @@ import ModelStore
 /// The OpenAPI 3.1 description of the API, generated from the served model's feature schema, so it
 /// changes with the model.
 enum OpenAPIDocument {
-    static func make(features: [String], info: ModelInfo?, maxBatch: Int, allowMissing: Bool) -> JSONValue {
-        let derived: Set<String> = ["tx_during_weekend", "tx_during_night"]
+    static func make(schema: TransactionSchema, info: ModelInfo?, maxBatch: Int) -> JSONValue {
+        let features = schema.features
         // Lax like pydantic: numbers, numeric strings and booleans are accepted where numbers are.
         // Finite numbers only (a Double's range): in a string, at most 200 integer digits and a
         // two-digit exponent keep every match below 1e300.
@@ -24,22 +24,17 @@ enum OpenAPIDocument {
             "anyOf": [datetimeText, ["type": "number", "minimum": .number(JSONNumber(double: -CivilTime.maxTimestamp, int64: nil)), "maximum": .number(JSONNumber(double: CivilTime.maxTimestamp, int64: nil)), "description": "Unix time (s, or ms when large)"]],
             "description": "YYYY-MM-DD HH:MM:SS (ISO 8601 accepted); tx_during_weekend and tx_during_night are derived from it when absent.",
         ]
-        var properties: [(String, JSONValue)] = [
-            ("transaction_id", int64),
-            ("tx_datetime", datetime),
-            ("customer_id", int64),
-            ("terminal_id", int64),
-        ]
-        for f in features where !properties.contains(where: { $0.0 == f }) {
-            properties.append((f, ["anyOf": [finite, ["type": "null"], ["type": "boolean"], numericString],
-                                   "description": "Model feature; null is a missing value."]))
+        let feature: JSONValue = ["anyOf": [finite, ["type": "null"], ["type": "boolean"], numericString],
+                                  "description": "Model feature; null is a missing value."]
+        let properties: [(String, JSONValue)] = schema.properties.map { field in
+            switch field.kind {
+            case .int64: (field.name, int64)
+            case .datetime: (field.name, datetime)
+            case .feature: (field.name, feature)
+            }
         }
-        var required: [JSONValue] = ["transaction_id"]
-        var calendar: [JSONValue] = []
-        if !allowMissing {
-            required += features.filter { !derived.contains($0) }.map { JSONValue.string($0) }
-            calendar = features.filter { derived.contains($0) }.map { JSONValue.string($0) }
-        }
+        let required = schema.required.map { JSONValue.string($0) }
+        let calendar = schema.derivable.map { JSONValue.string($0) }
         let validationError: JSONValue = [
             "type": "object", "required": ["detail"],
             "properties": ["detail": ["type": "array", "items": [

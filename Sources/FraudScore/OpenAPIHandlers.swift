@@ -8,8 +8,9 @@ struct OpenAPIHandlers: Sendable {
 
     func document(_ request: HTTPRequest) -> HTTPResponse {
         let serving = app.currentModel
-        let doc = OpenAPIDocument.make(features: serving?.decoder.featureNames ?? [], info: serving?.loaded.info,
-                                       maxBatch: app.scoring.maxBatchSize, allowMissing: app.scoring.allowMissingFeatures)
+        let schema = TransactionSchema(features: serving?.decoder.featureNames ?? [],
+                                       allowMissingFeatures: app.scoring.allowMissingFeatures)
+        let doc = OpenAPIDocument.make(schema: schema, info: serving?.loaded.info, maxBatch: app.scoring.maxBatchSize)
         var w = JSONWriter(capacity: 8192)
         doc.write(into: &w)
         return HTTPResponse(status: 200, body: w.bytes)

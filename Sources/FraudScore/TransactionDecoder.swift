@@ -26,7 +26,8 @@ struct TransactionDecoder: Sendable {
     private let weekendSlot: Int?
     private let nightSlot: Int?
 
-    // Key codes below `featureBase` are the transaction's own fields.
+    // Key codes below `featureBase` are the transaction's own fields: their index in
+    // `TransactionSchema.identity`.
     private static let transactionID = 0
     private static let datetime = 1
     private static let customerID = 2
@@ -44,13 +45,10 @@ struct TransactionDecoder: Sendable {
     init(featureNames: [String], allowMissingFeatures: Bool = false) {
         self.featureNames = featureNames
         self.allowMissingFeatures = allowMissingFeatures
-        var entries: [(String, Int)] = [
-            ("transaction_id", TransactionDecoder.transactionID),
-            ("tranaction_id", TransactionDecoder.transactionID),  // the course data's historical typo
-            ("tx_datetime", TransactionDecoder.datetime),
-            ("customer_id", TransactionDecoder.customerID),
-            ("terminal_id", TransactionDecoder.terminalID),
-        ]
+        var entries: [(String, Int)] = []
+        for (code, field) in TransactionSchema.identity.enumerated() {
+            for name in [field.name] + field.aliases { entries.append((name, code)) }
+        }
         for (i, name) in featureNames.enumerated() where !entries.contains(where: { $0.0 == name }) {
             entries.append((name, TransactionDecoder.featureBase + i))
         }
@@ -59,7 +57,7 @@ struct TransactionDecoder: Sendable {
         var index = [Int32](repeating: -1, count: TransactionDecoder.featureBase + featureNames.count)
         let known = Dictionary(entries, uniquingKeysWith: { a, _ in a })
         var listed = Set<String>()
-        for name in CandidateValidator.handbookFields + featureNames where listed.insert(name).inserted {
+        for name in TransactionSchema.handbookFields + featureNames where listed.insert(name).inserted {
             let code = known[name] ?? TransactionDecoder.ignored
             if code >= 0 { index[code] = Int32(guesses.count) }
             guesses.append(Guess(offset: Int32(text.count), length: Int32(name.utf8.count), code: Int32(code)))
@@ -68,8 +66,8 @@ struct TransactionDecoder: Sendable {
         guessText = text
         self.guesses = guesses
         guessIndex = index
-        weekendSlot = featureNames.firstIndex(of: "tx_during_weekend")
-        nightSlot = featureNames.firstIndex(of: "tx_during_night")
+        weekendSlot = featureNames.firstIndex(of: TransactionSchema.weekendFeature)
+        nightSlot = featureNames.firstIndex(of: TransactionSchema.nightFeature)
     }
 
     /// Fills `row` (featureNames.count Doubles) from `body`; on failure returns the errors instead.
@@ -137,7 +135,7 @@ struct TransactionDecoder: Sendable {
             } catch {
                 return [ValidationError(type: "json_invalid", loc: .body, msg: "JSON decode error")]
             }
-            if !sawID { errors.insert(.missing("transaction_id"), at: 0) }
+            if !sawID { errors.insert(.missing(TransactionSchema.requiredIdentity), at: 0) }
             // Calendar features the handbook derives from the timestamp, when not sent.
             if let datetime {
                 if let slot = weekendSlot, !seen[slot] { row[slot] = datetime.isWeekend ? 1 : 0; seen[slot] = true }
