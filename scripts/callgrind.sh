@@ -4,7 +4,8 @@
 # callgrind, sends N keep-alive POSTs of the sample request (h2load --h1, exact count), and
 # prints the event-loop thread's instructions per request plus its top functions.
 # TLS=1 serves HTTPS (a fresh self-signed certificate) and counts TLS 1.3 with it.
-#   N=2000 [TLS=1] ./scripts/callgrind.sh
+# TOP=n lists the n costliest functions (23). BIN=path counts that binary instead of building (e.g. an older build, to compare in one run).
+#   N=2000 [TLS=1] [BIN=path] ./scripts/callgrind.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 N="${N:-2000}"
@@ -14,11 +15,14 @@ for tool in valgrind callgrind_control callgrind_annotate h2load curl; do
 done
 OUT=$(mktemp -d /tmp/fraudscore-callgrind.XXXXXX)
 cd "$ROOT"
-swift build -c release --product fraudscore >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }
+if [ -z "${BIN:-}" ]; then
+  swift build -c release --product fraudscore >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }
+  BIN="$(swift build -c release --show-bin-path)/fraudscore"
+fi
 # Valgrind 3.19 (Debian 12) cannot read the DWARF 5 that Swift 6 emits and gives up; a copy without
 # debug info keeps the symbol table, which is all the per-function totals need.
+objcopy --strip-debug "$BIN" "$OUT/fraudscore"
 BIN="$OUT/fraudscore"
-objcopy --strip-debug "$(swift build -c release --show-bin-path)/fraudscore" "$BIN"
 SCHEME=http
 TLSARGS=()
 if [ "${TLS:-0}" = 1 ]; then
@@ -44,4 +48,4 @@ wait $VG || true
 DUMP="$OUT/cg.out-02"
 TOTAL=$(callgrind_annotate --inclusive=no "$DUMP" | sed -n 's/^\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
 echo "RESULT callgrind Ir/request=$(( TOTAL / N )) requests=$N total_Ir=$TOTAL"
-callgrind_annotate --inclusive=no "$DUMP" | sed -n '/file:function/,$p' | sed -n '3,25p' | cut -c1-160
+callgrind_annotate --inclusive=no "$DUMP" | sed -n '/file:function/,$p' | sed -n "3,$((2 + ${TOP:-23}))p" | cut -c1-160

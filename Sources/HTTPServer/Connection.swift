@@ -303,9 +303,9 @@ final class Connection {
                 requestStartedMs = inStart < inEnd ? nowMs : 0
                 let framing = HTTP1Framing(clientKeepAlive: clientKeepAlive, http10: request.version.minor == 0,
                                            omitBody: request.method == .HEAD)
-                switch dispatcher.dispatch(request, wire: framing.http10 ? .http10 : .http11, router: router,
-                                           connection: self, streamID: 0, framing: framing) {
-                case .answered(let response, let record):
+                var record = dispatcher.begin(request, wire: framing.http10 ? .http10 : .http11)
+                switch dispatcher.dispatch(request, &record, router: router, connection: self, streamID: 0, framing: framing) {
+                case .answered(let response):
                     answerHTTP1(response, record, framing, date: date)
                 case .waiting(let exchange):
                     awaiting = exchange
@@ -321,7 +321,7 @@ final class Connection {
     private func answerHTTP1(_ response: HTTPResponse, _ record: RequestRecord, _ framing: HTTP1Framing, date: [UInt8]) {
         let keepAlive = framing.clientKeepAlive && !draining && requestsServed < config.maxRequestsPerConnection
         let outputBefore = output.count
-        ResponseEncoder.encode(response, into: &output, date: date, server: config.identity.serverHeader,
+        ResponseEncoder.encode(response, into: &output, date: date, server: dispatcher.serverLine,
                                keepAlive: keepAlive, http10: framing.http10, omitBody: framing.omitBody, tags: record.tags)
         dispatcher.finish(record, status: response.status, bytesOut: output.count - outputBefore)
         if !keepAlive, case .http1 = state { beginClosing(.finished) }
@@ -352,7 +352,7 @@ final class Connection {
     private func respondAndClose(_ status: HTTPStatus, _ message: String, date: [UInt8]) {
         let record = dispatcher.beginUnparsed()
         let outputBefore = output.count
-        ResponseEncoder.encode(.detail(status, message), into: &output, date: date, server: config.identity.serverHeader,
+        ResponseEncoder.encode(.detail(status, message), into: &output, date: date, server: dispatcher.serverLine,
                                keepAlive: false, http10: false, omitBody: false, tags: record.tags)
         dispatcher.finish(record, status: status, bytesOut: output.count - outputBefore)
         beginClosing(.finished)
@@ -363,7 +363,7 @@ final class Connection {
     private func answerPlainHTTPOnTLSPort(date: [UInt8]) {
         var out: [UInt8] = []
         ResponseEncoder.encode(.detail(.badRequest, "This port speaks TLS: use https://"), into: &out, date: date,
-                               server: config.identity.serverHeader, keepAlive: false, http10: false, omitBody: false)
+                               server: dispatcher.serverLine, keepAlive: false, http10: false, omitBody: false)
         _ = out.withUnsafeBytes { try? nonBlockingWrite(fd, $0) }
         Sys.shutdownWrite(fd)
     }

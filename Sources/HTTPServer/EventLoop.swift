@@ -311,7 +311,7 @@ final class EventLoop: @unchecked Sendable {
         var out: [UInt8] = []
         ResponseEncoder.encode(.detail(.serviceUnavailable, "Too many connections: the server's limit is "
                                        + "\(config.maxConnectionsPerLoop) per event loop"),
-                               into: &out, date: date.line, server: config.identity.serverHeader,
+                               into: &out, date: date.line, server: dispatcher.serverLine,
                                keepAlive: false, http10: false, omitBody: false)
         _ = out.withUnsafeBytes { try? nonBlockingWrite(fd, $0) }
         Sys.shutdownWrite(fd)

@@ -275,9 +275,10 @@ final class HTTP2Session {
                                   headers: stream.headers, body: stream.body)
         let limit = instead ?? (tooLarge ? HTTPResponse.detail(.contentTooLarge, "Request body larger than \(config.maxBodyBytes) bytes") : nil)
         stream.lastWriteMs = nowMs
-        switch dispatcher.dispatch(request, wire: .http2, router: router, connection: connection, streamID: id,
+        var record = dispatcher.begin(request, wire: .http2)
+        switch dispatcher.dispatch(request, &record, router: router, connection: connection, streamID: id,
                                    framing: .http2, limit: limit) {
-        case .answered(let response, let record):
+        case .answered(let response):
             respond(id, stream, response, record, thenReset: instead != nil)
         case .waiting(let exchange):
             stream.phase = .awaitingHandler(exchange)

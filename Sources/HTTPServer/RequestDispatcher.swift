@@ -8,8 +8,8 @@ import Support
 /// Touched only by its loop's thread.
 final class RequestDispatcher {
     enum Outcome {
-        /// Answered now: encode it, then `finish`.
-        case answered(HTTPResponse, RequestRecord)
+        /// Answered now: encode it, then `finish` the record.
+        case answered(HTTPResponse)
         /// The handler answers later through its `Responder`; the loop delivers it to the connection.
         case waiting(PendingExchange)
     }
@@ -19,35 +19,43 @@ final class RequestDispatcher {
     private let tagger: RequestTagger
     /// The loop that owns this dispatcher: deferred answers come back through it.
     unowned let loop: EventLoop
+    /// "Server: name\r\n" for HTTP/1.1 heads, built once (empty: no header).
+    let serverLine: [UInt8]
 
     init(metrics: HTTPMetrics, shard: HTTPMetrics.Shard, accessLog: AccessLog?, identity: ServerIdentity, loop: EventLoop) {
         self.metrics = metrics
         self.shard = shard
         self.tagger = RequestTagger(accessLog: accessLog, logger: identity.accessLogger)
         self.loop = loop
+        serverLine = identity.serverHeader.isEmpty ? [] : Array("Server: \(identity.serverHeader)\r\n".utf8)
     }
 
-    /// Routes `request`, or answers it with `limit` (a limit's error: no handler runs).
-    func dispatch(_ request: HTTPRequest, wire: RequestRecord.WireProtocol, router: Router, connection: Connection,
-                  streamID: Int32, framing: HTTP1Framing, limit: HTTPResponse? = nil) -> Outcome {
-        var record = RequestRecord(method: request.method, path: request.path, wire: wire, bytesIn: request.body.count,
-                                   tags: tagger.tags(for: request.headers), started: Clock.monotonicSeconds())
+    /// A request's record: its ids and start, counted in flight from now until `finish`.
+    func begin(_ request: HTTPRequest, wire: RequestRecord.WireProtocol) -> RequestRecord {
         shard.inFlight.add(1, ordering: .relaxed)
-        if let limit { return .answered(limit, record) }
+        return RequestRecord(method: request.method, path: request.path, wire: wire, bytesIn: request.body.count,
+                             tags: tagger.tags(for: request.headers), started: Clock.monotonicSeconds())
+    }
+
+    /// Routes `request`, or answers it with `limit` (a limit's error: no handler runs). Sets the
+    /// record's route. (The record stays with the caller: it is not copied into the outcome.)
+    func dispatch(_ request: HTTPRequest, _ record: inout RequestRecord, router: Router, connection: Connection,
+                  streamID: Int32, framing: HTTP1Framing, limit: HTTPResponse? = nil) -> Outcome {
+        if let limit { return .answered(limit) }
         let (target, route) = router.resolve(request.method, request.path)
         record.route = route
         switch target {
         case .response(let response):
-            return .answered(response, record)
+            return .answered(response)
         case .handler(let handler):
-            return .answered(handler(request), record)
+            return .answered(handler(request))
         case .deferred(let handler):
             let exchange = PendingExchange(record: record, connection: connection, streamID: streamID, framing: framing)
             handler(request, Responder(loop: loop, exchange: exchange))
             exchange.handlerReturned()
             if let response = exchange.immediate {
                 exchange.markAnswered()
-                return .answered(response, record)
+                return .answered(response)
             }
             return .waiting(exchange)
         }

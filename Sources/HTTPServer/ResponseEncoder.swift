@@ -1,16 +1,11 @@
 /// Serialises HTTP/1.1 responses into a connection's output buffer.
 enum ResponseEncoder {
-    /// `server` is the `Server` header's value (empty: none).
-    static func encode(_ response: HTTPResponse, into out: inout [UInt8], date: [UInt8], server: String,
+    /// `date` and `server` are whole header lines, CRLF included (`server` may be empty: none).
+    static func encode(_ response: HTTPResponse, into out: inout [UInt8], date: [UInt8], server: [UInt8],
                        keepAlive: Bool, http10: Bool, omitBody: Bool, tags: RequestTags? = nil) {
         appendStatusLine(response.status, into: &out)
         out.append(contentsOf: date)
-        if !server.isEmpty {
-            append("Server: ", into: &out)
-            var name = server
-            name.withUTF8 { out.append(contentsOf: $0) }
-            append("\r\n", into: &out)
-        }
+        out.append(contentsOf: server)
         if !response.contentType.isEmpty {
             append("Content-Type: ", into: &out)
             var ct = response.contentType

@@ -10,6 +10,7 @@ public enum IOResult: Equatable, Sendable {
 }
 
 /// read(2) on a non-blocking descriptor; EAGAIN becomes `.wouldBlock`, 0 becomes `.eof`.
+@inlinable
 public func nonBlockingRead(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> IOResult {
     while true {
         let n = read(fd, buffer.baseAddress, buffer.count)
@@ -23,6 +24,7 @@ public func nonBlockingRead(_ fd: Int32, into buffer: UnsafeMutableRawBufferPoin
 }
 
 /// send(2) with MSG_NOSIGNAL so a closed peer yields EPIPE, not SIGPIPE.
+@inlinable
 public func nonBlockingWrite(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(SystemError) -> IOResult {
     while true {
         let n = send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL))

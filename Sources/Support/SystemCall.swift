@@ -22,7 +22,7 @@ public struct SystemError: Error, Sendable, CustomStringConvertible {
 /// Runs a system call, retrying on EINTR; a -1 result throws `SystemError` with the call's name.
 /// Every libc call the project makes goes through this or one of `Sys`'s wrappers, so none is
 /// retried by hand and none has its failure ignored without saying so.
-@inline(__always)
+@inlinable
 public func syscall<T: FixedWidthInteger>(_ name: @autoclosure () -> String, _ body: () -> T) throws(SystemError) -> T {
     while true {
         let r = body()
