@@ -18,10 +18,7 @@ struct ModelAdminHandlers: Sendable {
     }
 
     func reload(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
-        try withManager(request) { manager in
-            manager.reload()
-            return (202, "reload requested")
-        }
+        try withManager(request) { $0.reload(); return (202, "reload requested") }
     }
 
     /// Body `{"version": 7}`.
@@ -41,10 +38,7 @@ struct ModelAdminHandlers: Sendable {
     }
 
     func unpin(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
-        try withManager(request) { manager in
-            manager.unpin()
-            return (202, "unpinned; following the highest complete version")
-        }
+        try withManager(request) { $0.unpin(); return (202, "unpinned; following the highest complete version") }
     }
 
     func rollback(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {

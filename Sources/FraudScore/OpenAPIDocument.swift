@@ -6,56 +6,85 @@ import ModelStore
 enum OpenAPIDocument {
     static func make(schema: TransactionSchema, info: ModelInfo?, maxBatch: Int) -> JSONValue {
         let features = schema.features
-        // Lax like pydantic: numbers, numeric strings and booleans are accepted where numbers are.
-        // Finite numbers only (a Double's range): in a string, at most 200 integer digits and a
-        // two-digit exponent keep every match below 1e300.
-        let numericString: JSONValue = ["type": "string", "pattern": "^ *-?(0|[1-9][0-9]{0,199})(\\.[0-9]+)?([eE][+-]?[0-9]{1,2})? *$"]
-        let finite: JSONValue = ["type": "number", "minimum": .number(JSONNumber(double: -Double.greatestFiniteMagnitude, int64: nil)),
-                                 "maximum": .number(JSONNumber(double: Double.greatestFiniteMagnitude, int64: nil))]
-        let integerString: JSONValue = ["type": "string", "pattern": "^ *-?(0|[1-9][0-9]{0,17}) *$"]
-        let int64: JSONValue = ["anyOf": [
-            ["type": "integer", "minimum": .number(JSONNumber(double: -0x1p63, int64: Int64.min)), "maximum": .number(JSONNumber(double: 0x1p63, int64: Int64.max))],
-            integerString, ["type": "boolean"]]]
-        let datetimeText: JSONValue = [
-            "type": "string",
-            "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])([ Tt]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?$",
-        ]
-        let datetime: JSONValue = [
-            "anyOf": [datetimeText, ["type": "number", "minimum": .number(JSONNumber(double: -CivilTime.maxTimestamp, int64: nil)), "maximum": .number(JSONNumber(double: CivilTime.maxTimestamp, int64: nil)), "description": "Unix time (s, or ms when large)"]],
-            "description": "YYYY-MM-DD HH:MM:SS (ISO 8601 accepted); tx_during_weekend and tx_during_night are derived from it when absent.",
-        ]
-        let feature: JSONValue = ["anyOf": [finite, ["type": "null"], ["type": "boolean"], numericString],
-                                  "description": "Model feature; null is a missing value."]
-        let properties: [(String, JSONValue)] = schema.properties.map { field in
+        let required = schema.required.map { JSONValue.string($0) }
+        let calendar = schema.derivable.map { JSONValue.string($0) }
+        let properties = JSONValue.object(schema.properties.map { field in
             switch field.kind {
             case .int64: (field.name, int64)
             case .datetime: (field.name, datetime)
             case .feature: (field.name, feature)
             }
-        }
-        let required = schema.required.map { JSONValue.string($0) }
-        let calendar = schema.derivable.map { JSONValue.string($0) }
-        let validationError: JSONValue = [
-            "type": "object", "required": ["detail"],
-            "properties": ["detail": ["type": "array", "items": [
-                "type": "object", "required": ["type", "loc", "msg"],
-                "properties": [
-                    "type": ["type": "string"], "msg": ["type": "string"],
-                    "loc": ["type": "array", "items": ["type": ["string", "integer"]]],
-                    "input": ["type": "object"], "ctx": ["type": "object"],
-                ]]]]]
-        let detail: JSONValue = ["type": "object", "required": ["detail"], "properties": ["detail": ["type": "string"]]]
-        let prediction: JSONValue = [
-            "type": "object", "required": ["transaction_id", "fraud_probability", "is_fraud", "model_version"],
+        })
+        return [
+            "openapi": "3.1.0",
+            "info": ["title": "fraudscore", "version": .string(info?.version ?? "no model"),
+                     "description": .string("Real-time transaction-fraud scoring. Model: \(info?.name ?? "none") "
+                                             + "(\(info?.format.rawValue ?? "-")), features: \(features.joined(separator: ", ")).")],
+            "paths": paths(maxBatch: maxBatch),
+            "components": ["schemas": [
+                "Transaction": calendar.isEmpty
+                    ? ["type": "object", "properties": properties, "required": .array(required)]
+                    : ["type": "object", "properties": properties, "required": .array(required),
+                       // The calendar features are needed unless tx_datetime is there to derive them.
+                       "anyOf": [["required": ["tx_datetime"]], ["required": .array(calendar)]]],
+                "Prediction": prediction,
+                "ValidationError": validationError,
+                "Detail": detail,
+            ]],
+        ]
+    }
+
+    // MARK: value schemas
+
+    // Lax like pydantic: numbers, numeric strings and booleans are accepted where numbers are.
+    // Finite numbers only (a Double's range): in a string, at most 200 integer digits and a
+    // two-digit exponent keep every match below 1e300.
+    static let numericString: JSONValue = ["type": "string", "pattern": "^ *-?(0|[1-9][0-9]{0,199})(\\.[0-9]+)?([eE][+-]?[0-9]{1,2})? *$"]
+    static let finite: JSONValue = ["type": "number", "minimum": .number(JSONNumber(double: -Double.greatestFiniteMagnitude, int64: nil)),
+                                    "maximum": .number(JSONNumber(double: Double.greatestFiniteMagnitude, int64: nil))]
+    static let integerString: JSONValue = ["type": "string", "pattern": "^ *-?(0|[1-9][0-9]{0,17}) *$"]
+    static let int64: JSONValue = ["anyOf": [
+        ["type": "integer", "minimum": .number(JSONNumber(double: -0x1p63, int64: Int64.min)), "maximum": .number(JSONNumber(double: 0x1p63, int64: Int64.max))],
+        integerString, ["type": "boolean"]]]
+    static let datetimeText: JSONValue = [
+        "type": "string",
+        "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])([ Tt]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?$",
+    ]
+    static let datetime: JSONValue = [
+        "anyOf": [datetimeText, ["type": "number", "minimum": .number(JSONNumber(double: -CivilTime.maxTimestamp, int64: nil)), "maximum": .number(JSONNumber(double: CivilTime.maxTimestamp, int64: nil)), "description": "Unix time (s, or ms when large)"]],
+        "description": "YYYY-MM-DD HH:MM:SS (ISO 8601 accepted); tx_during_weekend and tx_during_night are derived from it when absent.",
+    ]
+    static let feature: JSONValue = ["anyOf": [finite, ["type": "null"], ["type": "boolean"], numericString],
+                                     "description": "Model feature; null is a missing value."]
+
+    // MARK: fixed schemas
+
+    static let validationError: JSONValue = [
+        "type": "object", "required": ["detail"],
+        "properties": ["detail": ["type": "array", "items": [
+            "type": "object", "required": ["type", "loc", "msg"],
             "properties": [
-                "transaction_id": ["type": "integer", "format": "int64"],
-                "fraud_probability": ["type": "number"],
-                "is_fraud": ["type": "boolean"],
-                "model_version": ["type": "string"],
-            ]]
-        func json(_ schema: JSONValue) -> JSONValue { ["application/json": ["schema": schema]] }
-        func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/" + name)] }
-        func response(_ description: String, _ schema: JSONValue) -> JSONValue { ["description": .string(description), "content": json(schema)] }
+                "type": ["type": "string"], "msg": ["type": "string"],
+                "loc": ["type": "array", "items": ["type": ["string", "integer"]]],
+                "input": ["type": "object"], "ctx": ["type": "object"],
+            ]]]]]
+    static let detail: JSONValue = ["type": "object", "required": ["detail"], "properties": ["detail": ["type": "string"]]]
+    static let prediction: JSONValue = [
+        "type": "object", "required": ["transaction_id", "fraud_probability", "is_fraud", "model_version"],
+        "properties": [
+            "transaction_id": ["type": "integer", "format": "int64"],
+            "fraud_probability": ["type": "number"],
+            "is_fraud": ["type": "boolean"],
+            "model_version": ["type": "string"],
+        ]]
+
+    // MARK: paths
+
+    static func json(_ schema: JSONValue) -> JSONValue { ["application/json": ["schema": schema]] }
+    static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/" + name)] }
+    static func response(_ description: String, _ schema: JSONValue) -> JSONValue { ["description": .string(description), "content": json(schema)] }
+
+    static func paths(maxBatch: Int) -> JSONValue {
         let errors: [(String, JSONValue)] = [
             ("413", response("Body too large", ref("Detail"))),
             ("415", response("Content-Type is not JSON", ref("ValidationError"))),
@@ -63,7 +92,7 @@ enum OpenAPIDocument {
             ("503", response("No model loaded", ref("Detail"))),
         ]
         let health: JSONValue = ["type": "object", "required": ["status"], "properties": ["status": ["type": "string"]]]
-        let paths: JSONValue = [
+        return [
             "/predict": ["post": [
                 "summary": "Score one transaction, or a batch (JSON array) of them",
                 "operationId": "predict",
@@ -82,23 +111,6 @@ enum OpenAPIDocument {
             "/metrics": ["get": ["summary": "Prometheus metrics", "operationId": "metrics",
                                  "responses": ["200": ["description": "Text exposition format",
                                                        "content": ["text/plain": ["schema": ["type": "string"]]]]]]],
-        ]
-        return [
-            "openapi": "3.1.0",
-            "info": ["title": "fraudscore", "version": .string(info?.version ?? "no model"),
-                     "description": .string("Real-time transaction-fraud scoring. Model: \(info?.name ?? "none") "
-                                             + "(\(info?.format.rawValue ?? "-")), features: \(features.joined(separator: ", ")).")],
-            "paths": paths,
-            "components": ["schemas": [
-                "Transaction": calendar.isEmpty
-                    ? ["type": "object", "properties": .object(properties), "required": .array(required)]
-                    : ["type": "object", "properties": .object(properties), "required": .array(required),
-                       // The calendar features are needed unless tx_datetime is there to derive them.
-                       "anyOf": [["required": ["tx_datetime"]], ["required": .array(calendar)]]],
-                "Prediction": prediction,
-                "ValidationError": validationError,
-                "Detail": detail,
-            ]],
         ]
     }
 }

@@ -12,7 +12,7 @@ struct PredictHandler: Sendable {
         if !request.headers.withValue(named: "content-type", { $0 == nil || PredictHandler.isJSON($0!) }) {
             let contentType = request.headers["content-type"] ?? ""
             throw .fields(.unsupportedMediaType, [ValidationError(
-                type: "unsupported_media_type", loc: .header("content-type"),
+                type: .unsupportedMediaType, loc: .header("content-type"),
                 msg: "Content-Type must be application/json, got \(contentType)")])
         }
         guard let serving = app.currentModel else { throw .detail(.serviceUnavailable, APIError.noModel) }
@@ -62,7 +62,7 @@ struct PredictHandler: Sendable {
                     items.append(start..<scanner.position)
                     guard items.count <= app.scoring.maxBatchSize else {
                         throw APIError.fields(.unprocessableContent, [ValidationError(
-                            type: "too_long", loc: .body,
+                            type: .tooLong, loc: .body,
                             msg: "List should have at most \(app.scoring.maxBatchSize) items (--max-batch-size); split the batch")])
                     }
                 } while scanner.consume(UInt8(ascii: ","))
@@ -72,10 +72,10 @@ struct PredictHandler: Sendable {
         } catch let e as APIError {
             throw e
         } catch let e as JSONError {
-            throw .fields(.unprocessableContent, [ValidationError(type: "json_invalid", loc: .offset(e.offset),
+            throw .fields(.unprocessableContent, [ValidationError(type: .jsonInvalid, loc: .offset(e.offset),
                                                                   msg: "JSON decode error", context: e.message)])
         } catch {
-            throw .fields(.unprocessableContent, [ValidationError(type: "json_invalid", loc: .body, msg: "JSON decode error")])
+            throw .fields(.unprocessableContent, [ValidationError(type: .jsonInvalid, loc: .body, msg: "JSON decode error")])
         }
         return items
     }

@@ -73,7 +73,7 @@ struct TransactionDecoder: Sendable {
     /// Fills `row` (featureNames.count Doubles) from `body`; on failure returns the errors instead.
     func decode(_ body: UnsafeRawBufferPointer, into row: UnsafeMutableBufferPointer<Double>,
                 transaction: inout Transaction) -> [ValidationError]? {
-        if body.isEmpty { return [ValidationError(type: "missing", loc: .body, msg: "Field required")] }
+        if body.isEmpty { return [ValidationError(type: .missing, loc: .body, msg: "Field required")] }
         // Which row slots were set; rows have at most a few hundred features, so a stack bitmap would
         // do, but a small flag per slot keeps this simple and allocation-free.
         return withUnsafeTemporaryAllocation(of: Bool.self, capacity: row.count) { seenBuffer in
@@ -85,7 +85,7 @@ struct TransactionDecoder: Sendable {
             var scanner = JSONScanner(body)
             do {
                 guard try scanner.peekKind() == .object else {
-                    return [ValidationError(type: "model_attributes_type", loc: .body,
+                    return [ValidationError(type: .modelAttributesType, loc: .body,
                                             msg: "Input should be a valid dictionary or object to extract fields from")]
                 }
                 _ = scanner.consume(UInt8(ascii: "{"))
@@ -130,28 +130,35 @@ struct TransactionDecoder: Sendable {
                 }
                 try scanner.expectEnd()
             } catch let e as JSONError {
-                return [ValidationError(type: "json_invalid", loc: .offset(e.offset), msg: "JSON decode error",
+                return [ValidationError(type: .jsonInvalid, loc: .offset(e.offset), msg: "JSON decode error",
                                         context: e.message)]
             } catch {
-                return [ValidationError(type: "json_invalid", loc: .body, msg: "JSON decode error")]
+                return [ValidationError(type: .jsonInvalid, loc: .body, msg: "JSON decode error")]
             }
             if !sawID { errors.insert(.missing(TransactionSchema.requiredIdentity), at: 0) }
-            // Calendar features the handbook derives from the timestamp, when not sent.
-            if let datetime {
-                if let slot = weekendSlot, !seen[slot] { row[slot] = datetime.isWeekend ? 1 : 0; seen[slot] = true }
-                if let slot = nightSlot, !seen[slot] { row[slot] = datetime.isNight ? 1 : 0; seen[slot] = true }
-            }
-            for slot in 0..<row.count where !seen[slot] {
-                if allowMissingFeatures {
-                    row[slot] = .nan
-                } else if slot == weekendSlot || slot == nightSlot {
-                    errors.append(ValidationError(type: "missing", loc: .field(featureNames[slot]),
-                                                  msg: "Field required (or send tx_datetime to derive it)"))
-                } else {
-                    errors.append(.missing(featureNames[slot]))
-                }
-            }
+            fillUnsent(row, seen: seen, datetime: datetime, errors: &errors)
             return errors.isEmpty ? nil : errors
+        }
+    }
+
+    /// Features the request did not send: the calendar ones derived from `tx_datetime` as the handbook
+    /// does, the others missing values (`--allow-missing-features`) or errors.
+    @inline(__always)
+    private func fillUnsent(_ row: UnsafeMutableBufferPointer<Double>, seen: UnsafeMutableBufferPointer<Bool>,
+                            datetime: CivilTime?, errors: inout [ValidationError]) {
+        if let datetime {
+            if let slot = weekendSlot, !seen[slot] { row[slot] = datetime.isWeekend ? 1 : 0; seen[slot] = true }
+            if let slot = nightSlot, !seen[slot] { row[slot] = datetime.isNight ? 1 : 0; seen[slot] = true }
+        }
+        for slot in 0..<row.count where !seen[slot] {
+            if allowMissingFeatures {
+                row[slot] = .nan
+            } else if slot == weekendSlot || slot == nightSlot {
+                errors.append(ValidationError(type: .missing, loc: .field(featureNames[slot]),
+                                              msg: "Field required (or send tx_datetime to derive it)"))
+            } else {
+                errors.append(.missing(featureNames[slot]))
+            }
         }
     }
 
@@ -171,12 +178,12 @@ struct TransactionDecoder: Sendable {
         case .string:
             let token = try s.readString()
             if let n = s.numberInString(token) { return finite(n.double, s, field: field, errors: &errors) }
-            errors.append(ValidationError(type: "float_parsing", loc: .field(s.bytes.stringOf(field)),
+            errors.append(ValidationError(type: .floatParsing, loc: .field(s.bytes.stringOf(field)),
                                           msg: "Input should be a valid number, unable to parse string as a number"))
             return nil
         case .object, .array:
             try s.skipValue(depth: 1)
-            errors.append(ValidationError(type: "float_type", loc: .field(s.bytes.stringOf(field)), msg: "Input should be a valid number"))
+            errors.append(ValidationError(type: .floatType, loc: .field(s.bytes.stringOf(field)), msg: "Input should be a valid number"))
             return nil
         }
     }
@@ -185,7 +192,7 @@ struct TransactionDecoder: Sendable {
     /// missing value is sent as `null`.
     private func finite(_ v: Double, _ s: JSONScanner, field: Range<Int>, errors: inout [ValidationError]) -> Double? {
         if v.isFinite { return v }
-        errors.append(ValidationError(type: "finite_number", loc: .field(s.bytes.stringOf(field)),
+        errors.append(ValidationError(type: .finiteNumber, loc: .field(s.bytes.stringOf(field)),
                                       msg: "Input should be a finite number (send null for a missing value)"))
         return nil
     }
@@ -201,14 +208,14 @@ struct TransactionDecoder: Sendable {
         case .string:
             let token = try s.readString()
             guard let n = s.numberInString(token), n.int64 != nil else {
-                errors.append(ValidationError(type: "int_parsing", loc: .field(s.bytes.stringOf(field)),
+                errors.append(ValidationError(type: .intParsing, loc: .field(s.bytes.stringOf(field)),
                                               msg: "Input should be a valid integer, unable to parse string as an integer"))
                 return nil
             }
             number = n
         case .null, .object, .array:
             try s.skipValue(depth: 1)
-            errors.append(ValidationError(type: "int_type", loc: .field(s.bytes.stringOf(field)), msg: "Input should be a valid integer"))
+            errors.append(ValidationError(type: .intType, loc: .field(s.bytes.stringOf(field)), msg: "Input should be a valid integer"))
             return nil
         }
         if let v = number.int64 { return v }
@@ -216,10 +223,10 @@ struct TransactionDecoder: Sendable {
         let d = number.double
         if d.rounded() == d && abs(d) < 9.2e18 { return Int64(d) }
         if d.rounded() == d || !d.isFinite {
-            errors.append(ValidationError(type: "int_parsing_size", loc: .field(s.bytes.stringOf(field)),
+            errors.append(ValidationError(type: .intParsingSize, loc: .field(s.bytes.stringOf(field)),
                                           msg: "Input should be an integer between -2^63 and 2^63-1"))
         } else {
-            errors.append(ValidationError(type: "int_from_float", loc: .field(s.bytes.stringOf(field)),
+            errors.append(ValidationError(type: .intFromFloat, loc: .field(s.bytes.stringOf(field)),
                                           msg: "Input should be a valid integer, got a number with a fractional part"))
         }
         return nil
@@ -231,25 +238,25 @@ struct TransactionDecoder: Sendable {
         case .string:
             let token = try s.readString()
             if let t = CivilTime.parse(UnsafeRawBufferPointer(rebasing: s.bytes[token.range])) { return t }
-            errors.append(ValidationError(type: "datetime_from_date_parsing", loc: .field(s.bytes.stringOf(field)),
+            errors.append(ValidationError(type: .datetimeFromDateParsing, loc: .field(s.bytes.stringOf(field)),
                                           msg: "Input should be a valid datetime, expected YYYY-MM-DD HH:MM:SS"))
             return nil
         case .number:
             let n = try s.readNumber()
             guard abs(n.double) <= CivilTime.maxTimestamp else {
-                errors.append(ValidationError(type: "datetime_parsing", loc: .field(s.bytes.stringOf(field)),
+                errors.append(ValidationError(type: .datetimeParsing, loc: .field(s.bytes.stringOf(field)),
                                               msg: "Input should be a valid datetime, timestamp out of range"))
                 return nil
             }
             // pydantic reads numbers as Unix time, in milliseconds when they are that large.
             let seconds = abs(n.double) > 2e10 ? n.double / 1000 : n.double
             if let t = CivilTime(unixSeconds: seconds) { return t }
-            errors.append(ValidationError(type: "datetime_parsing", loc: .field(s.bytes.stringOf(field)),
+            errors.append(ValidationError(type: .datetimeParsing, loc: .field(s.bytes.stringOf(field)),
                                           msg: "Input should be a valid datetime, timestamp out of range"))
             return nil
         case .null, .bool, .object, .array:
             try s.skipValue(depth: 1)
-            errors.append(ValidationError(type: "datetime_type", loc: .field(s.bytes.stringOf(field)),
+            errors.append(ValidationError(type: .datetimeType, loc: .field(s.bytes.stringOf(field)),
                                           msg: "Input should be a valid datetime"))
             return nil
         }

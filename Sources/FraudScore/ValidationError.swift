@@ -10,7 +10,26 @@ struct ValidationError: Sendable, Equatable {
         case header(String)
     }
 
-    var type: String
+    /// pydantic's error types this API reports; the raw value is the body's `type`.
+    enum Kind: String, Sendable {
+        case missing
+        case jsonInvalid = "json_invalid"
+        case modelAttributesType = "model_attributes_type"
+        case tooLong = "too_long"
+        case unsupportedMediaType = "unsupported_media_type"
+        case finiteNumber = "finite_number"
+        case floatParsing = "float_parsing"
+        case floatType = "float_type"
+        case intFromFloat = "int_from_float"
+        case intParsing = "int_parsing"
+        case intParsingSize = "int_parsing_size"
+        case intType = "int_type"
+        case datetimeFromDateParsing = "datetime_from_date_parsing"
+        case datetimeParsing = "datetime_parsing"
+        case datetimeType = "datetime_type"
+    }
+
+    var type: Kind
     var loc: Location
     var msg: String
     /// `ctx.error` for JSON syntax errors.
@@ -19,7 +38,7 @@ struct ValidationError: Sendable, Equatable {
     var index: Int? = nil
 
     static func missing(_ field: String) -> ValidationError {
-        ValidationError(type: "missing", loc: .field(field), msg: "Field required")
+        ValidationError(type: .missing, loc: .field(field), msg: "Field required")
     }
 
     /// `{"detail": [...]}`; with more errors than `limit`, the first `limit` and
@@ -29,7 +48,7 @@ struct ValidationError: Sendable, Equatable {
         for (i, e) in errors.prefix(limit).enumerated() {
             if i > 0 { w.raw(",") }
             w.raw("{\"type\":")
-            w.string(e.type)
+            w.string(e.type.rawValue)
             w.raw(",\"loc\":[")
             switch e.loc {
             case .body:

@@ -258,22 +258,67 @@ struct HTTP1Parser {
         return .needMore
     }
 
+    /// Why a head is refused: the status and the message the client gets.
+    private struct HeadError: Error {
+        let status: HTTPStatus
+        let message: String
+        init(_ status: HTTPStatus, _ message: String) {
+            self.status = status
+            self.message = message
+        }
+    }
+
+    private struct RequestLine {
+        var method: HTTPMethod
+        var path: String
+        var query: String
+        var minor: Int
+        /// The index of the line's LF.
+        var end: Int
+    }
+
+    /// What the header fields said about framing and the connection.
+    private struct FieldFacts {
+        var hosts = 0
+        var contentLength: Int? = nil
+        var transferEncoding: String? = nil
+        var keepAlive: Bool
+        var expectContinue = false
+    }
+
     /// Parses a complete head (request line + fields + the final CRLF CRLF).
     private mutating func parseHead(_ h: UnsafeRawBufferPointer, totalLength: Int) -> HeadResult {
-        // Request line: method SP target SP version CRLF.
-        guard let lineEnd = findLF(h, from: 0) else { return .error(400, "Malformed request line") }
-        let line = UnsafeRawBufferPointer(rebasing: h[0..<(lineEnd - 1)])
-        guard let sp1 = find(0x20, in: line, from: 0), sp1 > 0 else { return .error(400, "Malformed request line") }
-        guard let sp2 = find(0x20, in: line, from: sp1 + 1), sp2 > sp1 + 1 else {
-            return .error(400, "Malformed request line")
+        do throws(HeadError) {
+            let line = try parseRequestLine(h)
+            var headers = HTTPHeaders()
+            swap(&headers, &spareHeaders)
+            let facts = try parseFields(h, from: line.end + 1, minor: line.minor, into: &headers)
+            let framing = try Self.framing(facts, minor: line.minor)
+            let request = HTTPRequest(method: line.method, path: line.path, query: line.query, version: (1, line.minor),
+                                      headers: headers)
+            return .head(Head(request: request, keepAlive: facts.keepAlive, framing: framing,
+                              expectContinue: facts.expectContinue, length: totalLength))
+        } catch {
+            return .error(error.status, error.message)
         }
-        guard HTTP1Parser.allTokenChars(line, 0..<sp1) else { return .error(400, "Invalid method") }
+    }
+
+    /// Request line: method SP target SP version CRLF.
+    @inline(__always)
+    private func parseRequestLine(_ h: UnsafeRawBufferPointer) throws(HeadError) -> RequestLine {
+        guard let lineEnd = findLF(h, from: 0) else { throw HeadError(400, "Malformed request line") }
+        let line = UnsafeRawBufferPointer(rebasing: h[0..<(lineEnd - 1)])
+        guard let sp1 = find(0x20, in: line, from: 0), sp1 > 0 else { throw HeadError(400, "Malformed request line") }
+        guard let sp2 = find(0x20, in: line, from: sp1 + 1), sp2 > sp1 + 1 else {
+            throw HeadError(400, "Malformed request line")
+        }
+        guard HTTP1Parser.allTokenChars(line, 0..<sp1) else { throw HeadError(400, "Invalid method") }
         let targetLength = sp2 - sp1 - 1
         guard targetLength <= limits.maxURIBytes else {
-            return .error(414, "Request target of \(targetLength) bytes exceeds the limit of \(limits.maxURIBytes) bytes")
+            throw HeadError(414, "Request target of \(targetLength) bytes exceeds the limit of \(limits.maxURIBytes) bytes")
         }
         for k in (sp1 + 1)..<sp2 where line[k] <= 0x20 || line[k] == 0x7F {
-            return .error(400, "Invalid character in request target")
+            throw HeadError(400, "Invalid character in request target")
         }
         let versionBytes = UnsafeRawBufferPointer(rebasing: line[(sp2 + 1)...])
         // "HTTP/1.x" compared as one 8-byte word (little-endian: "HTTP/1." then the minor digit).
@@ -284,9 +329,9 @@ struct HTTP1Parser {
         } else if version == 0x302E_312F_5054_5448 {
             minor = 0
         } else if versionBytes.count == 8, version & 0xFF_FFFF_FFFF == 0x2F_5054_5448 {
-            return .error(505, "Only HTTP/1.0 and HTTP/1.1 are supported on this connection")
+            throw HeadError(505, "Only HTTP/1.0 and HTTP/1.1 are supported on this connection")
         } else {
-            return .error(400, "Malformed HTTP version")
+            throw HeadError(400, "Malformed HTTP version")
         }
         let method = HTTPMethod(UnsafeRawBufferPointer(rebasing: line[0..<sp1]))
         let target = UnsafeRawBufferPointer(rebasing: line[(sp1 + 1)..<sp2])
@@ -300,28 +345,30 @@ struct HTTP1Parser {
             query = ""
         }
 
-        var headers = HTTPHeaders()
-        swap(&headers, &spareHeaders)
-        var hosts = 0
-        var contentLength: Int? = nil
-        var transferEncoding: String? = nil
-        var keepAlive = minor == 1
-        var expectContinue = false
-        var p = lineEnd + 1
+        return RequestLine(method: method, path: path, query: query, minor: minor, end: lineEnd)
+    }
+
+    /// The header fields after the request line, each checked, added to `headers`, and the ones that
+    /// frame the request or steer the connection noted.
+    @inline(__always)
+    private func parseFields(_ h: UnsafeRawBufferPointer, from start: Int, minor: Int, into headers: inout HTTPHeaders)
+        throws(HeadError) -> FieldFacts {
+        var facts = FieldFacts(keepAlive: minor == 1)
+        var p = start
         while p < h.count {
             guard let lf = findLF(h, from: p) else { break }
             if lf == p + 1 { break }  // the final empty line
             let field = UnsafeRawBufferPointer(rebasing: h[p..<(lf - 1)])
             p = lf + 1
             if field[0] == 0x20 || field[0] == 0x09 {
-                return .error(400, "Obsolete line folding (obs-fold) is not accepted")
+                throw HeadError(400, "Obsolete line folding (obs-fold) is not accepted")
             }
             guard let colon = find(UInt8(ascii: ":"), in: field, from: 0), colon > 0 else {
-                return .error(400, "Header line without a field name and colon")
+                throw HeadError(400, "Header line without a field name and colon")
             }
             if !HTTP1Parser.allTokenChars(field, 0..<colon) {
                 let bad = (0..<colon).first { !HTTP1Parser.isTokenChar(field[$0]) }!
-                return .error(400, field[bad] == 0x20 || field[bad] == 0x09
+                throw HeadError(400, field[bad] == 0x20 || field[bad] == 0x09
                               ? "Whitespace between header field name and colon"
                               : "Invalid character in header field name")
             }
@@ -330,10 +377,10 @@ struct HTTP1Parser {
             while vs < ve, field[vs] == 0x20 || field[vs] == 0x09 { vs += 1 }
             while ve > vs, field[ve - 1] == 0x20 || field[ve - 1] == 0x09 { ve -= 1 }
             for k in vs..<ve where (field[k] < 0x20 && field[k] != 0x09) || field[k] == 0x7F {
-                return .error(400, "Invalid character in header field value")
+                throw HeadError(400, "Invalid character in header field value")
             }
             guard headers.count < limits.maxHeaderCount else {
-                return .error(431, "More than \(limits.maxHeaderCount) header fields")
+                throw HeadError(431, "More than \(limits.maxHeaderCount) header fields")
             }
             let name = UnsafeRawBufferPointer(rebasing: field[0..<colon])
             let value = UnsafeRawBufferPointer(rebasing: field[vs..<ve])
@@ -342,52 +389,56 @@ struct HTTP1Parser {
             // Known fields compared in place, by length first: no Strings on the request path.
             switch colon {
             case 4 where HTTPHeaders.equalsIgnoringCase(name, "host"):
-                hosts += 1
+                facts.hosts += 1
             case 14 where HTTPHeaders.equalsIgnoringCase(name, "content-length"):
                 guard let n = HTTP1Parser.parseContentLength(value) else {
-                    return .error(400, "Invalid Content-Length")
+                    throw HeadError(400, "Invalid Content-Length")
                 }
-                if let previous = contentLength, previous != n {
-                    return .error(400, "Conflicting Content-Length values")
+                if let previous = facts.contentLength, previous != n {
+                    throw HeadError(400, "Conflicting Content-Length values")
                 }
-                contentLength = n
+                facts.contentLength = n
             case 17 where HTTPHeaders.equalsIgnoringCase(name, "transfer-encoding"):
                 let v = String(decoding: value, as: UTF8.self)
-                transferEncoding = transferEncoding.map { $0 + ", " + v } ?? v
+                facts.transferEncoding = facts.transferEncoding.map { $0 + ", " + v } ?? v
             case 10 where HTTPHeaders.equalsIgnoringCase(name, "connection"):
                 for token in String(decoding: value, as: UTF8.self).split(separator: ",") {
                     let t = String(token.trimmingSpaces())
-                    if HTTPHeaders.equalsIgnoringCase(t, "close") { keepAlive = false }
-                    if HTTPHeaders.equalsIgnoringCase(t, "keep-alive") && minor == 0 { keepAlive = true }
+                    if HTTPHeaders.equalsIgnoringCase(t, "close") { facts.keepAlive = false }
+                    if HTTPHeaders.equalsIgnoringCase(t, "keep-alive") && minor == 0 { facts.keepAlive = true }
                 }
             case 6 where HTTPHeaders.equalsIgnoringCase(name, "expect"):
                 guard HTTPHeaders.equalsIgnoringCase(value, "100-continue") else {
-                    return .error(417, "Only the expectation 100-continue is supported")
+                    throw HeadError(417, "Only the expectation 100-continue is supported")
                 }
-                expectContinue = minor == 1
+                facts.expectContinue = minor == 1
             default:
                 break
             }
         }
-        if minor == 1 && hosts != 1 {
-            return .error(400, hosts == 0 ? "HTTP/1.1 request without a Host header" : "More than one Host header")
+        return facts
+    }
+
+    /// Content-Length or chunked (never both), and Host exactly once in HTTP/1.1.
+    @inline(__always)
+    private static func framing(_ facts: FieldFacts, minor: Int) throws(HeadError) -> Framing {
+        if minor == 1 && facts.hosts != 1 {
+            throw HeadError(400, facts.hosts == 0 ? "HTTP/1.1 request without a Host header" : "More than one Host header")
         }
         var framing = Framing.none
-        if let te = transferEncoding {
-            guard contentLength == nil else {
-                return .error(400, "Both Content-Length and Transfer-Encoding: a request may have only one")
+        if let te = facts.transferEncoding {
+            guard facts.contentLength == nil else {
+                throw HeadError(400, "Both Content-Length and Transfer-Encoding: a request may have only one")
             }
-            guard minor == 1 else { return .error(400, "Transfer-Encoding is not allowed in HTTP/1.0") }
+            guard minor == 1 else { throw HeadError(400, "Transfer-Encoding is not allowed in HTTP/1.0") }
             guard HTTPHeaders.equalsIgnoringCase(te, "chunked") else {
-                return .error(501, "Transfer-Encoding \"\(te)\" is not supported; only chunked is")
+                throw HeadError(501, "Transfer-Encoding \"\(te)\" is not supported; only chunked is")
             }
             framing = .chunked
-        } else if let n = contentLength, n > 0 {
+        } else if let n = facts.contentLength, n > 0 {
             framing = .length(n)
         }
-        let request = HTTPRequest(method: method, path: path, query: query, version: (1, minor), headers: headers)
-        return .head(Head(request: request, keepAlive: keepAlive, framing: framing,
-                          expectContinue: expectContinue, length: totalLength))
+        return framing
     }
 
     // MARK: bytes

@@ -151,22 +151,9 @@ public struct LightGBMModel: Model {
         where count != internalCount {
             throw ModelError("tree \(t): \(name) has \(count) values, expected \(internalCount)")
         }
-        // Categorical bitsets of this tree, appended to the model's.
         let numCat = Int(tree["num_cat"] ?? "0") ?? 0
-        var catBase = 0
-        if numCat > 0 {
-            let boundaries = try numbers("cat_boundaries") { Int($0) }
-            let bits = try numbers("cat_threshold") { UInt32($0) }
-            guard boundaries.count == numCat + 1, boundaries.first == 0, boundaries.last == bits.count,
-                  zip(boundaries, boundaries.dropFirst()).allSatisfy({ $0 <= $1 }) else {
-                throw ModelError("tree \(t): cat_boundaries do not match cat_threshold")
-            }
-            catBase = catBoundaries.isEmpty ? 0 : catBoundaries.count - 1
-            let bitBase = catBits.count
-            if catBoundaries.isEmpty { catBoundaries.append(0) }
-            for b in boundaries.dropFirst() { catBoundaries.append(bitBase + b) }
-            catBits += bits
-        }
+        let catBase = numCat > 0 ? try appendCategories(numCat, boundaries: try numbers("cat_boundaries") { Int($0) },
+                                                        bits: try numbers("cat_threshold") { UInt32($0) }, tree: t) : 0
         let nodeBase = nodes.count
         let leafBase = nodeBase + internalCount
         func child(_ c: Int) throws -> Int32 {
@@ -203,6 +190,20 @@ public struct LightGBMModel: Model {
         }
         depths.append(Int32(try checkIsTree(root: nodeBase, internalCount: internalCount, tree: t)))
         roots.append(Int32(nodeBase))
+    }
+
+    /// Appends a tree's categorical bitsets to the model's; returns the index of its first category.
+    private mutating func appendCategories(_ numCat: Int, boundaries: [Int], bits: [UInt32], tree t: Int) throws -> Int {
+        guard boundaries.count == numCat + 1, boundaries.first == 0, boundaries.last == bits.count,
+              zip(boundaries, boundaries.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+            throw ModelError("tree \(t): cat_boundaries do not match cat_threshold")
+        }
+        let catBase = catBoundaries.isEmpty ? 0 : catBoundaries.count - 1
+        let bitBase = catBits.count
+        if catBoundaries.isEmpty { catBoundaries.append(0) }
+        for b in boundaries.dropFirst() { catBoundaries.append(bitBase + b) }
+        catBits += bits
+        return catBase
     }
 
     /// Every internal node of the tree (`root..<root+internalCount`) is reached once from the root,

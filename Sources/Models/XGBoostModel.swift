@@ -25,24 +25,23 @@ public struct XGBoostModel: Model {
     ]
 
     public init(jsonBytes: [UInt8], hints: FeatureNameHints = FeatureNameHints()) throws {
-        let doc: JSONValue
-        do {
-            doc = try JSONValue.parse(jsonBytes)
-        } catch let e as JSONError {
-            throw ModelError("not a valid XGBoost JSON model: \(e)")
-        }
-        try self.init(document: doc, format: .xgboostJSON, hints: hints)
+        try self.init(document: try XGBoostModel.document("JSON") { try JSONValue.parse(jsonBytes) }, format: .xgboostJSON,
+                      hints: hints)
     }
 
     /// A model saved as UBJSON (`.ubj`, or `model.xgb` from XGBoost 2.1 on).
     public init(ubjsonBytes: [UInt8], hints: FeatureNameHints = FeatureNameHints()) throws {
-        let doc: JSONValue
+        try self.init(document: try XGBoostModel.document("UBJSON") { try UBJSONReader.parse(ubjsonBytes) },
+                      format: .xgboostUBJSON, hints: hints)
+    }
+
+    /// The document `parse` reads, its syntax errors named as this format's.
+    private static func document(_ format: String, _ parse: () throws -> JSONValue) throws -> JSONValue {
         do {
-            doc = try UBJSONReader.parse(ubjsonBytes)
+            return try parse()
         } catch let e as JSONError {
-            throw ModelError("not a valid XGBoost UBJSON model: \(e)")
+            throw ModelError("not a valid XGBoost \(format) model: \(e)")
         }
-        try self.init(document: doc, format: .xgboostUBJSON, hints: hints)
     }
 
     /// Builds the model from the document tree that JSON and UBJSON files share.
@@ -99,11 +98,20 @@ public struct XGBoostModel: Model {
         }
         featureNames = names
 
+        let ensemble = try XGBoostModel.trees(learner, featureCount: numFeature)
+        trees = ensemble
+        let version = doc["version"]?.arrayValue?.compactMap(\.intValue).map(String.init).joined(separator: ".")
+        metadata = ModelMetadata(format: format, objective: objective, libraryVersion: version.map { "xgboost " + $0 },
+                                 treeCount: ensemble.treeCount, acceptsMissingValues: true)
+    }
+
+    /// The gbtree booster's trees: split conditions as Float thresholds, missing values to `default_left`.
+    private static func trees(_ learner: JSONValue, featureCount: Int) throws -> TreeEnsemble {
         guard let booster = learner["gradient_booster"], booster["name"]?.stringValue == "gbtree",
               let jsonTrees = booster["model"]?["trees"]?.arrayValue else {
             throw ModelError("only the gbtree booster is supported (gblinear and dart are not)")
         }
-        var ensemble = TreeEnsemble(featureCount: numFeature)
+        var ensemble = TreeEnsemble(featureCount: featureCount)
         for (t, tree) in jsonTrees.enumerated() {
             func ints(_ key: String) throws -> [Int] {
                 guard let a = tree[key]?.arrayValue else { throw ModelError("tree \(t): missing \(key)") }
@@ -127,10 +135,7 @@ public struct XGBoostModel: Model {
                                     feature: try ints("split_indices"), threshold: thresholds,
                                     defaultLeft: defaultLeft)
         }
-        trees = ensemble
-        let version = doc["version"]?.arrayValue?.compactMap(\.intValue).map(String.init).joined(separator: ".")
-        metadata = ModelMetadata(format: format, objective: objective, libraryVersion: version.map { "xgboost " + $0 },
-                                 treeCount: ensemble.treeCount, acceptsMissingValues: true)
+        return ensemble
     }
 
     /// The margin before the objective's transform.

@@ -38,7 +38,7 @@ final class APIErrorTests: XCTestCase {
     }
 
     func testFieldErrorsAreCutAtTheConfiguredNumber() {
-        let errors = (0..<5).map { ValidationError(type: "missing", loc: .field("f\($0)"), msg: "Field required") }
+        let errors = (0..<5).map { ValidationError(type: .missing, loc: .field("f\($0)"), msg: "Field required") }
         let body = String(decoding: APIError.fields(422, errors).response(maxErrorDetails: 2).body, as: UTF8.self)
         XCTAssertEqual(body.components(separatedBy: "\"type\":\"missing\"").count - 1, 2, body)
         XCTAssertTrue(body.contains("\"errors_total\":5"), body)

@@ -80,8 +80,8 @@ final class TransactionDecoderTests: XCTestCase {
         let r = decode(#"{"tx_amount": 3}"#)
         XCTAssertEqual(r.errors, [
             .missing("transaction_id"),
-            ValidationError(type: "missing", loc: .field("tx_during_weekend"), msg: "Field required (or send tx_datetime to derive it)"),
-            ValidationError(type: "missing", loc: .field("tx_during_night"), msg: "Field required (or send tx_datetime to derive it)"),
+            ValidationError(type: .missing, loc: .field("tx_during_weekend"), msg: "Field required (or send tx_datetime to derive it)"),
+            ValidationError(type: .missing, loc: .field("tx_during_night"), msg: "Field required (or send tx_datetime to derive it)"),
             .missing("terminal_id_risk_1day_window"),
         ])
     }
@@ -95,21 +95,21 @@ final class TransactionDecoderTests: XCTestCase {
     func testWrongTypesAreReportedPerField() {
         let r = decode(#"{"transaction_id": 1.5, "tx_amount": "abc", "tx_during_weekend": [1], "tx_during_night": {},"#
                        + #" "terminal_id_risk_1day_window": 0, "customer_id": "x", "tx_datetime": "yesterday"}"#)
-        XCTAssertEqual(r.errors?.map(\.type), ["int_from_float", "float_parsing", "float_type", "float_type", "int_parsing",
+        XCTAssertEqual(r.errors?.map(\.type.rawValue), ["int_from_float", "float_parsing", "float_type", "float_type", "int_parsing",
                                               "datetime_from_date_parsing"])
         XCTAssertEqual(r.errors?.map(\.loc), [.field("transaction_id"), .field("tx_amount"), .field("tx_during_weekend"),
                                              .field("tx_during_night"), .field("customer_id"), .field("tx_datetime")])
-        XCTAssertEqual(decode(#"{"transaction_id": null}"#, allowMissing: true).errors?.first?.type, "int_type")
-        XCTAssertEqual(decode(#"{"transaction_id": 1e30}"#, allowMissing: true).errors?.first?.type, "int_parsing_size")
+        XCTAssertEqual(decode(#"{"transaction_id": null}"#, allowMissing: true).errors?.first?.type.rawValue, "int_type")
+        XCTAssertEqual(decode(#"{"transaction_id": 1e30}"#, allowMissing: true).errors?.first?.type.rawValue, "int_parsing_size")
         XCTAssertNil(decode(#"{"transaction_id": 12.0}"#, allowMissing: true).errors)
     }
 
     func testMalformedJSONAndNonObjects() {
         XCTAssertEqual(decode(#"{"transaction_id": 1,}"#).errors,
-                       [ValidationError(type: "json_invalid", loc: .offset(21), msg: "JSON decode error",
+                       [ValidationError(type: .jsonInvalid, loc: .offset(21), msg: "JSON decode error",
                                         context: "Expecting property name enclosed in double quotes")])
-        XCTAssertEqual(decode("[1, 2]").errors?.first?.type, "model_attributes_type")
-        XCTAssertEqual(decode("").errors, [ValidationError(type: "missing", loc: .body, msg: "Field required")])
+        XCTAssertEqual(decode("[1, 2]").errors?.first?.type.rawValue, "model_attributes_type")
+        XCTAssertEqual(decode("").errors, [ValidationError(type: .missing, loc: .body, msg: "Field required")])
         XCTAssertEqual(decode("{} {}").errors?.first?.context, "Extra data")
     }
 
