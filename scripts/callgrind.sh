@@ -19,6 +19,8 @@ if [ -z "${BIN:-}" ]; then
   swift build -c release --product fraudscore >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }
   BIN="$(swift build -c release --show-bin-path)/fraudscore"
 fi
+# SWIFT_DETERMINISTIC_HASHING fixes the hash seed: with a random one, dictionary probes (metrics,
+# routes) vary the count by a hundred or so from run to run.
 # Valgrind 3.19 (Debian 12) cannot read the DWARF 5 that Swift 6 emits and gives up; a copy without
 # debug info keeps the symbol table, which is all the per-function totals need.
 objcopy --strip-debug "$BIN" "$OUT/fraudscore"
@@ -31,7 +33,7 @@ if [ "${TLS:-0}" = 1 ]; then
   SCHEME=https
   TLSARGS=(--tls-cert "$OUT/cert.pem" --tls-key "$OUT/key.pem")
 fi
-valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.out" --dump-instr=no --separate-threads=yes \
+SWIFT_DETERMINISTIC_HASHING=1 valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.out" --dump-instr=no --separate-threads=yes \
   "$BIN" serve --host 127.0.0.1 --port "$PORT" --threads 1 --log-level warning "${TLSARGS[@]}" >"$OUT/server.log" 2>&1 &
 VG=$!
 trap 'kill -TERM $VG 2>/dev/null || true' EXIT
