@@ -26,7 +26,7 @@ struct HealthHandlers: Sendable {
         w.raw(",\"sha256\":")
         w.string(info.sha256)
         w.raw(",\"loaded_at\":")
-        w.string(info.loadedAt)
+        w.string(info.loadedAt.iso8601)
         w.raw(",\"features\":")
         w.int(Int64(serving.loaded.model.featureNames.count))
         w.raw("},\"threshold\":")

@@ -61,7 +61,7 @@ struct MetricsHandler: Sendable {
         metric("fraudscore_model_available_version", "gauge", "Highest complete version in the repository at the last poll.",
                [("", s.available.last ?? 0)])
         if let at = s.lastSwapAt {
-            metric("fraudscore_model_last_swap_timestamp_seconds", "gauge", "Unix time of the last model swap.", [("", at)])
+            metric("fraudscore_model_last_swap_timestamp_seconds", "gauge", "Unix time of the last model swap.", [("", at.seconds)])
         }
     }
 }

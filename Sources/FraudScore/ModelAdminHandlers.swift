@@ -99,7 +99,7 @@ struct ModelAdminHandlers: Sendable {
             w.raw(",\"error\":")
             if let e = c.error { w.string(e.message) } else { w.null() }
             w.raw(",\"at\":")
-            w.string(c.at)
+            w.string(c.at.iso8601)
             w.raw("}")
         } else {
             w.null()
@@ -115,7 +115,7 @@ struct ModelAdminHandlers: Sendable {
             w.int(Int64(v))
         }
         w.raw("],\"last_poll\":{\"at\":")
-        if let at = s.lastPollAt { w.string(at) } else { w.null() }
+        if let at = s.lastPollAt { w.string(at.iso8601) } else { w.null() }
         w.raw(",\"ok\":")
         w.bool(s.lastPollAt != nil && s.lastPollError == nil)
         w.raw(",\"reason\":")
@@ -142,7 +142,7 @@ struct ModelAdminHandlers: Sendable {
         w.raw(",\"format\":")
         w.string(serving.info.format.rawValue)
         w.raw(",\"activated_at\":")
-        w.string(serving.activatedAt)
+        w.string(serving.activatedAt.iso8601)
         w.raw("}")
     }
 }

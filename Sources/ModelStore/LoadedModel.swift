@@ -1,3 +1,4 @@
+import Support
 import Models
 
 /// What is known about the model being served; shown by /health and in logs.
@@ -8,7 +9,7 @@ public struct ModelInfo: Sendable, Equatable {
     /// Hex SHA-256 of the model file as loaded.
     public var sha256: String
     /// ISO 8601 UTC time the model was loaded.
-    public var loadedAt: String
+    public var loadedAt: Timestamp
     public var path: String
     /// The decision threshold the model was published with, if its metadata names one.
     public var threshold: Double?

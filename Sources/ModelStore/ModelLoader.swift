@@ -94,7 +94,7 @@ public enum ModelLoader {
             version: version ?? "\(stem)-\(digest.prefix(12))",
             format: format,
             sha256: digest,
-            loadedAt: UTCTime.iso8601(Clock.wallSeconds()),
+            loadedAt: Timestamp.now(),
             path: path,
             threshold: threshold)
         return LoadedModel(model: model, info: info)

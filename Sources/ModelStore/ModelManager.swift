@@ -48,7 +48,7 @@ public final class ModelManager: Sendable {
         var version: Int
         var fingerprint: String
         var loaded: LoadedModel
-        var activatedAt: String
+        var activatedAt: Timestamp
         var status: ModelStoreStatus.Serving { .init(version: version, info: loaded.info, activatedAt: activatedAt) }
         var held: VersionPolicy.Held { .init(version: version, fingerprint: fingerprint) }
     }
@@ -192,7 +192,7 @@ public final class ModelManager: Sendable {
 
     private func swapToPrevious(_ s: inout State) {
         guard var previous = s.previous else { return }
-        previous.activatedAt = UTCTime.iso8601(Clock.wallSeconds())
+        previous.activatedAt = Timestamp.now()
         activate(previous.loaded)
         s.previous = s.current
         s.current = previous
@@ -201,7 +201,7 @@ public final class ModelManager: Sendable {
 
     private func recordSwap(_ s: inout State) {
         s.status.swaps += 1
-        s.status.lastSwapAt = time(nil)
+        s.status.lastSwapAt = .now()
     }
 
     // MARK: - Polling
@@ -219,7 +219,7 @@ public final class ModelManager: Sendable {
         }
         let action = state.withLock { s -> VersionPolicy.Action in
             s.status.polls += 1
-            s.status.lastPollAt = UTCTime.iso8601(Clock.wallSeconds())
+            s.status.lastPollAt = Timestamp.now()
             s.status.lastPollError = nil
             s.status.consecutivePollErrors = 0
             s.status.available = scan.complete.map(\.version)
@@ -260,7 +260,7 @@ public final class ModelManager: Sendable {
     private func load(_ listing: VersionListing, versioned: Bool) -> LoadOutcome {
         let started = Clock.monotonicSeconds()
         state.withLock {
-            $0.status.candidate = .init(version: listing.version, state: .loading, error: nil, at: UTCTime.iso8601(Clock.wallSeconds()))
+            $0.status.candidate = .init(version: listing.version, state: .loading, error: nil, at: Timestamp.now())
         }
         let candidate: Candidate
         do {
@@ -273,7 +273,7 @@ public final class ModelManager: Sendable {
             }
             state.withLock { s in
                 s.rejected[listing.version] = listing.fingerprint
-                s.status.candidate = .init(version: listing.version, state: .rejected, error: error, at: UTCTime.iso8601(Clock.wallSeconds()))
+                s.status.candidate = .init(version: listing.version, state: .rejected, error: error, at: Timestamp.now())
                 s.status.rejections[error.reason, default: 0] += 1
             }
             log.error("model version rejected; the current version keeps serving", metadata: [
@@ -286,7 +286,7 @@ public final class ModelManager: Sendable {
             activate(candidate.loaded)
             if let current = s.current { s.previous = current }
             s.current = ServedVersion(version: listing.version, fingerprint: listing.fingerprint, loaded: candidate.loaded,
-                             activatedAt: UTCTime.iso8601(Clock.wallSeconds()))
+                             activatedAt: Timestamp.now())
             s.rejected[listing.version] = nil
             s.status.candidate = nil
             recordSwap(&s)
@@ -305,7 +305,7 @@ public final class ModelManager: Sendable {
             s.status.pollErrors += 1
             s.status.pollErrorsByReason[error.reason, default: 0] += 1
             s.status.consecutivePollErrors += 1
-            s.status.lastPollAt = UTCTime.iso8601(Clock.wallSeconds())
+            s.status.lastPollAt = Timestamp.now()
             s.status.lastPollError = error
             return s.status.consecutivePollErrors
         }

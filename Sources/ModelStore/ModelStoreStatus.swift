@@ -1,3 +1,4 @@
+import Support
 /// A snapshot of the model manager for /models, /health and /metrics.
 public struct ModelStoreStatus: Sendable {
     /// A version that is or was serving.
@@ -5,7 +6,7 @@ public struct ModelStoreStatus: Sendable {
         public var version: Int
         public var info: ModelInfo
         /// ISO 8601 time it started serving.
-        public var activatedAt: String
+        public var activatedAt: Timestamp
     }
 
     /// The last version considered for serving that did not (yet) serve.
@@ -14,7 +15,7 @@ public struct ModelStoreStatus: Sendable {
         public var version: Int
         public var state: State
         public var error: CandidateError?
-        public var at: String
+        public var at: Timestamp
     }
 
     public var source: String
@@ -27,7 +28,7 @@ public struct ModelStoreStatus: Sendable {
     public var available: [Int] = []
     /// Numbered folders without a manifest (uploads in progress), ignored.
     public var incomplete: [Int] = []
-    public var lastPollAt: String?
+    public var lastPollAt: Timestamp?
     /// Why the last poll failed; nil when it succeeded.
     public var lastPollError: StorageError?
     public var consecutivePollErrors = 0
@@ -40,7 +41,7 @@ public struct ModelStoreStatus: Sendable {
     public var rollbacks = 0
     public var rejections: [CandidateError.Reason: Int] = [:]
     /// Unix time of the last swap.
-    public var lastSwapAt: Int?
+    public var lastSwapAt: Timestamp?
 
     /// Why the service cannot serve yet, for readiness; nil once a model serves.
     public var notReadyReason: String? {

@@ -46,3 +46,20 @@ public struct UTCTime: Sendable {
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }
+
+/// A moment, to the second: kept as seconds since the epoch, written as ISO 8601 UTC where a
+/// document shows it and as seconds where a metric does.
+public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let seconds: Int
+
+    public init(seconds: Int) { self.seconds = seconds }
+
+    public static func now() -> Timestamp { Timestamp(seconds: Clock.wallSeconds()) }
+
+    public static func < (a: Timestamp, b: Timestamp) -> Bool { a.seconds < b.seconds }
+
+    /// "2026-11-22T02:22:08Z".
+    public var iso8601: String { UTCTime.iso8601(seconds) }
+
+    public var description: String { iso8601 }
+}
