@@ -121,20 +121,22 @@ struct ListeningSocket {
     /// Accepts one pending connection as a non-blocking socket with TCP_NODELAY; nil when none is pending.
     func accept() throws -> Int32? {
         while true {
-            let c = accept4(fd, nil, nil, cepoll_sock_nonblock_cloexec())
-            if c >= 0 {
-                var one: Int32 = 1
-                // Without it a response may wait for the client's delayed ACK; the socket still works.
-                _ = try? syscall("setsockopt(TCP_NODELAY)") {
-                    setsockopt(c, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-                }
-                return c
+            let accepted = Result { () throws(SystemError) in
+                try syscall("accept4") { accept4(fd, nil, nil, cepoll_sock_nonblock_cloexec()) }
             }
-            switch errno {
-            case EINTR, ECONNABORTED: continue
-            case EAGAIN, EWOULDBLOCK: return nil
-            case let e: throw SystemError(call: "accept4", errno: e)
+            let c: Int32
+            switch accepted {
+            case .success(let fd): c = fd
+            case .failure(let e) where e.errno == ECONNABORTED: continue  // the client gave up while queued
+            case .failure(let e) where e.errno == EAGAIN || e.errno == EWOULDBLOCK: return nil
+            case .failure(let e): throw e
             }
+            var one: Int32 = 1
+            // Without it a response may wait for the client's delayed ACK; the socket still works.
+            _ = try? syscall("setsockopt(TCP_NODELAY)") {
+                setsockopt(c, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            }
+            return c
         }
     }
 }

@@ -92,6 +92,11 @@ public enum Sys {
         }
     }
 
+    /// Sleeps `milliseconds` (restarted in full if a signal interrupts it).
+    public static func sleep(milliseconds: Int) {
+        _ = try? syscall("poll") { poll(nil, 0, Int32(clamping: milliseconds)) }
+    }
+
     /// The names in a folder, without "." and ".."; empty when it cannot be read.
     public static func listNames(_ path: String) -> [String] {
         guard let dir = opendir(path) else { return [] }

@@ -122,7 +122,7 @@ public final class FraudScoreService: Sendable {
         app.beginDrain()
         let delayMs = configuration.preStopDelayMs
         log.info("shutting down", metadata: ["signal": "\(reason)", "pre_stop_delay_ms": "\(delayMs)"])
-        if delayMs > 0 { usleep(UInt32(min(delayMs, 3_600_000)) * 1000) }
+        if delayMs > 0 { Sys.sleep(milliseconds: delayMs) }
         log.info("draining", metadata: ["timeout_ms": "\(configuration.http.drainTimeoutMs)"])
         server.beginShutdown()
         manager.stop()
