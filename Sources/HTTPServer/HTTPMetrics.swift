@@ -32,8 +32,21 @@ public final class HTTPMetrics: Sendable {
         }
     }
 
+    /// One series, shared by reference between its shard's table and the loop's `RecentSeries`.
+    /// `@unchecked Sendable`: read and written only under its shard's lock.
+    final class SeriesBox: @unchecked Sendable {
+        var series = Series()
+    }
+
+    /// The series a loop recorded into last: consecutive requests of the same route, method and
+    /// status (the usual case under load) update it without hashing the key again.
+    struct RecentSeries {
+        fileprivate var key: Key?
+        fileprivate var box: SeriesBox?
+    }
+
     final class Shard: Sendable {
-        let series = Mutex<[Key: Series]>([:])
+        let series = Mutex<[Key: SeriesBox]>([:])
         let connections = Atomic<Int>(0)
         /// Of `connections`, those speaking HTTP/2.
         let h2Connections = Atomic<Int>(0)
@@ -66,13 +79,23 @@ public final class HTTPMetrics: Sendable {
     func shard(_ index: Int) -> Shard { shards[index % shards.count] }
 
     /// Methods outside the registered set are counted as "other", so clients cannot create label values.
-    func record(_ shard: Shard, route: String, method: HTTPMethod, status: HTTPStatus, seconds: Double) {
+    func record(_ shard: Shard, route: String, method: HTTPMethod, status: HTTPStatus, seconds: Double,
+                recent: inout RecentSeries) {
         let key = Key(route: route, method: method.label, status: status.code)
         let bucket = HTTPMetrics.buckets.firstIndex(where: { seconds <= $0 })
-        shard.series.withLock { all in
-            // In place: a copy out and back would copy the bucket array on every request.
-            all[key, default: Series()].add(seconds, bucket: bucket)
+        let box: SeriesBox
+        if let last = recent.box, recent.key == key {
+            box = last
+        } else {
+            box = shard.series.withLock { all in
+                if let found = all[key] { return found }
+                let made = SeriesBox()
+                all[key] = made
+                return made
+            }
+            recent = RecentSeries(key: key, box: box)
         }
+        shard.series.withLock { _ in box.series.add(seconds, bucket: bucket) }
     }
 
     /// Appends the exposition of these metrics.
@@ -86,7 +109,8 @@ public final class HTTPMetrics: Sendable {
             tlsH2Connections += shard.tlsH2Connections.load(ordering: .relaxed)
             inFlight += shard.inFlight.load(ordering: .relaxed)
             shard.series.withLock { all in
-                for (k, s) in all {
+                for (k, box) in all {
+                    let s = box.series
                     var m = merged[k] ?? Series()
                     m.count += s.count
                     m.sum += s.sum

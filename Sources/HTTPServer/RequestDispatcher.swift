@@ -19,6 +19,8 @@ final class RequestDispatcher {
     private let tagger: RequestTagger
     /// The loop that owns this dispatcher: deferred answers come back through it.
     unowned let loop: EventLoop
+    /// The metrics series this loop recorded into last.
+    private var recent = HTTPMetrics.RecentSeries()
     /// "Server: name\r\n" for HTTP/1.1 heads, built once (empty: no header).
     let serverLine: [UInt8]
 
@@ -65,7 +67,8 @@ final class RequestDispatcher {
     func finish(_ record: RequestRecord, status: HTTPStatus, bytesOut: Int) {
         shard.inFlight.subtract(1, ordering: .relaxed)
         let seconds = Clock.monotonicSeconds() - record.started
-        metrics.record(shard, route: record.route, method: record.method, status: status, seconds: seconds)
+        metrics.record(shard, route: record.route, method: record.method, status: status, seconds: seconds,
+                       recent: &recent)
         tagger.finished(record, status: status, seconds: seconds, bytesOut: bytesOut)
     }
 
