@@ -127,14 +127,14 @@ final class Connection {
     /// A deferred handler's answer (on the loop's thread): written in its place, then the
     /// connection carries on with what waited behind it.
     func deliver(_ exchange: PendingExchange, _ response: HTTPResponse, date: [UInt8], nowMs: UInt64) {
-        exchange.markAnswered()
         if case .http2(let h2) = state {
             h2.answer(exchange, response)
         } else if awaiting === exchange {
+            exchange.markAnswered()
             awaiting = nil
             answerHTTP1(response, exchange.record, exchange.framing, date: date)
         } else {
-            dispatcher.finish(exchange.record, status: 499, bytesOut: 0)
+            dispatcher.finishUnsent(exchange)
             return
         }
         drive(date: date, nowMs: nowMs)

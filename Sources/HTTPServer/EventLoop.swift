@@ -109,19 +109,13 @@ final class EventLoop: @unchecked Sendable {
         switch exchange.state {
         case .routing:
             exchange.immediate = response  // answered before the handler returned
-        case .waiting:
-            if let conn = exchange.connection {
-                let now = Clock.monotonicMs()
-                conn.deliver(exchange, response, date: date.line, nowMs: now)
-                afterTurn(conn, nowMs: now)
-            } else {
-                exchange.markAnswered()
-                dispatcher.finish(exchange.record, status: 499, bytesOut: 0)
-            }
-        case .abandoned:
-            // 499, as nginx logs it: the client closed the connection before its answer.
-            exchange.markAnswered()
-            dispatcher.finish(exchange.record, status: 499, bytesOut: 0)
+        case .waiting where exchange.connection != nil:
+            let conn = exchange.connection!
+            let now = Clock.monotonicMs()
+            conn.deliver(exchange, response, date: date.line, nowMs: now)
+            afterTurn(conn, nowMs: now)
+        case .waiting, .abandoned:
+            dispatcher.finishUnsent(exchange)
         case .answered:
             break
         }

@@ -289,9 +289,10 @@ final class HTTP2Session {
     func answer(_ exchange: PendingExchange, _ response: HTTPResponse) {
         guard let stream = streams[exchange.streamID], case .awaitingHandler(let waiting) = stream.phase,
               waiting === exchange else {
-            dispatcher.finish(exchange.record, status: 499, bytesOut: 0)
+            dispatcher.finishUnsent(exchange)
             return
         }
+        exchange.markAnswered()
         respond(exchange.streamID, stream, response, exchange.record, thenReset: false)
     }
 

@@ -72,6 +72,13 @@ final class RequestDispatcher {
         tagger.finished(record, status: status, seconds: seconds, bytesOut: bytesOut)
     }
 
+    /// A deferred answer with nowhere to go (its connection closed, its stream was reset): counted
+    /// with status 499, as nginx logs a client that left before its answer.
+    func finishUnsent(_ exchange: PendingExchange) {
+        exchange.markAnswered()
+        finish(exchange.record, status: 499, bytesOut: 0)
+    }
+
     /// A request the HTTP/1.1 parser refused before it had a method and path: counted under route
     /// "none", logged with a fresh id. Returns the record to encode the answer's ids with.
     func beginUnparsed() -> RequestRecord {

@@ -135,8 +135,8 @@ public final class FraudScoreService: Sendable {
         for thread in threads.withLock({ $0 }) { thread.join() }
     }
 
-    /// Runs until SIGTERM or SIGINT, then shuts down and waits: the executable's main loop.
-    /// Call before any other thread starts, so that every thread inherits the blocked signals.
+    /// Blocks SIGTERM and SIGINT for the calling thread, for `runUntilSignalled` to take them. Call
+    /// before any other thread starts, so that every thread inherits the blocked signals.
     public static func blockTerminationSignals() -> sigset_t {
         var signals = sigset_t()
         sigemptyset(&signals)
@@ -146,6 +146,7 @@ public final class FraudScoreService: Sendable {
         return signals
     }
 
+    /// Runs until SIGTERM or SIGINT, then shuts down and waits: the executable's main loop.
     public func runUntilSignalled(_ signals: sigset_t) {
         var signals = signals
         var received: Int32 = 0
