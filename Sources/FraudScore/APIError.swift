@@ -48,14 +48,11 @@ struct APIError: Error {
         case .detail(let message):
             return .detail(status, message, headers: headers)
         case .mlflow(let message):
-            w.raw("{\"error_code\":")
-            w.string(APIError.mlflowCode(status))
-            w.raw(",\"message\":")
-            w.string(message)
+            w.member("{\"error_code\":", APIError.mlflowCode(status))
+            w.member(",\"message\":", message)
             w.raw("}")
         case .inference(let message):
-            w.raw("{\"error\":")
-            w.string(message)
+            w.member("{\"error\":", message)
             w.raw("}")
         }
         return HTTPResponse(status: status, headers: headers, body: w.bytes)

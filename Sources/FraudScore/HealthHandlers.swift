@@ -9,24 +9,18 @@ struct HealthHandlers: Sendable {
     func health(_ request: HTTPRequest) -> HTTPResponse {
         guard let serving = app.currentModel else {
             var w = JSONWriter()
-            w.raw("{\"status\":\"unavailable\",\"reason\":")
-            w.string(notReadyReason())
+            w.member("{\"status\":\"unavailable\",\"reason\":", notReadyReason())
             writeModelStore(into: &w)
             w.raw("}")
             return HTTPResponse(status: 503, body: w.bytes)
         }
         let info = serving.loaded.info
         var w = JSONWriter()
-        w.raw("{\"status\":\"ok\",\"model\":{\"name\":")
-        w.string(info.name)
-        w.raw(",\"version\":")
-        w.string(info.version)
-        w.raw(",\"format\":")
-        w.string(info.format.rawValue)
-        w.raw(",\"sha256\":")
-        w.string(info.sha256)
-        w.raw(",\"loaded_at\":")
-        w.string(info.loadedAt.iso8601)
+        w.member("{\"status\":\"ok\",\"model\":{\"name\":", info.name)
+        w.member(",\"version\":", info.version)
+        w.member(",\"format\":", info.format.rawValue)
+        w.member(",\"sha256\":", info.sha256)
+        w.member(",\"loaded_at\":", info.loadedAt.iso8601)
         w.raw(",\"features\":")
         w.int(Int64(serving.loaded.model.featureNames.count))
         w.raw("},\"threshold\":")
@@ -46,8 +40,7 @@ struct HealthHandlers: Sendable {
         }
         if app.currentModel == nil {
             var w = JSONWriter()
-            w.raw("{\"status\":\"not_ready\",\"reason\":")
-            w.string(notReadyReason())
+            w.member("{\"status\":\"not_ready\",\"reason\":", notReadyReason())
             w.raw("}")
             return HTTPResponse(status: 503, body: w.bytes)
         }

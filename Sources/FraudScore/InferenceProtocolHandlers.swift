@@ -56,18 +56,15 @@ struct InferenceProtocolHandlers: Sendable {
         let info = serving.loaded.info
         let features = serving.decoder.featureNames
         return json(200) { w in
-            w.raw("{\"name\":")
-            w.string(info.name)
+            w.member("{\"name\":", info.name)
             w.raw(",\"versions\":[")
             w.string(info.version)
-            w.raw("],\"platform\":")
-            w.string(info.format.rawValue)
+            w.member("],\"platform\":", info.format.rawValue)
             w.raw(",\"inputs\":[{\"name\":\"input-0\",\"datatype\":\"FP64\",\"shape\":[-1,")
             w.int(Int64(features.count))
             w.raw("]}")
             for f in features {
-                w.raw(",{\"name\":")
-                w.string(f)
+                w.member(",{\"name\":", f)
                 w.raw(",\"datatype\":\"FP64\",\"shape\":[-1]}")
             }
             w.raw("],\"outputs\":[{\"name\":\"fraud_probability\",\"datatype\":\"FP64\",\"shape\":[-1]}],")
@@ -134,13 +131,10 @@ struct InferenceProtocolHandlers: Sendable {
         }
         let info = serving.loaded.info
         return json(200) { w in
-            w.raw("{\"model_name\":")
-            w.string(info.name)
-            w.raw(",\"model_version\":")
-            w.string(info.version)
+            w.member("{\"model_name\":", info.name)
+            w.member(",\"model_version\":", info.version)
             if let id = doc["id"]?.stringValue {
-                w.raw(",\"id\":")
-                w.string(id)
+                w.member(",\"id\":", id)
             }
             w.raw(",\"outputs\":[{\"name\":\"fraud_probability\",\"datatype\":\"FP64\",\"shape\":[")
             w.int(Int64(count))

@@ -61,8 +61,7 @@ struct ModelAdminHandlers: Sendable {
         guard let manager = app.modelManager else { throw Self.noRepository }
         let (status, message) = action(manager)
         var w = JSONWriter(capacity: 1024)
-        w.raw("{\"detail\":")
-        w.string(message)
+        w.member("{\"detail\":", message)
         w.raw(",\"models\":")
         Self.write(manager.status(), into: &w)
         w.raw("}")
@@ -78,8 +77,7 @@ struct ModelAdminHandlers: Sendable {
     }
 
     static func write(_ s: ModelStoreStatus, into w: inout JSONWriter) {
-        w.raw("{\"source\":")
-        w.string(s.source)
+        w.member("{\"source\":", s.source)
         w.raw(",\"poll_interval_ms\":")
         w.int(Int64(s.pollIntervalMs))
         w.raw(",\"current\":")
@@ -92,14 +90,12 @@ struct ModelAdminHandlers: Sendable {
         if let c = s.candidate {
             w.raw("{\"version\":")
             w.int(Int64(c.version))
-            w.raw(",\"state\":")
-            w.string(c.state.rawValue)
+            w.member(",\"state\":", c.state.rawValue)
             w.raw(",\"reason\":")
             if let e = c.error { w.string(e.reason.rawValue) } else { w.null() }
             w.raw(",\"error\":")
             if let e = c.error { w.string(e.message) } else { w.null() }
-            w.raw(",\"at\":")
-            w.string(c.at.iso8601)
+            w.member(",\"at\":", c.at.iso8601)
             w.raw("}")
         } else {
             w.null()
@@ -133,16 +129,11 @@ struct ModelAdminHandlers: Sendable {
         guard let serving else { return w.null() }
         w.raw("{\"version\":")
         w.int(Int64(serving.version))
-        w.raw(",\"model_version\":")
-        w.string(serving.info.version)
-        w.raw(",\"name\":")
-        w.string(serving.info.name)
-        w.raw(",\"sha256\":")
-        w.string(serving.info.sha256)
-        w.raw(",\"format\":")
-        w.string(serving.info.format.rawValue)
-        w.raw(",\"activated_at\":")
-        w.string(serving.activatedAt.iso8601)
+        w.member(",\"model_version\":", serving.info.version)
+        w.member(",\"name\":", serving.info.name)
+        w.member(",\"sha256\":", serving.info.sha256)
+        w.member(",\"format\":", serving.info.format.rawValue)
+        w.member(",\"activated_at\":", serving.activatedAt.iso8601)
         w.raw("}")
     }
 }

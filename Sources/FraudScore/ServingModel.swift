@@ -17,8 +17,7 @@ final class ServingModel: Sendable {
         threshold = scoring.threshold ?? loaded.info.threshold ?? 0.5
         decoder = TransactionDecoder(featureNames: loaded.model.featureNames, allowMissingFeatures: scoring.allowMissingFeatures)
         var w = JSONWriter(capacity: 64)
-        w.raw(",\"model_version\":")
-        w.string(loaded.info.version)
+        w.member(",\"model_version\":", loaded.info.version)
         w.raw("}")
         responseTail = w.bytes
     }

@@ -47,8 +47,7 @@ struct ValidationError: Sendable, Equatable {
         w.raw("{\"detail\":[")
         for (i, e) in errors.prefix(limit).enumerated() {
             if i > 0 { w.raw(",") }
-            w.raw("{\"type\":")
-            w.string(e.type.rawValue)
+            w.member("{\"type\":", e.type.rawValue)
             w.raw(",\"loc\":[")
             switch e.loc {
             case .body:
@@ -61,11 +60,9 @@ struct ValidationError: Sendable, Equatable {
             case .offset(let n): w.raw("\"body\","); w.int(Int64(n))
             case .header(let name): w.raw("\"header\","); w.string(name)
             }
-            w.raw("],\"msg\":")
-            w.string(e.msg)
+            w.member("],\"msg\":", e.msg)
             if let c = e.context {
-                w.raw(",\"input\":{},\"ctx\":{\"error\":")
-                w.string(c)
+                w.member(",\"input\":{},\"ctx\":{\"error\":", c)
                 w.raw("}")
             }
             w.raw("}")

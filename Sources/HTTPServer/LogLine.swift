@@ -13,12 +13,9 @@ public struct LogLine {
     public init(level: String, logger: String, message: String) {
         w.raw("{\"ts\":\"")
         LogLine.appendTimestamp(into: &w)
-        w.raw("\",\"level\":")
-        w.string(level)
-        w.raw(",\"logger\":")
-        w.string(logger)
-        w.raw(",\"msg\":")
-        w.string(message)
+        w.member("\",\"level\":", level)
+        w.member(",\"logger\":", logger)
+        w.member(",\"msg\":", message)
     }
 
     public mutating func field(_ key: String, _ value: String) {

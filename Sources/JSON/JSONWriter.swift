@@ -16,6 +16,13 @@ public struct JSONWriter {
 
     public mutating func raw(_ b: UInt8) { bytes.append(b) }
 
+    /// Writes `key` as given (its quotes, colon and any leading `{` or `,` included) and then
+    /// `value` as a JSON string: `w.member(",\"version\":", info.version)`.
+    public mutating func member(_ key: StaticString, _ value: String) {
+        raw(key)
+        string(value)
+    }
+
     public mutating func string(_ s: String) {
         var s = s
         s.withUTF8 { string(bytes: UnsafeRawBufferPointer($0)) }
