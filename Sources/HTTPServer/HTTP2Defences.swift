@@ -2,47 +2,17 @@
 /// counters beside its connection states): the defences nghttp2 1.52 lacks (DESIGN.md §3) and the
 /// limits it is configured with. Which one tripped decides the GOAWAY code and the metric.
 struct HTTP2Defences {
-    /// The numbers, all from `HTTPServerConfig`.
-    struct Limits {
-        var floodBurst: Int
-        var floodRate: Int
-        var serverResetBurst: Int
-        var serverResetRate: Int
-        var settingsAckTimeoutMs: Int
-        var maxConcurrentStreams: Int
-        /// SETTINGS_MAX_HEADER_LIST_SIZE we advertise, and enforce (nghttp2 does not).
-        var maxHeaderListBytes: Int
-        var maxHeaderCount: Int
-        /// Streams on one connection; the last one gets GOAWAY NO_ERROR (as HTTP/1.1's `Connection: close`).
-        var maxStreams: Int
-        /// nghttp2's own Rapid Reset limiter (backported to Debian's 1.52): burst and rate per second.
-        var rapidResetBurst: Int
-        var rapidResetRate: Int
-        /// nghttp2's CONTINUATION frames per header block.
-        var maxContinuations: Int
-
-        init(_ config: HTTPServerConfig) {
-            floodBurst = config.http2FloodBurst
-            floodRate = config.http2FloodRate
-            serverResetBurst = config.http2ServerResetBurst
-            serverResetRate = config.http2ServerResetRate
-            settingsAckTimeoutMs = config.http2SettingsAckTimeoutMs
-            maxConcurrentStreams = config.http2MaxConcurrentStreams
-            maxHeaderListBytes = config.maxHeaderBytes
-            maxHeaderCount = config.maxHeaderCount
-            maxStreams = config.maxRequestsPerConnection
-            rapidResetBurst = 1000
-            rapidResetRate = 33
-            maxContinuations = 8
-        }
-    }
-
     /// Why the connection was cut off (GOAWAY ENHANCE_YOUR_CALM, or SETTINGS_TIMEOUT).
     enum Trip {
         case flood, headerList, serverResets, settingsTimeout
     }
 
-    let limits: Limits
+    let limits: HTTP2Limits
+    /// SETTINGS_MAX_HEADER_LIST_SIZE we advertise, and enforce (nghttp2 does not).
+    let maxHeaderListBytes: Int
+    let maxHeaderCount: Int
+    /// Streams on one connection; the last one gets GOAWAY NO_ERROR (as HTTP/1.1's `Connection: close`).
+    let maxStreams: Int
     /// Frames that ask for no response (empty DATA, PRIORITY, PING, SETTINGS, WINDOW_UPDATE,
     /// RST_STREAM, unknown types).
     var floodGuard: HTTP2FloodGuard
@@ -54,8 +24,12 @@ struct HTTP2Defences {
     private var streamsBegun = 0
     private(set) var tripped: Trip?
 
-    init(_ limits: Limits, nowMs: UInt64) {
+    init(_ config: HTTPServerConfig, nowMs: UInt64) {
+        let limits = config.http2
         self.limits = limits
+        maxHeaderListBytes = config.maxHeaderBytes
+        maxHeaderCount = config.maxHeaderCount
+        maxStreams = config.maxRequestsPerConnection
         floodGuard = HTTP2FloodGuard(burst: limits.floodBurst, perSecond: limits.floodRate, nowMs: nowMs)
         serverResets = TokenBucket(burst: limits.serverResetBurst, perSecond: limits.serverResetRate, nowMs: nowMs)
         settingsSentMs = nowMs
@@ -73,14 +47,14 @@ struct HTTP2Defences {
     /// Counts a new stream; true when it is the last one the connection may carry.
     mutating func beginStream() -> Bool {
         streamsBegun += 1
-        return streamsBegun == limits.maxStreams
+        return streamsBegun == maxStreams
     }
 
     /// A header list past what we advertised: the client ignores our settings (an HPACK bomb, a
     /// CONTINUATION flood). Trips when `bytes` (RFC 9113's size: name + value + 32 per field) or
     /// `count` is over the limit.
     mutating func headerListExceeded(bytes: Int, count: Int) -> Bool {
-        guard bytes > limits.maxHeaderListBytes || count >= limits.maxHeaderCount else { return false }
+        guard bytes > maxHeaderListBytes || count >= maxHeaderCount else { return false }
         tripped = .headerList
         return true
     }

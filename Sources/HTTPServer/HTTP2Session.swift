@@ -96,7 +96,7 @@ final class HTTP2Session {
         self.dispatcher = dispatcher
         self.connection = connection
         self.nowMs = nowMs
-        defences = HTTP2Defences(HTTP2Defences.Limits(config), nowMs: nowMs)
+        defences = HTTP2Defences(config, nowMs: nowMs)
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0, let callbacks else {
             throw SystemError(call: "nghttp2_session_callbacks_new", errno: 12)
@@ -125,7 +125,7 @@ final class HTTP2Session {
         var settings = [
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: UInt32(defences.limits.maxConcurrentStreams)),
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue),
-                                   value: UInt32(defences.limits.maxHeaderListBytes)),
+                                   value: UInt32(defences.maxHeaderListBytes)),
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_ENABLE_PUSH.rawValue), value: 0),
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES.rawValue), value: 1),
         ]

@@ -45,19 +45,8 @@ public struct HTTPServerConfig: Sendable {
 
     /// HTTP/2 cleartext with prior knowledge on the same port (the connection preface is sniffed).
     public var enableH2C = true
-    /// HTTP/2: frames that ask for no response (empty DATA, PRIORITY, PING, SETTINGS, WINDOW_UPDATE,
-    /// RST_STREAM, unknown types) a connection may send at once, and per second after that; beyond,
-    /// GOAWAY ENHANCE_YOUR_CALM and close.
-    public var http2FloodBurst = 1_000
-    public var http2FloodRate = 100
-    /// HTTP/2: RST_STREAM frames the server may send on a connection at once, and per second after
-    /// that (each answers a client frame that broke a stream: MadeYouReset); beyond, ENHANCE_YOUR_CALM.
-    public var http2ServerResetBurst = 100
-    public var http2ServerResetRate = 10
-    /// HTTP/2: streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS).
-    public var http2MaxConcurrentStreams = 100
-    /// HTTP/2: the client must acknowledge the server's SETTINGS within this (GOAWAY SETTINGS_TIMEOUT).
-    public var http2SettingsAckTimeoutMs = 10_000
+    /// HTTP/2 budgets: flood, server resets, concurrent streams, SETTINGS acknowledgement.
+    public var http2 = HTTP2Limits()
     /// What the server calls itself: the `Server` header, metric names, the access log's logger.
     public var identity = ServerIdentity()
     /// The routes a plain probe port serves (`probePort`): liveness, readiness and metrics.

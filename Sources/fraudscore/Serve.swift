@@ -179,7 +179,7 @@ struct Serve: ParsableCommand {
             let service = try FraudScoreService(configuration)
             // Signals are taken synchronously by this thread; every thread the service starts
             // inherits the blocked mask.
-            let signals = FraudScoreService.blockTerminationSignals()
+            let signals = try FraudScoreService.blockTerminationSignals()
             try service.start()
             service.runUntilSignalled(signals)
         } catch {
@@ -229,11 +229,11 @@ struct Serve: ParsableCommand {
         config.enableH2C = !noH2c
         config.tlsHandshakeTimeoutMs = tlsHandshakeTimeoutMs
         config.probePort = probePort
-        config.http2FloodBurst = http2FloodBurst
-        config.http2FloodRate = http2FloodRate
-        config.http2ServerResetBurst = http2ServerResetBurst
-        config.http2ServerResetRate = http2ServerResetRate
-        config.http2SettingsAckTimeoutMs = http2SettingsAckTimeoutMs
+        config.http2.floodBurst = http2FloodBurst
+        config.http2.floodRate = http2FloodRate
+        config.http2.serverResetBurst = http2ServerResetBurst
+        config.http2.serverResetRate = http2ServerResetRate
+        config.http2.settingsAckTimeoutMs = http2SettingsAckTimeoutMs
         return config
     }
 }
