@@ -1,18 +1,14 @@
 /// Which version should serve after a scan, as a pure function of what the repository holds and
 /// what the manager has: the shape of TF Serving's AspiredVersionPolicy, with no I/O, so every case
 /// is a row of a table test. The manager carries the action out (fetch, check, swap).
-public enum VersionPolicy {
+enum VersionPolicy {
     /// A loaded version: its number and the fingerprint of its files when it was loaded.
-    public struct Held: Sendable, Equatable {
-        public var version: Int
-        public var fingerprint: String
-        public init(version: Int, fingerprint: String) {
-            self.version = version
-            self.fingerprint = fingerprint
-        }
+    struct Held: Sendable, Equatable {
+        var version: Int
+        var fingerprint: String
     }
 
-    public enum Action: Sendable, Equatable {
+    enum Action: Sendable, Equatable {
         /// Nothing to change: the target serves, or there is nothing (new) to try.
         case keep
         /// The target is the previous version, still in memory: swap back without loading.
@@ -26,7 +22,7 @@ public enum VersionPolicy {
     ///   - pinned: the only version allowed to serve, if any.
     ///   - rejected: versions refused before, with the fingerprint they were refused with; the same
     ///     files are not tried again, changed files are.
-    public static func decide(complete: [VersionListing], current: Held?, previous: Held?, pinned: Int?,
+    static func decide(complete: [VersionListing], current: Held?, previous: Held?, pinned: Int?,
                               rejected: [Int: String]) -> Action {
         let target = pinned.map { p in complete.first { $0.version == p } } ?? complete.last
         guard let target else { return .keep }
