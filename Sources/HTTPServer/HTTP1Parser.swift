@@ -35,10 +35,12 @@ struct HTTP1Parser {
         case size, data(remaining: Int), dataEnd, trailer
     }
 
+    /// A parsed head: the request, how its body is framed, what its fields said about the
+    /// connection, and how many bytes it took. Kept small: it is copied once per request.
     private struct Head {
         var request: HTTPRequest
-        var keepAlive: Bool
         var framing: Framing
+        var keepAlive: Bool
         var expectContinue: Bool
         var length: Int
     }
@@ -268,15 +270,6 @@ struct HTTP1Parser {
         }
     }
 
-    private struct RequestLine {
-        var method: HTTPMethod
-        var path: String
-        var query: String
-        var minor: Int
-        /// The index of the line's LF.
-        var end: Int
-    }
-
     /// What the header fields said about framing and the connection.
     private struct FieldFacts {
         var hosts = 0
@@ -289,23 +282,23 @@ struct HTTP1Parser {
     /// Parses a complete head (request line + fields + the final CRLF CRLF).
     private mutating func parseHead(_ h: UnsafeRawBufferPointer, totalLength: Int) -> HeadResult {
         do throws(HeadError) {
-            let line = try parseRequestLine(h)
-            var headers = HTTPHeaders()
-            swap(&headers, &spareHeaders)
-            let facts = try parseFields(h, from: line.end + 1, minor: line.minor, into: &headers)
-            let framing = try Self.framing(facts, minor: line.minor)
-            let request = HTTPRequest(method: line.method, path: line.path, query: line.query, version: (1, line.minor),
-                                      headers: headers)
-            return .head(Head(request: request, keepAlive: facts.keepAlive, framing: framing,
+            var lineEnd = 0
+            var request = try parseRequestLine(h, end: &lineEnd)
+            swap(&request.headers, &spareHeaders)
+            let minor = request.version.minor
+            let facts = try parseFields(h, from: lineEnd + 1, minor: minor, into: &request.headers)
+            let framing = try Self.framing(facts, minor: minor)
+            return .head(Head(request: request, framing: framing, keepAlive: facts.keepAlive,
                               expectContinue: facts.expectContinue, length: totalLength))
         } catch {
             return .error(error.status, error.message)
         }
     }
 
-    /// Request line: method SP target SP version CRLF.
+    /// Request line: method SP target SP version CRLF. The request comes back without fields;
+    /// `end` is the index of the line's LF.
     @inline(__always)
-    private func parseRequestLine(_ h: UnsafeRawBufferPointer) throws(HeadError) -> RequestLine {
+    private func parseRequestLine(_ h: UnsafeRawBufferPointer, end: inout Int) throws(HeadError) -> HTTPRequest {
         guard let lineEnd = findLF(h, from: 0) else { throw HeadError(400, "Malformed request line") }
         let line = UnsafeRawBufferPointer(rebasing: h[0..<(lineEnd - 1)])
         guard let sp1 = find(0x20, in: line, from: 0), sp1 > 0 else { throw HeadError(400, "Malformed request line") }
@@ -345,7 +338,8 @@ struct HTTP1Parser {
             query = ""
         }
 
-        return RequestLine(method: method, path: path, query: query, minor: minor, end: lineEnd)
+        end = lineEnd
+        return HTTPRequest(method: method, path: path, query: query, version: (1, minor), headers: HTTPHeaders())
     }
 
     /// The header fields after the request line, each checked, added to `headers`, and the ones that
