@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Support", "TestSupport"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "JSON", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "JSON", "Support", "TestSupport"]),
         .testTarget(name: "ModelStoreTests", dependencies: [
             "ModelStore", "Models", "Support", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ]),

@@ -9,7 +9,7 @@ final class RequestTagger {
     let accessLog: AccessLog?
     /// The log lines' `logger` field.
     private let logger: String
-    private var state: UInt64
+    private var random: SplitMix64
 
     init(accessLog: AccessLog?, logger: String) {
         self.accessLog = accessLog
@@ -21,16 +21,7 @@ final class RequestTagger {
             let now = Clock.wallTime()
             seed = UInt64(bitPattern: Int64(now.nanoseconds)) ^ UInt64(bitPattern: Int64(now.seconds)) << 30
         }
-        state = seed
-    }
-
-    /// splitmix64: fast, and every seed gives a full-period sequence.
-    private func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        random = SplitMix64(seed: seed)
     }
 
     func tags(for headers: HTTPHeaders?) -> RequestTags {
@@ -46,14 +37,14 @@ final class RequestTagger {
                 tags.traceparent = tp
             }
         }
-        if tags.clientID.isEmpty { tags.generatedID = next() }
+        if tags.clientID.isEmpty { tags.generatedID = random.next() }
         return tags
     }
 
     /// Logs the request if it is sampled or failed on the server's side.
     func finished(_ record: RequestRecord, status: HTTPStatus, seconds: Double, bytesOut: Int) {
         guard let log = accessLog else { return }
-        guard status.isServerError || log.sampleAll || (log.threshold > 0 && next() < log.threshold) else { return }
+        guard status.isServerError || log.sampleAll || (log.threshold > 0 && random.next() < log.threshold) else { return }
         var line = LogLine(level: status.isServerError ? "error" : "info", logger: logger, message: "request")
         line.field("request_id", record.tags.id)
         if !record.tags.traceparent.isEmpty { line.field("traceparent", record.tags.traceparent) }
