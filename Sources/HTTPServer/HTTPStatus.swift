@@ -12,15 +12,12 @@ public struct HTTPStatus: Sendable, Hashable, Comparable, ExpressibleByIntegerLi
     /// 5xx: the server's fault (logged, alerted on).
     public var isServerError: Bool { code >= 500 }
 
-    public static let `continue`: HTTPStatus = 100
     public static let ok: HTTPStatus = 200
-    public static let noContent: HTTPStatus = 204
     public static let badRequest: HTTPStatus = 400
     public static let unauthorized: HTTPStatus = 401
     public static let notFound: HTTPStatus = 404
     public static let methodNotAllowed: HTTPStatus = 405
     public static let requestTimeout: HTTPStatus = 408
-    public static let conflict: HTTPStatus = 409
     public static let contentTooLarge: HTTPStatus = 413
     public static let unsupportedMediaType: HTTPStatus = 415
     public static let unprocessableContent: HTTPStatus = 422
