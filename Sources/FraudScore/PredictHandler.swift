@@ -111,7 +111,13 @@ struct PredictHandler: Sendable {
     }
 
     static func isJSON(_ contentType: UnsafeRawBufferPointer) -> Bool {
-        contentType.withMemoryRebound(to: UInt8.self) { bytes -> Bool in
+        // What nearly every client sends, exactly "application/json": two 8-byte words compared,
+        // little-endian ("applicat", "ion/json").
+        if contentType.count == 16, contentType.loadUnaligned(as: UInt64.self) == 0x7461_6369_6C70_7061,
+           contentType.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == 0x6E6F_736A_2F6E_6F69 {
+            return true
+        }
+        return contentType.withMemoryRebound(to: UInt8.self) { bytes -> Bool in
             var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
             while end > 0 && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
             let mediaType = UnsafeBufferPointer(rebasing: bytes[0..<end])

@@ -122,12 +122,12 @@ final class TransactionDecoderTests: XCTestCase {
 
 final class ContentTypeTests: XCTestCase {
     func testJSONMediaTypes() {
-        for ok in ["application/json", "Application/JSON", "application/json; charset=utf-8", "application/json ;x=y",
+        for ok in ["application/json", "Application/JSON", "application/jsoN", "application/json; charset=utf-8", "application/json ;x=y",
                    "application/vnd.api+json", "application/problem+json; q=1"] {
             XCTAssertTrue(PredictHandler.isJSON(ok), ok)
         }
         for bad in ["text/plain", "application/jsonx", "application/x-www-form-urlencoded", "application/", "json",
-                    "application/+json", ""] {
+                    "application/+json", "", "application/jsox", "applicationXjson", "bpplication/json"] {
             XCTAssertFalse(PredictHandler.isJSON(bad), bad)
         }
     }
