@@ -29,7 +29,9 @@ public struct OSThread: Sendable {
         handle = t
     }
 
+    /// Waits for the thread to end. Joining twice, or from the thread itself, is a programming error.
     public func join() {
-        pthread_join(handle, nil)
+        let rc = pthread_join(handle, nil)
+        precondition(rc == 0, "pthread_join: \(SystemError(call: "pthread_join", errno: rc).reason)")
     }
 }

@@ -137,21 +137,23 @@ public final class FraudScoreService: Sendable {
 
     /// Blocks SIGTERM and SIGINT for the calling thread, for `runUntilSignalled` to take them. Call
     /// before any other thread starts, so that every thread inherits the blocked signals.
-    public static func blockTerminationSignals() -> sigset_t {
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGTERM)
-        sigaddset(&signals, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-        return signals
+    public static func blockTerminationSignals() throws(StartupError) -> BlockedSignals {
+        do {
+            return try BlockedSignals([SIGTERM, SIGINT])
+        } catch {
+            throw StartupError(what: "cannot block SIGTERM and SIGINT", detail: "\(error)", exitCode: 1)
+        }
     }
 
     /// Runs until SIGTERM or SIGINT, then shuts down and waits: the executable's main loop.
-    public func runUntilSignalled(_ signals: sigset_t) {
-        var signals = signals
-        var received: Int32 = 0
-        sigwait(&signals, &received)
-        shutdown(reason: received == SIGTERM ? "SIGTERM" : "SIGINT")
+    public func runUntilSignalled(_ signals: BlockedSignals) {
+        let reason: String
+        do {
+            reason = try signals.next() == SIGTERM ? "SIGTERM" : "SIGINT"
+        } catch {
+            reason = "\(error)"
+        }
+        shutdown(reason: reason)
         wait()
         log.info("stopped")
     }
