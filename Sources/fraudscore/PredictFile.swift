@@ -42,8 +42,10 @@ struct PredictFile: ParsableCommand {
         if output == "-" {
             sink = .standardOutput
         } else {
-            FileManager.default.createFile(atPath: output, contents: nil)
-            guard let h = FileHandle(forWritingAtPath: output) else { throw ValidationError("cannot write \(output)") }
+            guard FileManager.default.createFile(atPath: output, contents: nil),
+                  let h = FileHandle(forWritingAtPath: output) else {
+                throw ValidationError("cannot write \(output): check that its folder exists and is writable")
+            }
             sink = h
         }
         let showProgress = isatty(2) == 1
