@@ -28,8 +28,7 @@ public struct LightGBMModel: Model {
         /// For categorical nodes: index into `catBoundaries`.
         var category: Int32
         /// Child indices into `nodes`; a leaf (decision has `leafFlag`) points to itself.
-        var left: Int32
-        var right: Int32
+        var left, right: Int32
     }
 
     /// Set on leaves.
