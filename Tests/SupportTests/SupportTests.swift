@@ -63,3 +63,14 @@ final class SupportTests: XCTestCase {
         XCTAssertLessThan(Clock.monotonicSeconds() - started, 5)
     }
 }
+
+final class Base64Tests: XCTestCase {
+    func testRFC4648Vectors() {
+        let vectors = ["": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE=",
+                       "foobar": "Zm9vYmFy"]
+        for (plain, encoded) in vectors {
+            XCTAssertEqual(Base64.encode(Array(plain.utf8)), encoded, plain)
+        }
+        XCTAssertEqual(Base64.encode([0xFB, 0xFF, 0xBF]), "+/+/")
+    }
+}
