@@ -23,6 +23,14 @@ struct HealthHandlers: Sendable {
         w.member(",\"loaded_at\":", info.loadedAt.iso8601)
         w.raw(",\"features\":")
         w.int(Int64(serving.loaded.model.featureNames.count))
+        if let registered = info.registered {
+            w.member(",\"registry\":{\"name\":", registered.name)
+            w.raw(",\"version\":")
+            w.int(Int64(registered.version))
+            if let alias = registered.alias { w.member(",\"alias\":", alias) }
+            if let run = registered.runID { w.member(",\"run_id\":", run) }
+            w.raw("}")
+        }
         w.raw("},\"threshold\":")
         w.double(serving.threshold)
         writeModelStore(into: &w)

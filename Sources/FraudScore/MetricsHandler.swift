@@ -29,7 +29,11 @@ struct MetricsHandler: Sendable {
             out += "# HELP fraudscore_model_info The model being served (value 1), described by its labels.\n"
             out += "# TYPE fraudscore_model_info gauge\n"
             out += "fraudscore_model_info{name=\"\(PrometheusText.escape(info.name))\",version=\"\(PrometheusText.escape(info.version))\","
-                + "format=\"\(info.format.rawValue)\",sha256=\"\(info.sha256)\"} 1\n"
+                + "format=\"\(info.format.rawValue)\",sha256=\"\(info.sha256)\""
+                + (info.registered.map {
+                    ",registered_model=\"\(PrometheusText.escape($0.name))\",registered_version=\"\($0.version)\","
+                        + "run_id=\"\(PrometheusText.escape($0.runID ?? ""))\""
+                } ?? "") + "} 1\n"
         }
         let loads = app.modelLoads()
         PrometheusText.family("fraudscore_model_loads_total", type: "counter", help: "Model loads, by result.",

@@ -30,6 +30,8 @@ public struct TransferOptions: Sendable {
     public var caBundle: String?
     /// Larger answers are refused.
     public var maxBytes = 1 << 30
+    /// https without checking the server's certificate (`MLFLOW_TRACKING_INSECURE_TLS`); off by default.
+    public var insecureTLS = false
 
     public init() {}
 }
@@ -76,6 +78,10 @@ final class CurlSession {
             ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, options.timeoutMs)
             ccurl_setopt_offset(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(options.maxBytes))
             if let ca = options.caBundle { set(CURLOPT_CAINFO, ca) }
+            if options.insecureTLS {
+                ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)
+                ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
+            }
             ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorPtr.baseAddress)
             ccurl_setopt_list(handle, CURLOPT_HTTPHEADER, list)
             ccurl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, transferWrite)

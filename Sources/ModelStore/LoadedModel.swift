@@ -13,12 +13,14 @@ public struct ModelInfo: Sendable, Equatable {
     public var path: String
     /// The decision threshold the model was published with, if its metadata names one.
     public var threshold: Double?
+    /// The MLflow Model Registry version it came from (`models:/…`), if any.
+    public var registered: RegisteredVersion? = nil
 }
 
 /// A model ready to score, with its provenance.
 public struct LoadedModel: Sendable {
     public let model: any Model
-    public let info: ModelInfo
+    public internal(set) var info: ModelInfo
 
     public init(model: any Model, info: ModelInfo) {
         self.model = model

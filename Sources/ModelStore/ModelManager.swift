@@ -239,7 +239,7 @@ public final class ModelManager: Sendable {
             return 0
         case .load(let choices):
             for listing in choices {
-                switch load(listing, versioned: scan.versioned) {
+                switch load(listing, layout: scan.layout) {
                 case .served, .stale: return 0
                 case .storageError(let e): return recordPollError(e)
                 case .rejected: continue
@@ -257,14 +257,14 @@ public final class ModelManager: Sendable {
         case storageError(StorageError)
     }
 
-    private func load(_ listing: VersionListing, versioned: Bool) -> LoadOutcome {
+    private func load(_ listing: VersionListing, layout: RepositoryScan.Layout) -> LoadOutcome {
         let started = Clock.monotonicSeconds()
         state.withLock {
             $0.status.candidate = .init(version: listing.version, state: .loading, error: nil, at: Timestamp.now())
         }
         let candidate: Candidate
         do {
-            candidate = try loader.candidate(listing, versioned: versioned)
+            candidate = try loader.candidate(listing, layout: layout)
             try gate.check(candidate)
         } catch {
             if error.reason == .storage {

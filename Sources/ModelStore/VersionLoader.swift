@@ -23,12 +23,18 @@ struct VersionLoader {
     let config: ModelManagerConfig
 
     /// Fetches, verifies and loads `listing`.
-    func candidate(_ listing: VersionListing, versioned: Bool) throws(CandidateError) -> Candidate {
+    func candidate(_ listing: VersionListing, layout: RepositoryScan.Layout) throws(CandidateError) -> Candidate {
+        let versioned = layout == .numbered
         let fetched = try fetch(listing, versioned: versioned)
         let manifest = fetched.manifest
-        let version = versioned ? (manifest?.modelVersion ?? "\(listing.version)")
-            : (config.versionOverride ?? manifest?.modelVersion ?? fetched.metadata?["model_version"]?.stringValue)
-        let loaded: LoadedModel
+        var registered: RegisteredVersion?
+        if case .registry(let r) = layout { registered = r }
+        let version = switch layout {
+        case .numbered: manifest?.modelVersion ?? "\(listing.version)"
+        case .single: config.versionOverride ?? manifest?.modelVersion ?? fetched.metadata?["model_version"]?.stringValue
+        case .registry(let r): manifest?.modelVersion ?? "\(r.version)"
+        }
+        var loaded: LoadedModel
         do {
             var hints = FeatureNameHints(preferred: fetched.mlflow?.signatureNames ?? manifest?.features
                                                         ?? fetched.metadata?["features"]?.stringListValue,
@@ -39,13 +45,15 @@ struct VersionLoader {
             loaded = try ModelLoader.make(
                 fetched.files[fetched.modelFile]!,
                 path: repository.path(of: fetched.modelFile, version: versioned ? listing.version : nil),
-                digest: fetched.modelDigest, name: config.nameOverride ?? manifest?.name ?? fetched.metadata?["name"]?.stringValue,
+                digest: fetched.modelDigest,
+                name: config.nameOverride ?? manifest?.name ?? fetched.metadata?["name"]?.stringValue ?? registered?.name,
                 version: version,
                 threshold: manifest?.threshold ?? fetched.metadata?["decision_threshold"]?.doubleValue, format: manifest?.format,
                 hints: hints)
         } catch {
             throw CandidateError(.load, "\(error)")
         }
+        loaded.info.registered = registered
         let rows = manifest?.validation.flatMap { fetched.files[$0.file] }
         return Candidate(loaded: loaded, validation: manifest?.validation, validationRows: rows)
     }

@@ -26,9 +26,10 @@ struct Serve: ParsableCommand {
     @Option(help: "TCP port.")
     var port = 8080
     @Option(help: """
-        Model repository: a file or folder, s3://bucket/prefix/ or https://…. Numbered version folders \
-        (1/, 2/, …, each with manifest.json) are polled and the highest complete one serves; a single \
-        model file or folder is version 1, reloaded when it changes.
+        Model repository: a file or folder, s3://bucket/prefix/, https://…, or models:/NAME@ALIAS \
+        (models:/NAME/VERSION) from the MLflow Model Registry at $MLFLOW_TRACKING_URI. Numbered version \
+        folders (1/, 2/, …, each with manifest.json) are polled and the highest complete one serves; a \
+        single model file or folder is version 1, reloaded when it changes; an alias is followed as it moves.
         """)
     var model = "models/default"
     @Option(help: "The model's name in /health, /v2/models/{name} (Open Inference Protocol) and metrics (default: the manifest's or model_meta.json's name, else the file name); KServe passes the InferenceService's name.")
@@ -195,6 +196,7 @@ struct Serve: ParsableCommand {
         c.scoring = ScoringConfig(threshold: threshold, allowMissingFeatures: allowMissingFeatures,
                                   maxBatchSize: maxBatchSize, maxErrorDetails: maxErrorDetails)
         c.s3 = storage.s3
+        c.mlflow = .fromProcessEnvironment()
         c.transfer = storage.transfer
         c.models.pollIntervalMs = max(1, Int(pollInterval * 1000))
         c.models.maxBackoffMs = Int(maxBackoff * 1000)

@@ -47,6 +47,6 @@ struct StorageOptions: ParsableArguments {
     }
 
     func repository(_ uri: String) throws -> ModelRepository {
-        try ModelRepository(uri: try ModelURI(uri), s3: s3, transfer: transfer)
+        try ModelRepository(uri: try ModelURI(uri), s3: s3, transfer: transfer, mlflow: .fromProcessEnvironment())
     }
 }

@@ -10,10 +10,12 @@ public struct FraudScoreConfiguration: Sendable {
     public var scoring = ScoringConfig()
     /// Bearer token for /admin/*; nil: the admin routes do not exist.
     public var adminToken: String?
-    /// The model repository: a path, `s3://bucket/prefix/` or `https://…`.
+    /// The model repository: a path, `s3://bucket/prefix/`, `https://…` or `models:/NAME@ALIAS`.
     public var model: String
     public var s3 = S3Config()
     public var transfer = TransferOptions()
+    /// The MLflow tracking server of `models:/` URIs.
+    public var mlflow = MLflowSettings()
     /// Polling, backoff, pin and the model's names.
     public var models = ModelManagerConfig()
     /// Fields clients send besides the handbook's; a version needing other features is refused.

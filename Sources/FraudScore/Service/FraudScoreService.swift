@@ -32,7 +32,7 @@ public final class FraudScoreService: Sendable {
         let repository: ModelRepository
         do {
             repository = try ModelRepository(uri: try ModelURI(configuration.model), s3: configuration.s3,
-                                             transfer: configuration.transfer)
+                                             transfer: configuration.transfer, mlflow: configuration.mlflow)
         } catch {
             throw StartupError(what: "cannot use the model repository \(configuration.model)", detail: "\(error)", exitCode: 2)
         }
