@@ -100,7 +100,20 @@ struct ModelAdminHandlers: Sendable {
         } else {
             w.null()
         }
-        w.raw(",\"available_versions\":[")
+        w.raw(",\"rollout\":{\"delay_ms\":")
+        w.int(Int64(s.rolloutDelayMs))
+        w.raw(",\"pending\":")
+        if let p = s.pending {
+            w.raw("{\"version\":")
+            w.int(Int64(p.version))
+            w.member(",\"eligible_at\":", p.eligibleAt.iso8601)
+            w.raw(",\"in_ms\":")
+            w.int(Int64(p.inMs))
+            w.raw("}")
+        } else {
+            w.null()
+        }
+        w.raw("},\"available_versions\":[")
         for (i, v) in s.available.enumerated() {
             if i > 0 { w.raw(",") }
             w.int(Int64(v))

@@ -21,6 +21,11 @@ public struct ModelManagerConfig: Sendable {
     /// `--features`: column names for a model file that does not name them, after the manifest's
     /// and a `features.json` beside the file.
     public var features: [String]?
+    /// `--rollout-window`: a new version starts serving on this replica a delay within this window
+    /// after it is found, fixed by a hash of `replicaName`; 0: at once.
+    public var rolloutWindowMs = 0
+    /// The replica's name (the pod's, `POD_NAME` or the host name) that places it in the window.
+    public var replicaName = ""
 
     public init() {}
 }
@@ -61,6 +66,9 @@ public final class ModelManager: Sendable {
         var status: ModelStoreStatus
         var reloadRequested = false
         var stopping = false
+        var rollout: RolloutWindow
+        /// When the version waiting in the rollout window may serve (monotonic ms).
+        var rolloutEligibleAtMs: UInt64? { rollout.waiting.map { $0.sinceMs + UInt64(rollout.delayMs) } }
     }
 
     /// The source and the loader are used by one thread at a time: the starting thread for
@@ -93,7 +101,9 @@ public final class ModelManager: Sendable {
         self.activate = activate
         var status = ModelStoreStatus(source: repository.location, pollIntervalMs: config.pollIntervalMs)
         status.pinned = config.pinnedVersion
-        state = Mutex(State(status: status))
+        status.rolloutDelayMs = RolloutWindow(windowMs: config.rolloutWindowMs, replicaName: config.replicaName).delayMs
+        state = Mutex(State(status: status,
+                            rollout: RolloutWindow(windowMs: config.rolloutWindowMs, replicaName: config.replicaName)))
         wakeSignal = try WakeSignal()
     }
 
@@ -125,6 +135,10 @@ public final class ModelManager: Sendable {
             if stopping { return }
             let errors = poll()
             delayMs = Self.delay(afterErrors: errors, intervalMs: config.pollIntervalMs, maxMs: config.maxBackoffMs)
+            // A version waiting in the rollout window is taken at its time, not up to a poll later.
+            if errors == 0, let untilMs = state.withLock({ $0.rolloutEligibleAtMs }) {
+                delayMs = max(1, min(delayMs, Int(untilMs &- min(untilMs, Clock.monotonicMs()))))
+            }
         }
     }
 
@@ -238,6 +252,7 @@ public final class ModelManager: Sendable {
             log.info("model version swapped", metadata: ["version": "\(version)", "loaded_from": "memory"])
             return 0
         case .load(let choices):
+            guard rolloutAllows(choices[0]) else { return 0 }
             for listing in choices {
                 switch load(listing, layout: scan.layout) {
                 case .served, .stale: return 0
@@ -246,6 +261,29 @@ public final class ModelManager: Sendable {
                 }
             }
             return 0
+        }
+    }
+
+    /// False while a new version waits for this replica's turn in the rollout window (shown in
+    /// `/models` as pending). Nothing serving yet: no wait.
+    private func rolloutAllows(_ listing: VersionListing) -> Bool {
+        state.withLock { s in
+            guard s.current != nil, s.rollout.delayMs > 0 else {
+                s.rollout.clear()
+                s.status.pending = nil
+                return true
+            }
+            let nowMs = Clock.monotonicMs()
+            let eligibleMs = s.rollout.eligibleAtMs(listing, nowMs: nowMs)
+            guard nowMs < eligibleMs else {
+                s.rollout.clear()
+                s.status.pending = nil
+                return true
+            }
+            let waitSeconds = Int((eligibleMs - nowMs + 999) / 1000)
+            s.status.pending = .init(version: listing.version, eligibleAt: Timestamp(seconds: Clock.wallSeconds() + waitSeconds),
+                                     inMs: Int(eligibleMs - nowMs))
+            return false
         }
     }
 

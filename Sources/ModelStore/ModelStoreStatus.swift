@@ -24,6 +24,16 @@ public struct ModelStoreStatus: Sendable {
     public var previous: Serving?
     public var pinned: Int?
     public var candidate: CandidateRecord?
+    /// A new version waiting for this replica's turn in the rollout window, and when it may serve.
+    public struct PendingVersion: Sendable {
+        public var version: Int
+        /// The wall-clock second it may serve, and how long from the poll that saw it waiting.
+        public var eligibleAt: Timestamp
+        public var inMs: Int
+    }
+    public var pending: PendingVersion?
+    /// This replica's delay within `--rollout-window` (0: none).
+    public var rolloutDelayMs = 0
     /// Complete versions found by the last successful poll.
     public var available: [Int] = []
     /// Numbered folders without a manifest (uploads in progress), ignored.

@@ -42,6 +42,10 @@ struct Serve: ParsableCommand {
     var maxBackoff = 300.0
     @Option(help: "Serve this repository version only (admin POST /admin/unpin releases it).")
     var pinVersion: Int?
+    @Option(help: "Seconds over which replicas take up a new version: each waits a delay within the window fixed by a hash of --replica-name, so a bad version meets traffic on a few replicas first (0: at once).")
+    var rolloutWindow = 0.0
+    @Option(help: "This replica's name, which places it in --rollout-window (default: $POD_NAME, else the host name).")
+    var replicaName: String?
     @Option(help: "Column names, comma-separated, for a model file that does not name its inputs (ONNX from skl2onnx), used when neither the manifest, the file's metadata nor a features.json beside it names them.")
     var features: String?
     @Option(help: "Fields clients send besides the Fraud Detection Handbook's, comma-separated; a new model version needing other features is refused.")
@@ -137,6 +141,7 @@ struct Serve: ParsableCommand {
         check(threads >= 0, "--threads must be >= 0, got \(threads)")
         check(preStopDelayMs >= 0, "--pre-stop-delay-ms must be >= 0, got \(preStopDelayMs)")
         check(pollInterval > 0 && pollInterval <= 86_400, "--poll-interval must be > 0 and <= 86400 s, got \(pollInterval)")
+        check(rolloutWindow >= 0 && rolloutWindow <= 86_400, "--rollout-window must be 0 to 86400 s, got \(rolloutWindow)")
         check(maxBackoff >= pollInterval, "--max-backoff (\(maxBackoff)) must be >= --poll-interval (\(pollInterval))")
         if let token = adminToken {
             check(token.utf8.count >= 16, "--admin-token must be at least 16 characters; generate one with: openssl rand -hex 32")
@@ -201,6 +206,8 @@ struct Serve: ParsableCommand {
         c.models.pollIntervalMs = max(1, Int(pollInterval * 1000))
         c.models.maxBackoffMs = Int(maxBackoff * 1000)
         c.models.pinnedVersion = pinVersion
+        c.models.rolloutWindowMs = Int(rolloutWindow * 1000)
+        c.models.replicaName = replicaName ?? environmentValue("POD_NAME") ?? hostName()
         c.models.versionOverride = modelVersion
         c.models.nameOverride = modelName
         c.models.features = features.map(parseFeatureList)
@@ -254,4 +261,11 @@ extension Serve {
         guard token.utf8.count >= 16 else { throw ValidationError("the admin token in \(path) must be at least 16 characters") }
         return token
     }
+}
+
+/// The host name (a Kubernetes pod's name), or "" when it cannot be read.
+private func hostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
+    return String(cString: buffer)
 }
