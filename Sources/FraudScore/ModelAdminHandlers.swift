@@ -88,8 +88,7 @@ struct ModelAdminHandlers: Sendable {
         if let p = s.pinned { w.int(Int64(p)) } else { w.null() }
         w.raw(",\"candidate\":")
         if let c = s.candidate {
-            w.raw("{\"version\":")
-            w.int(Int64(c.version))
+            w.member("{\"version\":", c.version)
             w.member(",\"state\":", c.state.rawValue)
             w.raw(",\"reason\":")
             if let e = c.error { w.string(e.reason.rawValue) } else { w.null() }
@@ -100,15 +99,12 @@ struct ModelAdminHandlers: Sendable {
         } else {
             w.null()
         }
-        w.raw(",\"rollout\":{\"delay_ms\":")
-        w.int(Int64(s.rolloutDelayMs))
+        w.member(",\"rollout\":{\"delay_ms\":", s.rolloutDelayMs)
         w.raw(",\"pending\":")
         if let p = s.pending {
-            w.raw("{\"version\":")
-            w.int(Int64(p.version))
+            w.member("{\"version\":", p.version)
             w.member(",\"eligible_at\":", p.eligibleAt.iso8601)
-            w.raw(",\"in_ms\":")
-            w.int(Int64(p.inMs))
+            w.member(",\"in_ms\":", p.inMs)
             w.raw("}")
         } else {
             w.null()

@@ -23,6 +23,12 @@ public struct JSONWriter {
         string(value)
     }
 
+    /// As `member(_:_:)` for an integer value.
+    public mutating func member(_ key: StaticString, _ value: Int) {
+        raw(key)
+        int(Int64(value))
+    }
+
     public mutating func string(_ s: String) {
         var s = s
         s.withUTF8 { string(bytes: UnsafeRawBufferPointer($0)) }
