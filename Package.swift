@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "ModelStoreTests", dependencies: [
             "ModelStore", "Models", "Support", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "FraudScoreTests", dependencies: ["FraudScore", "HTTPServer", "Models", "ModelStore", "TestSupport"]),
+        .testTarget(name: "FraudScoreTests", dependencies: ["FraudScore", "HTTPServer", "Models", "ModelStore", "Support", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -77,11 +77,12 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def dataset():
+def dataset(train_start_day=35):
     """Train and test rows of the handbook's baseline split (14 training days, 7 days of label
-    delay, 7 test days without the cards already known to be compromised)."""
+    delay, 7 test days without the cards already known to be compromised). Another start day is a
+    retraining on a shifted window (tests/e2e/test_promotion_gate.py)."""
     df = handbook.add_features(handbook.generate(4000, 8000, 70, "2018-04-01", 5.0, SEED))
-    return handbook.split(df, train_start_day=35, train_days=14, delay_days=handbook.DELAY_DAYS, test_days=7)
+    return handbook.split(df, train_start_day=train_start_day, train_days=14, delay_days=handbook.DELAY_DAYS, test_days=7)
 
 
 def train_xgboost(X, y, out: Path):

@@ -10,10 +10,13 @@ public struct CandidateValidator: CandidateGate {
     let app: FraudScoreApp
     /// Fields requests carry besides the handbook's (`--request-fields`).
     let extraFields: [String]
+    /// Labeled rows a new version must not do worse on than the serving one.
+    let promotion: PromotionGate
 
-    public init(app: FraudScoreApp, extraFields: [String] = []) {
+    public init(app: FraudScoreApp, extraFields: [String] = [], promotion: PromotionGateConfig = PromotionGateConfig()) {
         self.app = app
         self.extraFields = extraFields
+        self.promotion = PromotionGate(promotion)
     }
 
     /// What requests can supply while a model serves: the handbook's fields, the configured extras
@@ -24,7 +27,14 @@ public struct CandidateValidator: CandidateGate {
         return Set(TransactionSchema.handbookFields + extraFields).union(current.loaded.model.featureNames)
     }
 
-    public func check(_ candidate: Candidate) throws(CandidateError) {
+    public func check(_ candidate: Candidate) throws(CandidateError) -> PromotionEvidence? {
+        try checkSchemaAndValidation(candidate)
+        // Evidence last: the cheaper checks refuse broken versions first.
+        guard let serving = app.currentModel, let rows = try promotion.rows() else { return nil }
+        return try promotion.judge(candidate: candidate.loaded, serving: serving.loaded, rows: rows)
+    }
+
+    private func checkSchemaAndValidation(_ candidate: Candidate) throws(CandidateError) {
         let model = candidate.loaded.model
         let unsupplied = requestFields().map { fields in model.featureNames.filter { !fields.contains($0) } } ?? []
         if !unsupplied.isEmpty {

@@ -67,6 +67,20 @@ struct MetricsHandler: Sendable {
         if let at = s.lastSwapAt {
             metric("fraudscore_model_last_swap_timestamp_seconds", "gauge", "Unix time of the last model swap.", [("", at.seconds)])
         }
+        metric("fraudscore_model_gate_decisions_total", "counter",
+               "Promotion gate comparisons on the labeled rows, by decision.",
+               [("{decision=\"accepted\"}", s.gateAccepted), ("{decision=\"refused\"}", s.gateRefused)])
+        if let e = s.lastEvidence {
+            let metricLabel = "metric=\"\(e.metric)\""
+            PrometheusText.family("fraudscore_model_gate_score", type: "gauge",
+                                  help: "The last promotion gate comparison: each model's metric on the labeled rows.",
+                                  samples: [("{\(metricLabel),model=\"serving\"}", e.serving),
+                                            ("{\(metricLabel),model=\"candidate\"}", e.candidate)], into: &out)
+            PrometheusText.family("fraudscore_model_gate_delta", type: "gauge",
+                                  help: "The last promotion gate comparison: bounds of candidate - serving over the bootstrap resamples.",
+                                  samples: [("{\(metricLabel),bound=\"low\"}", e.deltaLow),
+                                            ("{\(metricLabel),bound=\"high\"}", e.deltaHigh)], into: &out)
+        }
     }
 }
 

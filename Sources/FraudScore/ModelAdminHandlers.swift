@@ -129,8 +129,9 @@ struct ModelAdminHandlers: Sendable {
         if let e = s.lastPollError { w.string(e.description) } else { w.null() }
         w.raw(",\"consecutive_errors\":")
         w.int(Int64(s.consecutivePollErrors))
-        w.raw("},\"swaps\":")
-        w.int(Int64(s.swaps))
+        w.member("},\"swaps\":", s.swaps)
+        w.raw(",\"gate\":")
+        if let evidence = s.lastEvidence { evidence.write(into: &w) } else { w.null() }
         w.raw("}")
     }
 

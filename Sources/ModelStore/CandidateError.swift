@@ -16,14 +16,19 @@ public struct CandidateError: Error, Sendable, Equatable, CustomStringConvertibl
         case validation
         /// The model's outputs are not finite probabilities.
         case output
+        /// On the labeled evaluation rows, the model is worse than the serving one (or the rows are unusable).
+        case evidence
     }
 
     public var reason: Reason
     public var message: String
+    /// The comparison that refused the version, for `/models` and metrics.
+    public var evidence: PromotionEvidence?
 
-    public init(_ reason: Reason, _ message: String) {
+    public init(_ reason: Reason, _ message: String, evidence: PromotionEvidence? = nil) {
         self.reason = reason
         self.message = message
+        self.evidence = evidence
     }
 
     public var description: String { message }

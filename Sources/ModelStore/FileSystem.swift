@@ -36,7 +36,7 @@ public enum FileSystem {
         return (st.st_mode & S_IFMT) == S_IFDIR
     }
 
-    static func exists(_ path: String) -> Bool {
+    public static func exists(_ path: String) -> Bool {
         Sys.fileStatus(path) != nil
     }
 

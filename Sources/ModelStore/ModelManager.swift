@@ -301,15 +301,20 @@ public final class ModelManager: Sendable {
             $0.status.candidate = .init(version: listing.version, state: .loading, error: nil, at: Timestamp.now())
         }
         let candidate: Candidate
+        let evidence: PromotionEvidence?
         do {
             candidate = try loader.candidate(listing, layout: layout)
-            try gate.check(candidate)
+            evidence = try gate.check(candidate)
         } catch {
             if error.reason == .storage {
                 state.withLock { $0.status.candidate = nil }
                 return .storageError(.transfer(error.message))
             }
             state.withLock { s in
+                if let refusal = error.evidence {
+                    s.status.lastEvidence = refusal
+                    s.status.gateRefused += 1
+                }
                 s.rejected[listing.version] = listing.fingerprint
                 s.status.candidate = .init(version: listing.version, state: .rejected, error: error, at: Timestamp.now())
                 s.status.rejections[error.reason, default: 0] += 1
@@ -327,14 +332,20 @@ public final class ModelManager: Sendable {
                              activatedAt: Timestamp.now())
             s.rejected[listing.version] = nil
             s.status.candidate = nil
+            if let evidence {
+                s.status.lastEvidence = evidence
+                s.status.gateAccepted += 1
+            }
             recordSwap(&s)
             return true
         }
         guard swapped else { return .stale }
-        log.info("model version serving", metadata: [
+        var metadata: Logger.Metadata = [
             "version": "\(listing.version)", "model_version": "\(candidate.loaded.info.version)",
             "sha256": "\(candidate.loaded.info.sha256)", "load_ms": "\(Int((Clock.monotonicSeconds() - started) * 1000))",
-        ])
+        ]
+        if let evidence { metadata["gate"] = "accepted: \(evidence.summary)" }
+        log.info("model version serving", metadata: metadata)
         return .served
     }
 

@@ -50,6 +50,11 @@ public struct ModelStoreStatus: Sendable {
     public var swaps = 0
     public var rollbacks = 0
     public var rejections: [CandidateError.Reason: Int] = [:]
+    /// The last promotion gate comparison, accepted or refused.
+    public var lastEvidence: PromotionEvidence?
+    /// Gate decisions: accepted, refused.
+    public var gateAccepted = 0
+    public var gateRefused = 0
     /// Unix time of the last swap.
     public var lastSwapAt: Timestamp?
 

@@ -4,8 +4,25 @@ public enum PrometheusText {
     /// braces, or "" for none).
     public static func family(_ name: String, type: String, help: String, samples: [(labels: String, value: Int)],
                               into out: inout String) {
+        family(name, type: type, help: help, lines: samples.map { ($0.labels, String($0.value)) }, into: &out)
+    }
+
+    /// As `family` for real-valued samples (NaN and the infinities written as Prometheus spells them).
+    public static func family(_ name: String, type: String, help: String, samples: [(labels: String, value: Double)],
+                              into out: inout String) {
+        family(name, type: type, help: help, lines: samples.map { ($0.labels, number($0.value)) }, into: &out)
+    }
+
+    private static func family(_ name: String, type: String, help: String, lines: [(labels: String, value: String)],
+                               into out: inout String) {
         out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-        for (labels, value) in samples { out += "\(name)\(labels) \(value)\n" }
+        for (labels, value) in lines { out += "\(name)\(labels) \(value)\n" }
+    }
+
+    static func number(_ v: Double) -> String {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+        return "\(v)"
     }
 
     /// The sample lines of one histogram series over `bounds`: cumulative buckets (`counts[i]`

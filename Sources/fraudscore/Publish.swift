@@ -61,7 +61,7 @@ struct Publish: ParsableCommand {
         let gate = CandidateValidator(app: FraudScoreApp(scoring: ScoringConfig()),
                                       extraFields: requestFields.split(separator: ",").map(String.init))
         do {
-            try gate.check(Candidate(loaded: loaded, validation: check, validationRows: check.flatMap { files[$0.file] }))
+            _ = try gate.check(Candidate(loaded: loaded, validation: check, validationRows: check.flatMap { files[$0.file] }))
         } catch {
             throw ValidationError("not published: a server would refuse this model (\(error.reason.rawValue)): \(error.message)")
         }

@@ -46,6 +46,9 @@ struct Serve: ParsableCommand {
     var rolloutWindow = 0.0
     @Option(help: "This replica's name, which places it in --rollout-window (default: $POD_NAME, else the host name).")
     var replicaName: String?
+    @Option(help: "Promotion gate: labeled rows (JSON lines of requests with a label) on which a new version must not score worse than the serving one, by a one-sided paired bootstrap.")
+    var gateRows: String?
+    @OptionGroup var gate: GateOptions
     @Option(help: "Column names, comma-separated, for a model file that does not name its inputs (ONNX from skl2onnx), used when neither the manifest, the file's metadata nor a features.json beside it names them.")
     var features: String?
     @Option(help: "Fields clients send besides the Fraud Detection Handbook's, comma-separated; a new model version needing other features is refused.")
@@ -142,6 +145,8 @@ struct Serve: ParsableCommand {
         check(preStopDelayMs >= 0, "--pre-stop-delay-ms must be >= 0, got \(preStopDelayMs)")
         check(pollInterval > 0 && pollInterval <= 86_400, "--poll-interval must be > 0 and <= 86400 s, got \(pollInterval)")
         check(rolloutWindow >= 0 && rolloutWindow <= 86_400, "--rollout-window must be 0 to 86400 s, got \(rolloutWindow)")
+        problems += gate.problems
+        if let gateRows { check(FileSystem.exists(gateRows), "--gate-rows \(gateRows): no such file") }
         check(maxBackoff >= pollInterval, "--max-backoff (\(maxBackoff)) must be >= --poll-interval (\(pollInterval))")
         if let token = adminToken {
             check(token.utf8.count >= 16, "--admin-token must be at least 16 characters; generate one with: openssl rand -hex 32")
@@ -207,6 +212,7 @@ struct Serve: ParsableCommand {
         c.models.maxBackoffMs = Int(maxBackoff * 1000)
         c.models.pinnedVersion = pinVersion
         c.models.rolloutWindowMs = Int(rolloutWindow * 1000)
+        c.promotion = gate.config(rows: gateRows)
         c.models.replicaName = replicaName ?? environmentValue("POD_NAME") ?? hostName()
         c.models.versionOverride = modelVersion
         c.models.nameOverride = modelName
@@ -267,5 +273,5 @@ extension Serve {
 private func hostName() -> String {
     var buffer = [CChar](repeating: 0, count: 256)
     guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
-    return String(cString: buffer)
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

@@ -7,8 +7,9 @@ import XCTest
 /// The manager over a local folder repository, with a gate that refuses one named model_version.
 final class ModelManagerTests: XCTestCase {
     private struct Gate: CandidateGate {
-        func check(_ candidate: Candidate) throws(CandidateError) {
+        func check(_ candidate: Candidate) throws(CandidateError) -> PromotionEvidence? {
             if candidate.loaded.info.version == "refuse-me" { throw CandidateError(.validation, "refused by the test gate") }
+            return nil
         }
     }
 

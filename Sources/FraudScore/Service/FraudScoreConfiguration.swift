@@ -18,6 +18,8 @@ public struct FraudScoreConfiguration: Sendable {
     public var mlflow = MLflowSettings()
     /// Polling, backoff, pin and the model's names.
     public var models = ModelManagerConfig()
+    /// Labeled rows a new version must not do worse on than the serving one (`--gate-*`).
+    public var promotion = PromotionGateConfig()
     /// Fields clients send besides the handbook's; a version needing other features is refused.
     public var requestFields: [String] = []
     /// TLS on the main port: certificate and key, reloaded when they change.

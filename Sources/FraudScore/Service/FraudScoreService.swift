@@ -40,7 +40,8 @@ public final class FraudScoreService: Sendable {
         let app = app
         do {
             manager = try ModelManager(repository: repository,
-                                       gate: CandidateValidator(app: app, extraFields: configuration.requestFields),
+                                       gate: CandidateValidator(app: app, extraFields: configuration.requestFields,
+                                                                 promotion: configuration.promotion),
                                        config: configuration.models, log: Logger(label: "fraudscore.models")) { app.serve($0) }
         } catch {
             throw StartupError(what: "cannot start the model manager", detail: "\(error)", exitCode: 1)
