@@ -15,7 +15,7 @@ struct FraudScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fraudscore",
         abstract: "Real-time transaction-fraud scoring service.",
-        subcommands: [Serve.self, CheckModel.self, PredictFile.self, BenchModel.self, Publish.self,
+        subcommands: [Serve.self, CheckModel.self, PredictFile.self, BenchModel.self, CompareModels.self, Publish.self,
                       ConfigCommand.self, HealthCheck.self],
         defaultSubcommand: Serve.self)
 }
