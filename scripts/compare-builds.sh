@@ -23,13 +23,15 @@ start() {  # name binary port
   PIDS+=($!)
   wait_http "http://127.0.0.1:$3/health/ready" 30 $! || { cat "$LOG/$1.log" >&2; exit 1; }
   echo $! >"$LOG/$1.pid"
+  echo "$3" >"$LOG/$1.port"
 }
-measure() {  # name port -> "req/s cpu_us"
-  local pid before after out line ticks
+measure() {  # name -> "req/s cpu_us"
+  local port pid before after out line ticks
+  port="$(cat "$LOG/$1.port")"
   pid="$(cat "$LOG/$1.pid")"
-  wrk -t"$WRK_T" -c"$WRK_C" -d1s -s "$BENCH/post.lua" "http://127.0.0.1:$2/predict" >/dev/null
+  wrk -t"$WRK_T" -c"$WRK_C" -d1s -s "$BENCH/post.lua" "http://127.0.0.1:$port/predict" >/dev/null
   before="$(tree_cpu "$pid")"
-  out="$(wrk -t"$WRK_T" -c"$WRK_C" -d"$WRK_D" --timeout 5s -s "$BENCH/post.lua" "http://127.0.0.1:$2/predict")"
+  out="$(wrk -t"$WRK_T" -c"$WRK_C" -d"$WRK_D" --timeout 5s -s "$BENCH/post.lua" "http://127.0.0.1:$port/predict")"
   after="$(tree_cpu "$pid")"
   line="$(grep '^RESULT' <<<"$out")"
   [ "$(kv "$line" non2xx)" = 0 ] && [ "$(kv "$line" sockerr)" = 0 ] || { echo "$1: errors: $line" >&2; exit 1; }
@@ -42,17 +44,10 @@ start old "$1" 18611
 start new "$2" 18612
 echo "load: wrk -t$WRK_T -c$WRK_C -d$WRK_D POST /predict, $ROUNDS rounds, old first in odd ones (logs: $LOG)"
 printf '%-6s %12s %12s %14s %14s %10s\n' round old_req/s new_req/s old_cpu_us/req new_cpu_us/req new/old
-for r in $(seq "$ROUNDS"); do
-  # The order alternates, so that whichever build runs second in a round is not always the same one.
-  if [ $((r % 2)) = 1 ]; then
-    read -r old_rps old_cpu <<<"$(measure old 18611)"
-    read -r new_rps new_cpu <<<"$(measure new 18612)"
-  else
-    read -r new_rps new_cpu <<<"$(measure new 18612)"
-    read -r old_rps old_cpu <<<"$(measure old 18611)"
-  fi
+while read -r r old_rps old_cpu new_rps new_cpu; do
   printf '%-6s %12s %12s %14s %14s %10s\n' "$r" "$old_rps" "$new_rps" "$old_cpu" "$new_cpu" \
     "$(awk -v a="$new_rps" -v b="$old_rps" 'BEGIN { printf "%.3f", a / b }')"
   echo "$old_rps $new_rps" >>"$LOG/rounds"
-done
+done < <(alternating_rounds "$ROUNDS" old new)
+[ "$(wc -l <"$LOG/rounds" 2>/dev/null || echo 0)" -eq "$ROUNDS" ] || { echo "a round failed (logs: $LOG)" >&2; exit 1; }
 awk '{ o += $1; n += $2 } END { printf "all rounds: new/old req/s = %.3f\n", n / o }' "$LOG/rounds"

@@ -13,10 +13,13 @@ public final class FraudScoreApp: Sendable {
     private let manager = Mutex<ModelManager?>(nil)
     /// Required as a Bearer token by /admin/*; nil = the admin endpoints do not exist.
     let adminToken: [UInt8]?
+    /// Scores requests with a second model off the request path; nil = no shadow.
+    let shadow: ShadowScorer?
 
-    public init(scoring: ScoringConfig, adminToken: String? = nil) {
+    public init(scoring: ScoringConfig, adminToken: String? = nil, shadow: ShadowScorer? = nil) {
         self.scoring = scoring
         self.adminToken = adminToken.map { Array($0.utf8) }
+        self.shadow = shadow
     }
 
     /// The manager that polls the model repository; /models, /health and /admin report and steer it.

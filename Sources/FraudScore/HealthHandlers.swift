@@ -33,6 +33,11 @@ struct HealthHandlers: Sendable {
         }
         w.raw("},\"threshold\":")
         w.double(serving.threshold)
+        if let shadow = app.shadow?.currentModel?.loaded.info {
+            w.member(",\"shadow\":{\"name\":", shadow.name)
+            w.member(",\"version\":", shadow.version)
+            w.raw("}")
+        }
         writeModelStore(into: &w)
         w.raw("}")
         return HTTPResponse(status: 200, body: w.bytes)

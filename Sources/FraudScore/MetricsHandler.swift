@@ -40,6 +40,15 @@ struct MetricsHandler: Sendable {
                                  samples: [("{result=\"success\"}", loads.success), ("{result=\"failure\"}", loads.failure)],
                                  into: &out)
         if let manager = app.modelManager { renderModelStore(manager.status(), into: &out) }
+        if let shadow = app.shadow {
+            if let info = shadow.currentModel?.loaded.info {
+                out += "# HELP fraudscore_shadow_model_info The shadow model (value 1), described by its labels.\n"
+                out += "# TYPE fraudscore_shadow_model_info gauge\n"
+                out += "fraudscore_shadow_model_info{name=\"\(PrometheusText.escape(info.name))\","
+                    + "version=\"\(PrometheusText.escape(info.version))\",sha256=\"\(info.sha256)\"} 1\n"
+            }
+            shadow.metrics.render(into: &out)
+        }
         ProcessMetrics.render(into: &out)
         return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(out.utf8))
     }

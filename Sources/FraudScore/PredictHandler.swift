@@ -29,6 +29,9 @@ struct PredictHandler: Sendable {
             let started = Clock.monotonicSeconds()
             let p = serving.loaded.model.predict(UnsafeBufferPointer(row))
             app.metrics.prediction(isFraud: p >= serving.threshold, seconds: Clock.monotonicSeconds() - started)
+            if let shadow = app.shadow {
+                shadow.offer(request, transactionID: transaction.transactionID, served: serving, probability: p)
+            }
             var w = JSONWriter(capacity: 160)
             serving.writePrediction(id: transaction.transactionID, probability: p, into: &w)
             return HTTPResponse(status: 200, body: w.bytes)

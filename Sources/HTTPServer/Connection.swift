@@ -303,7 +303,7 @@ final class Connection {
                 requestStartedMs = inStart < inEnd ? nowMs : 0
                 let framing = HTTP1Framing(clientKeepAlive: clientKeepAlive, http10: request.version.minor == 0,
                                            omitBody: request.method == .HEAD)
-                var record = dispatcher.begin(request, wire: framing.http10 ? .http10 : .http11)
+                var record = dispatcher.begin(&request, wire: framing.http10 ? .http10 : .http11)
                 switch dispatcher.dispatch(request, &record, router: router, connection: self, streamID: 0, framing: framing) {
                 case .answered(let response):
                     answerHTTP1(response, record, framing, date: date)

@@ -271,11 +271,11 @@ final class HTTP2Session {
     /// Hands a complete stream to the dispatcher, or answers it with `instead` (a limit's error).
     private func dispatch(_ id: Int32, _ stream: Stream, instead: HTTPResponse? = nil) {
         let tooLarge = if case .bodyTooLarge = stream.phase { true } else { false }
-        let request = HTTPRequest(method: stream.method, path: stream.path, query: stream.query, version: (2, 0),
+        var request = HTTPRequest(method: stream.method, path: stream.path, query: stream.query, version: (2, 0),
                                   headers: stream.headers, body: stream.body)
         let limit = instead ?? (tooLarge ? HTTPResponse.detail(.contentTooLarge, "Request body larger than \(config.maxBodyBytes) bytes") : nil)
         stream.lastWriteMs = nowMs
-        var record = dispatcher.begin(request, wire: .http2)
+        var record = dispatcher.begin(&request, wire: .http2)
         switch dispatcher.dispatch(request, &record, router: router, connection: connection, streamID: id,
                                    framing: .http2, limit: limit) {
         case .answered(let response):

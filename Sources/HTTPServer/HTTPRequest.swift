@@ -9,6 +9,18 @@ public struct HTTPRequest: Sendable {
     public var version: (major: Int, minor: Int)
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// The id the server made for a request whose client sent no usable `X-Request-Id` (0 when it
+    /// did): a plain number, so that requests carry no extra String. `id` is the full id.
+    var generatedID: UInt64 = 0
+
+    /// The id the response carries in `X-Request-Id` and the access log shows: the client's when it
+    /// sent a sane one, else the server's. Made on demand.
+    public var id: RequestID {
+        if generatedID == 0, let client = headers["x-request-id"], RequestTags.isSaneID(client) {
+            return RequestID(client: client)
+        }
+        return RequestID(generated: generatedID)
+    }
 
     public init(method: HTTPMethod, path: String, query: String = "", version: (major: Int, minor: Int) = (1, 1),
                 headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {

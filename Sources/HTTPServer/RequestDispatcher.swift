@@ -33,10 +33,12 @@ final class RequestDispatcher {
     }
 
     /// A request's record: its ids and start, counted in flight from now until `finish`.
-    func begin(_ request: HTTPRequest, wire: RequestRecord.WireProtocol) -> RequestRecord {
+    func begin(_ request: inout HTTPRequest, wire: RequestRecord.WireProtocol) -> RequestRecord {
         shard.inFlight.add(1, ordering: .relaxed)
+        let tags = tagger.tags(for: request.headers)
+        request.generatedID = tags.generatedID
         return RequestRecord(method: request.method, path: request.path, wire: wire, bytesIn: request.body.count,
-                             tags: tagger.tags(for: request.headers), started: Clock.monotonicSeconds())
+                             tags: tags, started: Clock.monotonicSeconds())
     }
 
     /// Routes `request`, or answers it with `limit` (a limit's error: no handler runs). Sets the

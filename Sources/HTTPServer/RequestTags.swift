@@ -31,11 +31,9 @@ struct RequestTags {
         }
     }
 
-    var id: String {
-        var bytes: [UInt8] = []
-        appendID(into: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    var id: String { requestID.description }
+
+    var requestID: RequestID { RequestID(client: clientID, generated: generatedID) }
 
     /// Visible ASCII only (no spaces, quotes or control bytes that could forge log lines or headers).
     static func isSaneID(_ s: String) -> Bool {

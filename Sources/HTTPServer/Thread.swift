@@ -29,6 +29,11 @@ public struct OSThread: Sendable {
         handle = t
     }
 
+    /// Lets the thread end on its own, unjoined (one stuck in a system call that nothing can interrupt).
+    public func detach() {
+        _ = pthread_detach(handle)
+    }
+
     /// Waits for the thread to end. Joining twice, or from the thread itself, is a programming error.
     public func join() {
         let rc = pthread_join(handle, nil)

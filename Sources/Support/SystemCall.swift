@@ -92,6 +92,20 @@ public enum Sys {
         }
     }
 
+    /// Lowers the calling thread's scheduling priority to `nice` (Linux: the nice value of "process
+    /// 0" is the calling thread's alone), so that background work yields the CPU to the event loops.
+    public static func runInBackground(nice: Int32 = 10) {
+        _ = try? syscall("setpriority") { setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) }
+    }
+
+    /// Moves the calling thread to SCHED_IDLE: it runs only on a CPU nothing else wants, so work that
+    /// may be dropped (shadow scoring) never takes time from the event loops.
+    public static func runWhenIdle() {
+        let schedIdle: Int32 = 5  // SCHED_IDLE in <bits/sched.h>, which Glibc exposes only under _GNU_SOURCE
+        var param = sched_param()
+        _ = try? syscall("sched_setscheduler") { sched_setscheduler(0, schedIdle, &param) }
+    }
+
     /// Sleeps `milliseconds` (restarted in full if a signal interrupts it).
     public static func sleep(milliseconds: Int) {
         _ = try? syscall("poll") { poll(nil, 0, Int32(clamping: milliseconds)) }

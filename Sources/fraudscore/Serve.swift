@@ -49,6 +49,16 @@ struct Serve: ParsableCommand {
     @Option(help: "Promotion gate: labeled rows (JSON lines of requests with a label) on which a new version must not score worse than the serving one, by a one-sided paired bootstrap.")
     var gateRows: String?
     @OptionGroup var gate: GateOptions
+    @Option(help: "Shadow model (any --model form, e.g. models:/fraud@challenger): also scores requests after the served model answered, off the request path; compared in metrics and --shadow-records.")
+    var shadow: String?
+    @Option(help: "Share of requests the shadow scores (0 to 1), chosen by a hash of transaction_id.")
+    var shadowSampleRate = 1.0
+    @Option(help: "Where shadow comparison records go (JSON lines of ids, versions and both probabilities): a file, appended, or s3://bucket/prefix/.")
+    var shadowRecords: String?
+    @Option(help: "Limit: requests waiting for the shadow; beyond, they are dropped and counted.")
+    var shadowQueueCapacity = 10_000
+    @Option(help: "Limit: record batches (up to 1000 records each) waiting for a slow sink; beyond, they are dropped and counted.")
+    var shadowMaxPendingBatches = 8
     @Option(help: "Column names, comma-separated, for a model file that does not name its inputs (ONNX from skl2onnx), used when neither the manifest, the file's metadata nor a features.json beside it names them.")
     var features: String?
     @Option(help: "Fields clients send besides the Fraud Detection Handbook's, comma-separated; a new model version needing other features is refused.")
@@ -146,6 +156,12 @@ struct Serve: ParsableCommand {
         check(pollInterval > 0 && pollInterval <= 86_400, "--poll-interval must be > 0 and <= 86400 s, got \(pollInterval)")
         check(rolloutWindow >= 0 && rolloutWindow <= 86_400, "--rollout-window must be 0 to 86400 s, got \(rolloutWindow)")
         problems += gate.problems
+        check(shadowSampleRate >= 0 && shadowSampleRate <= 1, "--shadow-sample-rate must be 0 to 1, got \(shadowSampleRate)")
+        check(shadowQueueCapacity >= 1 && shadowQueueCapacity <= 1_000_000,
+              "--shadow-queue-capacity must be 1 to 1000000, got \(shadowQueueCapacity)")
+        check(shadowMaxPendingBatches >= 1 && shadowMaxPendingBatches <= 1_000,
+              "--shadow-max-pending-batches must be 1 to 1000, got \(shadowMaxPendingBatches)")
+        check(shadowRecords == nil || shadow != nil, "--shadow-records needs --shadow")
         if let gateRows { check(FileSystem.exists(gateRows), "--gate-rows \(gateRows): no such file") }
         check(maxBackoff >= pollInterval, "--max-backoff (\(maxBackoff)) must be >= --poll-interval (\(pollInterval))")
         if let token = adminToken {
@@ -213,6 +229,14 @@ struct Serve: ParsableCommand {
         c.models.pinnedVersion = pinVersion
         c.models.rolloutWindowMs = Int(rolloutWindow * 1000)
         c.promotion = gate.config(rows: gateRows)
+        if let shadow {
+            var s = ShadowConfig(model: shadow)
+            s.sampleRate = shadowSampleRate
+            s.records = shadowRecords
+            s.queueCapacity = shadowQueueCapacity
+            s.maxPendingBatches = shadowMaxPendingBatches
+            c.shadow = s
+        }
         c.models.replicaName = replicaName ?? environmentValue("POD_NAME") ?? hostName()
         c.models.versionOverride = modelVersion
         c.models.nameOverride = modelName

@@ -151,3 +151,20 @@ stop_started() {
   [ -n "$NGINX_STARTED" ] && { NGINX_DIR="$LOG/nginx" "$BENCH/run-nginx.sh" stop >>"$LOG/nginx.log" 2>&1 || true; }
   exit "$rc"
 }
+
+# alternating_rounds ROUNDS A B: calls `measure A` and `measure B` (the caller's function, printing
+# one line of figures) in each round, A first in odd rounds and B first in even ones, so that
+# whichever runs second is not always the same; prints "round figures_of_A figures_of_B" per round.
+alternating_rounds() {
+  local rounds=$1 a=$2 b=$3 r fa fb
+  for r in $(seq "$rounds"); do
+    if [ $((r % 2)) = 1 ]; then
+      fa="$(measure "$a")"
+      fb="$(measure "$b")"
+    else
+      fb="$(measure "$b")"
+      fa="$(measure "$a")"
+    fi
+    echo "$r $fa $fb"
+  done
+}

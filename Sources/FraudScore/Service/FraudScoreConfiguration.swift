@@ -20,6 +20,8 @@ public struct FraudScoreConfiguration: Sendable {
     public var models = ModelManagerConfig()
     /// Labeled rows a new version must not do worse on than the serving one (`--gate-*`).
     public var promotion = PromotionGateConfig()
+    /// A second model scoring requests off the request path (`--shadow*`); nil: none.
+    public var shadow: ShadowConfig?
     /// Fields clients send besides the handbook's; a version needing other features is refused.
     public var requestFields: [String] = []
     /// TLS on the main port: certificate and key, reloaded when they change.

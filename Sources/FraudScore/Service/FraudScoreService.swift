@@ -23,12 +23,16 @@ public final class FraudScoreService: Sendable {
     private let certificates: TLSCertificates?
     private let watcher: CertificateWatcher?
     private let threads = Mutex<[OSThread]>([])
+    private let shadow: Shadow?
+    /// The shadow record sink's thread: waited for up to the drain timeout, then left behind.
+    private let sinkThread = Mutex<OSThread?>(nil)
     private let log = Logger(label: "fraudscore")
 
     public init(_ configuration: FraudScoreConfiguration) throws(StartupError) {
         self.configuration = configuration
         let token = configuration.adminToken
-        app = FraudScoreApp(scoring: configuration.scoring, adminToken: token)
+        shadow = try configuration.shadow.map { config throws(StartupError) in try Shadow(config, service: configuration) }
+        app = FraudScoreApp(scoring: configuration.scoring, adminToken: token, shadow: shadow?.scorer)
         let repository: ModelRepository
         do {
             repository = try ModelRepository(uri: try ModelURI(configuration.model), s3: configuration.s3,
@@ -47,6 +51,7 @@ public final class FraudScoreService: Sendable {
             throw StartupError(what: "cannot start the model manager", detail: "\(error)", exitCode: 1)
         }
         app.attach(manager)
+        try shadow?.attach(app: app, service: configuration)
         if let settings = configuration.tls {
             do {
                 certificates = try TLSCertificates(settings: settings)
@@ -82,15 +87,20 @@ public final class FraudScoreService: Sendable {
         do {
             try spawn("fs-models") {
                 // Loading and checking a new version is background work: at nice 10 it yields the CPU
-                // to the event loops, so a swap under full load does not show in their latency. On
-                // Linux the nice value of "process 0" is the calling thread's alone.
-                _ = try? syscall("setpriority") { setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10) }
+                // to the event loops, so a swap under full load does not show in their latency.
+                Sys.runInBackground()
                 manager.run(initialDelayMs: firstPollDelayMs)
             }
             if let watcher { try spawn("fs-tls-reload") { watcher.run() } }
+            for (name, body) in shadow?.threads ?? [] { try spawn(name, body) }
+            if let (name, body) = shadow?.sinkThread {
+                let thread = try OSThread(name: name, body)
+                sinkThread.withLock { $0 = thread }
+            }
         } catch {
             server.beginShutdown()
             manager.stop()
+            shadow?.stop()
             wait()
             throw StartupError(what: "cannot start a thread", detail: "\(error)", exitCode: 1)
         }
@@ -128,12 +138,24 @@ public final class FraudScoreService: Sendable {
         server.beginShutdown()
         manager.stop()
         watcher?.stop()
+        shadow?.stop()
     }
 
     /// Blocks until the event loops, the manager and the certificate watcher have ended.
     public func wait() {
         server.wait()
         for thread in threads.withLock({ $0 }) { thread.join() }
+        guard let sink = shadow?.sink, let thread = sinkThread.withLock({ t -> OSThread? in
+            defer { t = nil }
+            return t
+        }) else { return }
+        if sink.waitUntilFinished(timeoutMs: configuration.http.drainTimeoutMs) {
+            thread.join()
+        } else {
+            log.warning("shadow records not all written: the record sink is stuck; exiting without it",
+                        metadata: ["records": "\(shadow?.scorer.config.records ?? "")"])
+            thread.detach()
+        }
     }
 
     /// Blocks SIGTERM and SIGINT for the calling thread, for `runUntilSignalled` to take them. Call
