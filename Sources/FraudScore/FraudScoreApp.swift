@@ -15,11 +15,15 @@ public final class FraudScoreApp: Sendable {
     let adminToken: [UInt8]?
     /// Scores requests with a second model off the request path; nil = no shadow.
     let shadow: ShadowScorer?
+    /// Answers a share of customers with a challenger; nil = no canary.
+    let canary: CanaryRouter?
 
-    public init(scoring: ScoringConfig, adminToken: String? = nil, shadow: ShadowScorer? = nil) {
+    public init(scoring: ScoringConfig, adminToken: String? = nil, shadow: ShadowScorer? = nil,
+                canary: CanaryRouter? = nil) {
         self.scoring = scoring
         self.adminToken = adminToken.map { Array($0.utf8) }
         self.shadow = shadow
+        self.canary = canary
     }
 
     /// The manager that polls the model repository; /models, /health and /admin report and steer it.

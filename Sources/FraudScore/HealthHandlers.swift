@@ -33,6 +33,19 @@ struct HealthHandlers: Sendable {
         }
         w.raw("},\"threshold\":")
         w.double(serving.threshold)
+        if let canary = app.canary, let info = canary.snapshot.model?.loaded.info {
+            let rollback = canary.snapshot.rollback
+            w.member(",\"canary\":{\"name\":", info.name)
+            w.member(",\"version\":", info.version)
+            w.raw(",\"percent\":")
+            w.double(canary.config.percent)
+            w.member(",\"state\":", rollback == nil ? "live" : "rolled_back")
+            if let rollback {
+                w.member(",\"reason\":", rollback.reason.rawValue)
+                w.member(",\"detail\":", rollback.detail)
+            }
+            w.raw("}")
+        }
         if let shadow = app.shadow?.currentModel?.loaded.info {
             w.member(",\"shadow\":{\"name\":", shadow.name)
             w.member(",\"version\":", shadow.version)

@@ -40,6 +40,7 @@ struct MetricsHandler: Sendable {
                                  samples: [("{result=\"success\"}", loads.success), ("{result=\"failure\"}", loads.failure)],
                                  into: &out)
         if let manager = app.modelManager { renderModelStore(manager.status(), into: &out) }
+        app.canary?.render(into: &out)
         if let shadow = app.shadow {
             if let info = shadow.currentModel?.loaded.info {
                 out += "# HELP fraudscore_shadow_model_info The shadow model (value 1), described by its labels.\n"

@@ -26,9 +26,16 @@ struct PredictHandler: Sendable {
             var transaction = TransactionDecoder.Transaction()
             invalid = request.body.withUnsafeBytes { serving.decoder.decode($0, into: row, transaction: &transaction) }
             if invalid != nil { return nil }
+            if let canary = app.canary, let model = canary.route(customerID: transaction.customerID),
+               let answer = answerByCanary(request, model, canary, row: UnsafeBufferPointer(row), served: serving,
+                                           transactionID: transaction.transactionID, invalid: &invalid) {
+                return answer
+            }
+            if invalid != nil { return nil }
             let started = Clock.monotonicSeconds()
             let p = serving.loaded.model.predict(UnsafeBufferPointer(row))
             app.metrics.prediction(isFraud: p >= serving.threshold, seconds: Clock.monotonicSeconds() - started)
+            app.canary?.record(.served, score: p)
             if let shadow = app.shadow {
                 shadow.offer(request, transactionID: transaction.transactionID, served: serving, probability: p)
             }
@@ -98,6 +105,39 @@ struct PredictHandler: Sendable {
             serving.writePrediction(id: outcome.ids[i], probability: p, into: &w)
         }
         w.raw("]")
+        return HTTPResponse(status: 200, body: w.bytes)
+    }
+
+    /// The canary's answer for a customer in its share: the row as decoded when both models take the
+    /// same features, else the body decoded again for the canary, whose refusal is its answer (and
+    /// counts as its error). A non-finite score counts as its error too, and the served model answers.
+    private func answerByCanary(_ request: HTTPRequest, _ model: ServingModel, _ canary: CanaryRouter,
+                                row: UnsafeBufferPointer<Double>, served: ServingModel, transactionID: Int64,
+                                invalid: inout [ValidationError]?) -> HTTPResponse? {
+        let started = Clock.monotonicSeconds()
+        let p: Double
+        if model.decoder.featureNames == served.decoder.featureNames {
+            p = model.loaded.model.predict(row)
+        } else {
+            var own = [Double](repeating: .nan, count: model.decoder.featureNames.count)
+            var transaction = TransactionDecoder.Transaction()
+            invalid = request.body.withUnsafeBytes { body in
+                own.withUnsafeMutableBufferPointer { model.decoder.decode(body, into: $0, transaction: &transaction) }
+            }
+            if invalid != nil {
+                canary.record(.canary, score: nil)
+                return nil
+            }
+            p = own.withUnsafeBufferPointer { model.loaded.model.predict($0) }
+        }
+        guard p.isFinite else {
+            canary.record(.canary, score: nil)
+            return nil
+        }
+        canary.record(.canary, score: p)
+        app.metrics.prediction(isFraud: p >= model.threshold, seconds: Clock.monotonicSeconds() - started)
+        var w = JSONWriter(capacity: 160)
+        model.writePrediction(id: transactionID, probability: p, into: &w)
         return HTTPResponse(status: 200, body: w.bytes)
     }
 

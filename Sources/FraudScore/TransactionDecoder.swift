@@ -11,6 +11,8 @@ struct TransactionDecoder: Sendable {
     /// The fields of a decoded transaction that are not features.
     struct Transaction {
         var transactionID: Int64 = 0
+        /// Routes the customer's requests to the canary or not (0 when absent).
+        var customerID: Int64 = 0
     }
 
     let featureNames: [String]
@@ -117,7 +119,9 @@ struct TransactionDecoder: Sendable {
                     case TransactionDecoder.transactionID:
                         if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.transactionID = v }
                         sawID = true
-                    case TransactionDecoder.customerID, TransactionDecoder.terminalID:
+                    case TransactionDecoder.customerID:
+                        if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.customerID = v }
+                    case TransactionDecoder.terminalID:
                         _ = try readInt(&scanner, field: name, errors: &errors)
                     case TransactionDecoder.datetime:
                         datetime = try readDatetime(&scanner, field: name, errors: &errors)

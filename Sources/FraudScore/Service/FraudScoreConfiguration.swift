@@ -22,6 +22,8 @@ public struct FraudScoreConfiguration: Sendable {
     public var promotion = PromotionGateConfig()
     /// A second model scoring requests off the request path (`--shadow*`); nil: none.
     public var shadow: ShadowConfig?
+    /// A challenger answering a share of customers, rolled back automatically (`--canary*`); nil: none.
+    public var canary: CanaryConfig?
     /// Fields clients send besides the handbook's; a version needing other features is refused.
     public var requestFields: [String] = []
     /// TLS on the main port: certificate and key, reloaded when they change.

@@ -24,6 +24,7 @@ public final class FraudScoreService: Sendable {
     private let watcher: CertificateWatcher?
     private let threads = Mutex<[OSThread]>([])
     private let shadow: Shadow?
+    private let canaryManager: ModelManager?
     /// The shadow record sink's thread: waited for up to the drain timeout, then left behind.
     private let sinkThread = Mutex<OSThread?>(nil)
     private let log = Logger(label: "fraudscore")
@@ -32,7 +33,8 @@ public final class FraudScoreService: Sendable {
         self.configuration = configuration
         let token = configuration.adminToken
         shadow = try configuration.shadow.map { config throws(StartupError) in try Shadow(config, service: configuration) }
-        app = FraudScoreApp(scoring: configuration.scoring, adminToken: token, shadow: shadow?.scorer)
+        let canary = configuration.canary.map { CanaryRouter($0, scoring: configuration.scoring) }
+        app = FraudScoreApp(scoring: configuration.scoring, adminToken: token, shadow: shadow?.scorer, canary: canary)
         let repository: ModelRepository
         do {
             repository = try ModelRepository(uri: try ModelURI(configuration.model), s3: configuration.s3,
@@ -52,6 +54,12 @@ public final class FraudScoreService: Sendable {
         }
         app.attach(manager)
         try shadow?.attach(app: app, service: configuration)
+        if let canary {
+            canaryManager = try SecondaryModel.manager(canary.config.model, role: "canary", service: configuration,
+                                                       app: app) { canary.serve($0) }
+        } else {
+            canaryManager = nil
+        }
         if let settings = configuration.tls {
             do {
                 certificates = try TLSCertificates(settings: settings)
@@ -93,6 +101,7 @@ public final class FraudScoreService: Sendable {
             }
             if let watcher { try spawn("fs-tls-reload") { watcher.run() } }
             for (name, body) in shadow?.threads ?? [] { try spawn(name, body) }
+            if let canaryManager { try spawn("fs-canary-models") { Sys.runInBackground(); canaryManager.run() } }
             if let (name, body) = shadow?.sinkThread {
                 let thread = try OSThread(name: name, body)
                 sinkThread.withLock { $0 = thread }
@@ -101,6 +110,7 @@ public final class FraudScoreService: Sendable {
             server.beginShutdown()
             manager.stop()
             shadow?.stop()
+            canaryManager?.stop()
             wait()
             throw StartupError(what: "cannot start a thread", detail: "\(error)", exitCode: 1)
         }
@@ -139,6 +149,7 @@ public final class FraudScoreService: Sendable {
         manager.stop()
         watcher?.stop()
         shadow?.stop()
+        canaryManager?.stop()
     }
 
     /// Blocks until the event loops, the manager and the certificate watcher have ended.

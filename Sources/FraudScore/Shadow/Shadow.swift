@@ -21,23 +21,11 @@ final class Shadow: Sendable {
         }
     }
 
-    /// The manager of the shadow model's versions; its gate is the API's (the shadow must be fed by
-    /// the requests clients send), with no promotion gate: a shadow is there to be compared.
+    /// The manager of the shadow model's versions (a shadow is there to be compared: no promotion gate).
     func attach(app: FraudScoreApp, service: FraudScoreConfiguration) throws(StartupError) {
-        var models = service.models
-        models.pinnedVersion = nil
-        models.versionOverride = nil
-        models.nameOverride = nil
-        models.rolloutWindowMs = 0
         let scorer = scorer
-        do {
-            let repository = try ModelRepository(uri: try ModelURI(scorer.config.model), s3: service.s3,
-                                                 transfer: service.transfer, mlflow: service.mlflow)
-            manager = try ModelManager(repository: repository,
-                                       gate: CandidateValidator(app: app, extraFields: service.requestFields),
-                                       config: models, log: Logger(label: "fraudscore.shadow")) { scorer.serve($0) }
-        } catch {
-            throw StartupError(what: "cannot use the shadow model \(scorer.config.model)", detail: "\(error)", exitCode: 2)
+        manager = try SecondaryModel.manager(scorer.config.model, role: "shadow", service: service, app: app) {
+            scorer.serve($0)
         }
     }
 
