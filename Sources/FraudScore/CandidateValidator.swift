@@ -30,7 +30,13 @@ public struct CandidateValidator: CandidateGate {
     public func check(_ candidate: Candidate) throws(CandidateError) -> PromotionEvidence? {
         try checkSchemaAndValidation(candidate)
         // Evidence last: the cheaper checks refuse broken versions first.
-        guard let serving = app.currentModel, let rows = try promotion.rows() else { return nil }
+        guard let serving = app.currentModel else { return nil }
+        // The version's own labeled rows first, else the operator's.
+        if let own = candidate.evaluation {
+            return try promotion.judge(candidate: candidate.loaded, serving: serving.loaded, rows: own.rows,
+                                       labelKey: own.labelKey)
+        }
+        guard let rows = try promotion.rows() else { return nil }
         return try promotion.judge(candidate: candidate.loaded, serving: serving.loaded, rows: rows)
     }
 

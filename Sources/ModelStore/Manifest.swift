@@ -45,6 +45,19 @@ public struct Manifest: Sendable, Equatable {
     public var validation: Validation?
     /// Column names for a model file that does not name its inputs (ONNX from skl2onnx).
     public var features: [String]? = nil
+    /// Labeled rows the promotion gate compares this version with the serving one on.
+    public var evaluation: Evaluation? = nil
+
+    /// `"evaluation": {"file": "evaluation.jsonl", "label": "tx_fraud"}`: requests with their labels.
+    public struct Evaluation: Sendable, Equatable {
+        public var file: String
+        public var labelKey: String
+
+        public init(file: String, labelKey: String = "tx_fraud") {
+            self.file = file
+            self.labelKey = labelKey
+        }
+    }
 
     public init(name: String?, modelVersion: String?, modelFile: String, format: ModelFormat?, threshold: Double?,
                 files: [String: File], validation: Validation?) {
@@ -122,9 +135,17 @@ public struct Manifest: Sendable, Equatable {
             }
             features = names
         }
+        var evaluation: Evaluation? = nil
+        if let e = doc["evaluation"] {
+            guard let file = e["file"]?.stringValue, files[file] != nil else {
+                throw ManifestError("manifest.json: evaluation.file must name one of the listed files")
+            }
+            evaluation = Evaluation(file: file, labelKey: e["label"]?.stringValue ?? "tx_fraud")
+        }
         self.init(name: doc["name"]?.stringValue, modelVersion: doc["model_version"]?.stringValue, modelFile: modelFile,
                   format: format, threshold: threshold, files: files, validation: validation)
         self.features = features
+        self.evaluation = evaluation
     }
 
     public func encoded() -> [UInt8] {
@@ -141,6 +162,9 @@ public struct Manifest: Sendable, Equatable {
         if let validation {
             members.append(("validation", ["file": .string(validation.file), "expected": .string(validation.expectedKey),
                                            "tolerance": .number(JSONNumber(double: validation.tolerance, int64: nil))]))
+        }
+        if let evaluation {
+            members.append(("evaluation", ["file": .string(evaluation.file), "label": .string(evaluation.labelKey)]))
         }
         var w = JSONWriter()
         JSONValue.object(members).write(into: &w)

@@ -55,7 +55,8 @@ struct VersionLoader {
         }
         loaded.info.registered = registered
         let rows = manifest?.validation.flatMap { fetched.files[$0.file] }
-        return Candidate(loaded: loaded, validation: manifest?.validation, validationRows: rows)
+        let evaluation = manifest?.evaluation.flatMap { e in fetched.files[e.file].map { (rows: $0, labelKey: e.labelKey) } }
+        return Candidate(loaded: loaded, validation: manifest?.validation, validationRows: rows, evaluation: evaluation)
     }
 
     /// Downloads a version and verifies its files.

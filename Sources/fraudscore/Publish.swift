@@ -32,6 +32,10 @@ struct Publish: ParsableCommand {
     var expectedKey = "expected_prob"
     @Option(help: "Largest allowed |served - expected| on the validation rows.")
     var tolerance = 1e-6
+    @Option(help: "Labeled rows (JSON lines of requests with their label) published with the version: a server with a model serving compares the two on them before this one may replace it (its promotion gate).")
+    var evaluation: String?
+    @Option(help: "Member of each evaluation row holding its label (1/0 or true/false).")
+    var evaluationLabel = "tx_fraud"
     @Option(help: "Fields clients send besides the Fraud Detection Handbook's, comma-separated.")
     var requestFields = ""
     @OptionGroup(title: "Model storage")
@@ -48,6 +52,15 @@ struct Publish: ParsableCommand {
             files[name] = try FileSystem.readAll(rowsPath)
             check = Manifest.Validation(file: name, expectedKey: expectedKey, tolerance: tolerance)
         }
+        var evaluated: Manifest.Evaluation? = nil
+        if let evaluation {
+            let name = FileSystem.baseName(evaluation)
+            guard files[name] == nil else {
+                throw ValidationError("--evaluation \(evaluation): its name is taken by another file of the version; rename it")
+            }
+            files[name] = try FileSystem.readAll(evaluation)
+            evaluated = Manifest.Evaluation(file: name, labelKey: evaluationLabel)
+        }
         let repository = try storage.repository(to)
         let number = try version ?? repository.nextVersion()
         var manifest = Manifest(
@@ -57,6 +70,7 @@ struct Publish: ParsableCommand {
             files: files.mapValues { Manifest.File(sha256: SHA256.hex($0), size: $0.count) }, validation: check)
         // The column names travel with the version: an ONNX file alone does not carry them.
         manifest.features = loaded.model.featureNames
+        manifest.evaluation = evaluated
         // Judge it as a server would before anything is uploaded.
         let gate = CandidateValidator(app: FraudScoreApp(scoring: ScoringConfig()),
                                       extraFields: requestFields.split(separator: ",").map(String.init))
@@ -68,6 +82,6 @@ struct Publish: ParsableCommand {
         try repository.publish(version: number, files: files, manifest: manifest)
         print("published \(repository.location.hasSuffix("/") ? repository.location : repository.location + "/")\(number)/ "
               + "model_version=\(manifest.modelVersion ?? String(number)) sha256=\(loaded.info.sha256)"
-              + (check.map { " validation=\($0.file)" } ?? ""))
+              + (check.map { " validation=\($0.file)" } ?? "") + (evaluated.map { " evaluation=\($0.file)" } ?? ""))
     }
 }

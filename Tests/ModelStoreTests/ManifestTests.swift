@@ -10,6 +10,10 @@ final class ManifestTests: XCTestCase {
                          files: ["m.json": .init(sha256: digest, size: 3), "v.jsonl": .init(sha256: digest, size: 9)],
                          validation: .init(file: "v.jsonl", tolerance: 1e-4))
         XCTAssertEqual(try Manifest(parsing: m.encoded()), m)
+        var evaluated = m
+        evaluated.files["e.jsonl"] = .init(sha256: digest, size: 5)
+        evaluated.evaluation = .init(file: "e.jsonl", labelKey: "is_fraud")
+        XCTAssertEqual(try Manifest(parsing: evaluated.encoded()), evaluated)
     }
 
     func testModelFileDefaultsToAKnownName() throws {
@@ -30,6 +34,7 @@ final class ManifestTests: XCTestCase {
             (#"{"model_file": "m.json", "format": "pmml", "files": {"m.json": {"sha256": "\#(digest)", "size": 1}}}"#, "unknown format"),
             (#"{"model_file": "m.json", "threshold": 2, "files": {"m.json": {"sha256": "\#(digest)", "size": 1}}}"#, "between 0 and 1"),
             (#"{"model_file": "m.json", "validation": {"file": "v"}, "files": {"m.json": {"sha256": "\#(digest)", "size": 1}}}"#, "validation.file"),
+            (#"{"model_file": "m.json", "evaluation": {"file": "e"}, "files": {"m.json": {"sha256": "\#(digest)", "size": 1}}}"#, "evaluation.file"),
         ]
         for (text, expected) in cases {
             XCTAssertThrowsError(try Manifest(parsing: Array(text.utf8)), text) { error in

@@ -25,10 +25,11 @@ def trained(tmp_path_factory):
     return gate_data.make(tmp_path_factory.mktemp("gate"))
 
 
-def publish(repo, model, version_name):
-    done = subprocess.run([binary(), "publish", str(model), "--to", str(repo), "--model-version", version_name],
+def publish(repo, model, version_name, *args):
+    done = subprocess.run([binary(), "publish", str(model), "--to", str(repo), "--model-version", version_name, *args],
                           cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def serve(start_server, repo, rows, seed="5"):
@@ -92,3 +93,18 @@ def test_gate_settings_out_of_range_are_refused_with_the_fix(tmp_path):
                           (["--gate-rows", str(tmp_path / "missing.jsonl")], "no such file")]:
         done = subprocess.run([binary(), "serve", *args], cwd=REPO, capture_output=True, text=True, timeout=30)
         assert done.returncode != 0 and message in done.stdout + done.stderr, (args, done.stderr)
+
+
+def test_a_version_can_carry_its_own_labeled_rows(start_server, tmp_path, trained):
+    """No --gate-rows on the server: the rows published in the version's manifest are used."""
+    repo = tmp_path / "fraud"
+    publish(repo, REFERENCE_XGB, "reference")
+    server = start_server("--port", "0", "--model", str(repo), "--poll-interval", POLL)
+    wait_until(lambda: (models(server)["current"] or {}).get("version") == 1, what="the reference serving")
+    out = publish(repo, trained["shuffled"], "shuffled", "--evaluation", str(trained["rows"]))
+    assert "evaluation=evaluation.jsonl" in out
+    manifest = (repo / "2" / "manifest.json").read_text()
+    assert '"evaluation":{"file":"evaluation.jsonl","label":"tx_fraud"}' in manifest.replace(" ", "")
+    gate = wait_until(lambda: models(server)["gate"], what="the gate's decision on the version's own rows")
+    assert gate["decision"] == "refused" and gate["rows"] == EVALUATION_ROWS
+    assert models(server)["current"]["version"] == 1

@@ -157,3 +157,21 @@ def test_a_sink_stuck_at_shutdown_does_not_hold_the_exit(start_server, tmp_path)
     assert server.stop() == 0
     assert time.monotonic() - started < 10
     assert server.entries(msg="shadow records not all written: the record sink is stuck; exiting without it")
+
+
+def test_records_go_to_an_s3_prefix_in_batches(start_server, s3, s3_bucket):
+    from modelrepo import s3_env
+    server = start_server("--port", "0", "--model", str(CHAMPION), "--shadow", str(SHADOW),
+                          "--shadow-records", f"s3://{s3_bucket}/shadow/", "--s3-endpoint", s3.endpoint,
+                          env=s3_env(s3))
+    wait_until(lambda: http("GET", server.url + "/health")[1].get("shadow"), what="the shadow model loaded")
+    rows = golden_rows(120)
+    for i, row in enumerate(rows):
+        post(server, row, f"s3-{i}")
+    wait_until(lambda: metric(server, "fraudscore_shadow_records_total", '{fate="written"}') == len(rows),
+               what="the records written to S3")
+    keys = [o for o in s3.list("shadow/", bucket=s3_bucket)]
+    assert keys and all(k.startswith("shadow/shadow-") and k.endswith(".jsonl") for k in keys), keys
+    records = [json.loads(line) for k in keys for line in s3.get(k, bucket=s3_bucket).decode().splitlines()]
+    assert sorted(r["request_id"] for r in records) == sorted(f"s3-{i}" for i in range(len(rows)))
+    assert all(set(r) == RECORD_KEYS for r in records)

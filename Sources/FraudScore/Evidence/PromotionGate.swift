@@ -39,9 +39,10 @@ public struct PromotionGate: Sendable {
 
     /// The evidence for `candidate` against `serving` on `rows`; throws when the candidate is worse
     /// or the rows cannot be used.
-    public func judge(candidate: LoadedModel, serving: LoadedModel, rows: [UInt8]) throws(CandidateError) -> PromotionEvidence {
+    public func judge(candidate: LoadedModel, serving: LoadedModel, rows: [UInt8], labelKey: String? = nil)
+        throws(CandidateError) -> PromotionEvidence {
         let started = Clock.monotonicSeconds()
-        let labels = try Self.labels(rows, key: config.labelKey)
+        let labels = try Self.labels(rows, key: labelKey ?? config.labelKey)
         let servingScores = try Self.scores(serving, rows)
         let candidateScores = try Self.scores(candidate, rows)
         let bootstrap = PairedBootstrap(metric: config.metric, resamples: config.resamples, alpha: config.alpha, seed: config.seed)
