@@ -74,16 +74,12 @@ public struct CandidateValidator: CandidateGate {
 
     @discardableResult
     private func checkOutput(_ serving: ServingModel, probe: [UInt8], what: String) throws(CandidateError) -> Double {
-        let width = serving.decoder.featureNames.count
-        var row = [Double](repeating: .nan, count: width)
-        var transaction = TransactionDecoder.Transaction()
-        let errors = probe.withUnsafeBytes { body in
-            row.withUnsafeMutableBufferPointer { serving.decoder.decode(body, into: $0, transaction: &transaction) }
-        }
-        if let errors {
+        let p: Double
+        switch serving.score(probe[...]) {
+        case .probability(let probability): p = probability
+        case .invalid(let errors):
             throw CandidateError(.validation, "\(what) is not a valid request: \(errors.map(\.msg).joined(separator: "; "))")
         }
-        let p = row.withUnsafeBufferPointer { serving.loaded.model.predict($0) }
         guard p.isFinite, serving.loaded.model.output == .raw || (0...1).contains(p) else {
             throw CandidateError(.output, "model \(serving.loaded.info.version) outputs \(p) for \(what): "
                                  + "not a finite probability in [0, 1]")

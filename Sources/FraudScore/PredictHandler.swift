@@ -119,16 +119,13 @@ struct PredictHandler: Sendable {
         if model.decoder.featureNames == served.decoder.featureNames {
             p = model.loaded.model.predict(row)
         } else {
-            var own = [Double](repeating: .nan, count: model.decoder.featureNames.count)
-            var transaction = TransactionDecoder.Transaction()
-            invalid = request.body.withUnsafeBytes { body in
-                own.withUnsafeMutableBufferPointer { model.decoder.decode(body, into: $0, transaction: &transaction) }
-            }
-            if invalid != nil {
+            switch model.score(request.body[...]) {
+            case .probability(let probability): p = probability
+            case .invalid(let errors):
+                invalid = errors
                 canary.record(.canary, score: nil)
                 return nil
             }
-            p = own.withUnsafeBufferPointer { model.loaded.model.predict($0) }
         }
         guard p.isFinite else {
             canary.record(.canary, score: nil)

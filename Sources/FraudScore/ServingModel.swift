@@ -22,6 +22,26 @@ final class ServingModel: Sendable {
         responseTail = w.bytes
     }
 
+    enum Scored {
+        case probability(Double)
+        case invalid([ValidationError])
+    }
+
+    /// `body` decoded with this model's decoder and scored, as `/predict` scores it: for the work
+    /// beside the request path (the gates, the shadow, a canary that takes other features).
+    func score(_ body: UnsafeRawBufferPointer, transaction: inout TransactionDecoder.Transaction) -> Scored {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: decoder.featureNames.count) { row in
+            row.initialize(repeating: .nan)
+            if let errors = decoder.decode(body, into: row, transaction: &transaction) { return .invalid(errors) }
+            return .probability(loaded.model.predict(UnsafeBufferPointer(row)))
+        }
+    }
+
+    func score(_ body: ArraySlice<UInt8>) -> Scored {
+        var transaction = TransactionDecoder.Transaction()
+        return body.withUnsafeBytes { score($0, transaction: &transaction) }
+    }
+
     /// `{"transaction_id":…,"fraud_probability":…,"is_fraud":…,"model_version":"…"}`
     func writePrediction(id: Int64, probability p: Double, into w: inout JSONWriter) {
         w.raw("{\"transaction_id\":")

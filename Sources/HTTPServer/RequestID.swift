@@ -1,3 +1,5 @@
+import Support
+
 /// A request's id: the client's `X-Request-Id` when it sent a sane one, else a fresh 64-bit number
 /// written as 16 hex digits. Kept as its parts so that no String is made unless someone asks.
 public struct RequestID: Sendable, Equatable, CustomStringConvertible {
@@ -11,8 +13,6 @@ public struct RequestID: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        if !client.isEmpty { return client }
-        let hex = String(generated, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        client.isEmpty ? Hex.string(withUnsafeBytes(of: generated.bigEndian) { Array($0) }) : client
     }
 }

@@ -6,6 +6,13 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     public init(seed: UInt64) { state = seed }
 
+    /// The generator's first output for `seed`: a well-mixed 64-bit hash of a number (an id), the
+    /// same on every machine, for picking a stable share of ids.
+    public static func mix(_ seed: UInt64) -> UInt64 {
+        var generator = SplitMix64(seed: seed)
+        return generator.next()
+    }
+
     @inlinable
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

@@ -1,5 +1,6 @@
 import Logging
 import ModelStore
+import Support
 import Synchronization
 
 /// Sends a stable share of customers to the canary model and watches both arms over a sliding
@@ -53,12 +54,9 @@ public final class CanaryRouter: Sendable {
         }
     }
 
-    /// True for the customers in the canary's share: splitmix64's finaliser of the id, top 32 bits.
+    /// True for the customers in the canary's share: a hash of the id, its top 32 bits.
     func inShare(_ customerID: Int64) -> Bool {
-        var z = UInt64(bitPattern: customerID) &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return (z ^ (z >> 31)) >> 32 < threshold
+        SplitMix64.mix(UInt64(bitPattern: customerID)) >> 32 < threshold
     }
 
     /// The canary model when it should answer this customer; nil: the served model answers.

@@ -83,18 +83,14 @@ public struct PromotionGate: Sendable {
     /// Each row scored as `/predict` scores it, every feature required.
     static func scores(_ model: LoadedModel, _ rows: [UInt8]) throws(CandidateError) -> [Double] {
         let serving = ServingModel(model, scoring: ScoringConfig(threshold: nil, allowMissingFeatures: false))
-        var row = [Double](repeating: .nan, count: serving.decoder.featureNames.count)
         var out: [Double] = []
         for (n, line) in lines(rows).enumerated() {
-            var transaction = TransactionDecoder.Transaction()
-            let errors = line.withUnsafeBytes { body in
-                row.withUnsafeMutableBufferPointer { serving.decoder.decode(body, into: $0, transaction: &transaction) }
-            }
-            if let errors {
+            switch serving.score(line) {
+            case .probability(let p): out.append(p)
+            case .invalid(let errors):
                 throw CandidateError(.evidence, "gate rows line \(n + 1) is not a valid request for model \(model.info.version): "
                                      + errors.map(\.msg).joined(separator: "; "))
             }
-            out.append(row.withUnsafeBufferPointer { serving.loaded.model.predict($0) })
         }
         return out
     }

@@ -24,6 +24,8 @@ public final class FraudScoreService: Sendable {
     private let watcher: CertificateWatcher?
     private let threads = Mutex<[OSThread]>([])
     private let shadow: Shadow?
+    /// The shadow's and the canary's models, each polled from its own source.
+    private let shadowManager: ModelManager?
     private let canaryManager: ModelManager?
     /// The shadow record sink's thread: waited for up to the drain timeout, then left behind.
     private let sinkThread = Mutex<OSThread?>(nil)
@@ -53,7 +55,12 @@ public final class FraudScoreService: Sendable {
             throw StartupError(what: "cannot start the model manager", detail: "\(error)", exitCode: 1)
         }
         app.attach(manager)
-        try shadow?.attach(app: app, service: configuration)
+        if let scorer = shadow?.scorer {
+            shadowManager = try SecondaryModel.manager(scorer.config.model, role: "shadow", service: configuration,
+                                                       app: app) { scorer.serve($0) }
+        } else {
+            shadowManager = nil
+        }
         if let canary {
             canaryManager = try SecondaryModel.manager(canary.config.model, role: "canary", service: configuration,
                                                        app: app) { canary.serve($0) }
@@ -100,7 +107,8 @@ public final class FraudScoreService: Sendable {
                 manager.run(initialDelayMs: firstPollDelayMs)
             }
             if let watcher { try spawn("fs-tls-reload") { watcher.run() } }
-            for (name, body) in shadow?.threads ?? [] { try spawn(name, body) }
+            if let shadowManager { try spawn("fs-shadow-models") { Sys.runInBackground(); shadowManager.run() } }
+            if let (name, body) = shadow?.scorerThread { try spawn(name, body) }
             if let canaryManager { try spawn("fs-canary-models") { Sys.runInBackground(); canaryManager.run() } }
             if let (name, body) = shadow?.sinkThread {
                 let thread = try OSThread(name: name, body)
@@ -109,6 +117,7 @@ public final class FraudScoreService: Sendable {
         } catch {
             server.beginShutdown()
             manager.stop()
+            shadowManager?.stop()
             shadow?.stop()
             canaryManager?.stop()
             wait()
@@ -148,6 +157,7 @@ public final class FraudScoreService: Sendable {
         server.beginShutdown()
         manager.stop()
         watcher?.stop()
+        shadowManager?.stop()
         shadow?.stop()
         canaryManager?.stop()
     }

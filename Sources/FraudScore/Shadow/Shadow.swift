@@ -2,12 +2,11 @@ import Logging
 import ModelStore
 import Support
 
-/// The shadow's parts: the scorer the event loops hand requests to, the manager that polls the
-/// shadow model's own source (any `--model` form) and swaps it in, and the record sink.
+/// The shadow's parts: the scorer the event loops hand requests to and the record sink. (Its model's
+/// versions come from a `SecondaryModel` manager the service owns.)
 final class Shadow: Sendable {
     let scorer: ShadowScorer
     let sink: ShadowRecordSink?
-    private(set) nonisolated(unsafe) var manager: ModelManager!
 
     init(_ config: ShadowConfig, service: FraudScoreConfiguration) throws(StartupError) {
         let log = Logger(label: "fraudscore.shadow")
@@ -21,21 +20,12 @@ final class Shadow: Sendable {
         }
     }
 
-    /// The manager of the shadow model's versions (a shadow is there to be compared: no promotion gate).
-    func attach(app: FraudScoreApp, service: FraudScoreConfiguration) throws(StartupError) {
+    /// The scorer's thread, to start and join. It runs under SCHED_IDLE, only on CPU time the event
+    /// loops leave: under full load it drops (and counts) what it cannot keep up with rather than add
+    /// to the clients' latency.
+    var scorerThread: (name: String, body: @Sendable () -> Void) {
         let scorer = scorer
-        manager = try SecondaryModel.manager(scorer.config.model, role: "shadow", service: service, app: app) {
-            scorer.serve($0)
-        }
-    }
-
-    /// Its threads to start and join: the manager's and the scorer's. The scorer runs under
-    /// SCHED_IDLE, only on CPU time the event loops leave: under full load it drops (and counts) what
-    /// it cannot keep up with rather than add to the clients' latency.
-    var threads: [(name: String, body: @Sendable () -> Void)] {
-        let manager = manager!, scorer = scorer
-        return [("fs-shadow-models", { Sys.runInBackground(); manager.run() }),
-                ("fs-shadow", { Sys.runWhenIdle(); scorer.run() })]
+        return ("fs-shadow", { Sys.runWhenIdle(); scorer.run() })
     }
 
     /// The sink's thread, which the service waits for only so long (`ShadowRecordSink.waitUntilFinished`).
@@ -44,10 +34,9 @@ final class Shadow: Sendable {
         return ("fs-shadow-sink", { Sys.runInBackground(); sink.run() })
     }
 
-    /// Stops polling and scoring; the scorer hands the sink its last batch and stops it, and the
-    /// sink writes what it holds, then ends.
+    /// Stops scoring; the scorer hands the sink its last batch and stops it, and the sink writes
+    /// what it holds, then ends.
     func stop() {
-        manager?.stop()
         scorer.stop()
     }
 }

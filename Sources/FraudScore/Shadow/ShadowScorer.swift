@@ -70,13 +70,9 @@ public final class ShadowScorer: Sendable {
         metrics.dropped.add(1, ordering: .relaxed)
     }
 
-    /// A fixed share of transactions, by a hash of the id (splitmix64's finaliser, top 32 bits).
+    /// A fixed share of transactions, by a hash of the id (its top 32 bits).
     private func sampled(_ transactionID: Int64) -> Bool {
-        if sampleBelow >= 4_294_967_296 { return true }
-        var z = UInt64(bitPattern: transactionID) &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return (z ^ (z >> 31)) >> 32 < sampleBelow
+        sampleBelow >= 4_294_967_296 || SplitMix64.mix(UInt64(bitPattern: transactionID)) >> 32 < sampleBelow
     }
 
     /// The scorer's thread: takes what has queued every few milliseconds (the event loops never
@@ -119,16 +115,10 @@ public final class ShadowScorer: Sendable {
     }
 
     private func score(_ job: Job, _ shadow: ServingModel, into batch: inout [UInt8], count: inout Int) {
-        var row = [Double](repeating: .nan, count: shadow.decoder.featureNames.count)
-        var transaction = TransactionDecoder.Transaction()
-        let errors = job.body.withUnsafeBytes { body in
-            row.withUnsafeMutableBufferPointer { shadow.decoder.decode(body, into: $0, transaction: &transaction) }
-        }
-        guard errors == nil else {
+        guard case .probability(let p) = shadow.score(job.body[...]) else {
             metrics.update { $0.errors += 1 }
             return
         }
-        let p = row.withUnsafeBufferPointer { shadow.loaded.model.predict($0) }
         let isFraud = p >= shadow.threshold
         let gap = abs(p - job.served.probability)
         metrics.update { c in
