@@ -26,6 +26,11 @@ the Fraud Detection Handbook's simulator, with the handbook's rolling-window fea
                                         label, and xgb_prob, xgb_margin, lgbm_prob, lgbm_raw,
                                         onnx_lr_prob, onnx_rf_prob (onnxruntime), sklearn_lr_prob,
                                         sklearn_rf_prob, at full precision
+  features/stream.csv                   ~48,000 raw transactions over 62 days with labels, in time
+                                        order, and the windowed features the handbook's pandas
+                                        rolling windows give them (scripts/feature_stream.py):
+                                        what the online features must reproduce
+  features/stream_meta.json             its seed, size and span
   golden/http_examples.jsonl            20 request/response pairs of the FastAPI service users run
                                         (scripts/bench/fastapi_app.py's answer: the xgboost model
                                         above, inplace_predict on the float32 row, is_fraud = p >= 0.5)
@@ -49,6 +54,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 import train_default_model as handbook  # noqa: E402  (the data generator and the features)
+import feature_stream  # noqa: E402  (the online features' reference stream)
 
 OUT = REPO / "tests" / "fixtures"
 SEED = 7
@@ -208,6 +214,8 @@ def pick_golden(test, y):
 
 def make(out: Path, versions: dict) -> None:
     (out / "models").mkdir(parents=True)
+    stream_meta = feature_stream.write_stream(out / "features" / "stream.csv")
+    (out / "features" / "stream_meta.json").write_text(json.dumps(stream_meta, indent=2) + "\n")
     (out / "golden").mkdir()
     (out / "mlflow").mkdir()
     train, test = dataset()

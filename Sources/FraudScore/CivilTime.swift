@@ -1,12 +1,27 @@
-/// The wall-clock fields of a transaction timestamp needed for the handbook's calendar features.
-/// Parsed without Foundation: `YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]][Z|±HH:MM]` or a date alone.
-/// The local wall-clock time as written is what counts (an offset is accepted and not applied),
-/// as pandas does for the course data's naive timestamps.
+/// A transaction timestamp: the wall-clock fields the handbook's calendar features use, and the
+/// instant the online features order transactions by. Parsed without Foundation:
+/// `YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]][Z|±HH:MM]` or a date alone.
+/// The calendar features take the local wall-clock time as written (an offset is accepted and not
+/// applied), as pandas does for the course data's naive timestamps; the instant applies the offset,
+/// so transactions sent with different offsets still fall in the right windows.
 struct CivilTime: Equatable {
     var year: Int
     var month: Int
     var day: Int
     var hour: Int
+    var minute = 0
+    var second = 0
+    /// Digits beyond the sixth are dropped.
+    var microsecond = 0
+    /// East of UTC, as written (`+03:00` is 10800); 0 for a naive timestamp.
+    var offsetSeconds = 0
+
+    /// Microseconds since 1970-01-01 00:00 UTC (a naive timestamp read as UTC).
+    var unixMicroseconds: Int64 {
+        let days = Int64(CivilTime.daysFromCivil(year, month, day))
+        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
+        return seconds * 1_000_000 + Int64(microsecond)
+    }
 
     /// The largest |Unix time| accepted as a number (seconds, or milliseconds above 2e10); the
     /// OpenAPI schema states the same bound.
@@ -36,7 +51,11 @@ struct CivilTime: Equatable {
         let s = Int(unixSeconds.rounded(.down))
         let days = s >= 0 ? s / 86400 : (s - 86399) / 86400
         let (y, m, d) = CivilTime.civilFromDays(days)
-        self.init(year: y, month: m, day: d, hour: (s - days * 86400) / 3600)
+        let inDay = s - days * 86400
+        self.init(year: y, month: m, day: d, hour: inDay / 3600)
+        minute = inDay / 60 % 60
+        second = inDay % 60
+        microsecond = min(999_999, Int(((unixSeconds - Double(s)) * 1_000_000).rounded()))
     }
 
     static func parse(_ b: UnsafeRawBufferPointer) -> CivilTime? {
@@ -52,18 +71,27 @@ struct CivilTime: Equatable {
         guard let y = digits(0, 4), b.count >= 10, b[4] == UInt8(ascii: "-"), let mo = digits(5, 2),
               b[7] == UInt8(ascii: "-"), let d = digits(8, 2) else { return nil }
         guard mo >= 1, mo <= 12, d >= 1, d <= daysInMonth(y, mo) else { return nil }
-        if b.count == 10 { return CivilTime(year: y, month: mo, day: d, hour: 0) }
+        var t = CivilTime(year: y, month: mo, day: d, hour: 0)
+        if b.count == 10 { return t }
         guard b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
               let h = digits(11, 2), h < 24, b.count >= 16, b[13] == UInt8(ascii: ":"),
               let mi = digits(14, 2), mi < 60 else { return nil }
+        t.hour = h
+        t.minute = mi
         var i = 16
         if i < b.count && b[i] == UInt8(ascii: ":") {
             guard let sec = digits(i + 1, 2), sec < 60 else { return nil }
+            t.second = sec
             i += 3
             if i < b.count && (b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",")) {
                 i += 1
                 let start = i
-                while i < b.count && b[i] &- 48 < 10 { i += 1 }
+                var scale = 100_000
+                while i < b.count && b[i] &- 48 < 10 {
+                    t.microsecond += Int(b[i] - 48) * scale
+                    scale /= 10
+                    i += 1
+                }
                 guard i > start else { return nil }
             }
         }
@@ -71,15 +99,17 @@ struct CivilTime: Equatable {
             if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
                 i += 1
             } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+                let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
                 guard let oh = digits(i + 1, 2), oh < 24 else { return nil }
                 i += 3
                 if i < b.count && b[i] == UInt8(ascii: ":") { i += 1 }
                 guard let om = digits(i, 2), om < 60 else { return nil }
                 i += 2
+                t.offsetSeconds = sign * (oh * 3600 + om * 60)
             }
         }
         guard i == b.count else { return nil }
-        return CivilTime(year: y, month: mo, day: d, hour: h)
+        return t
     }
 
     static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }

@@ -17,14 +17,20 @@ public final class FraudScoreApp: Sendable {
     let shadow: ShadowScorer?
     /// Answers a share of customers with a challenger; nil = no canary.
     let canary: CanaryRouter?
+    /// Computes the windowed features from raw transactions; nil = requests carry them.
+    let features: OnlineFeaturesService?
 
     public init(scoring: ScoringConfig, adminToken: String? = nil, shadow: ShadowScorer? = nil,
-                canary: CanaryRouter? = nil) {
+                canary: CanaryRouter? = nil, features: OnlineFeaturesService? = nil) {
+        var scoring = scoring
+        scoring.onlineFeatures = features != nil
         self.scoring = scoring
         self.adminToken = adminToken.map { Array($0.utf8) }
         self.shadow = shadow
         self.canary = canary
+        self.features = features
     }
+
 
     /// The manager that polls the model repository; /models, /health and /admin report and steer it.
     public func attach(_ modelManager: ModelManager) {
@@ -69,8 +75,19 @@ public final class FraudScoreApp: Sendable {
         router.add(.GET, "/metrics") { metricsHandler.handle($0) }
         let predict = PredictHandler(app: self)
         let health = HealthHandlers(app: self)
-        router.add(.POST, "/predict") { [self] request in
-            answer(countingRejections: true) { () throws(APIError) in try predict.handle(request) }
+        if let features {
+            let online = OnlinePredictHandler(app: self, store: features.store, policy: features.policy,
+                                              metrics: features.metrics)
+            router.addDeferred(.POST, "/predict") { online.handle($0, $1) }
+            let feedback = FeedbackHandler(app: self, store: features.store, metrics: features.metrics)
+            router.addDeferred(.POST, "/feedback") { feedback.handle($0, $1) }
+        } else {
+            router.add(.POST, "/predict") { [self] request in
+                answer(countingRejections: true) { () throws(APIError) in try predict.handle(request) }
+            }
+            router.add(.POST, "/feedback") { _ in
+                .detail(.notFound, "POST /feedback records labels for the online features: start the server with --feature-store memory")
+            }
         }
         router.add(.GET, "/health") { health.health($0) }
         router.add(.GET, "/health/live") { health.live($0) }

@@ -51,6 +51,19 @@ struct HealthHandlers: Sendable {
             w.member(",\"version\":", shadow.version)
             w.raw("}")
         }
+        if let features = app.features {
+            w.member(",\"feature_store\":{\"store\":", features.store.name)
+            w.raw(",\"up\":")
+            let reason = features.store.unavailableReason
+            w.bool(reason == nil)
+            if let reason { w.member(",\"reason\":", reason) }
+            if let c = features.store.counts {
+                w.member(",\"customers\":", c.customers)
+                w.member(",\"terminals\":", c.terminals)
+                w.member(",\"transactions\":", c.transactions)
+            }
+            w.raw("}")
+        }
         writeModelStore(into: &w)
         w.raw("}")
         return HTTPResponse(status: 200, body: w.bytes)
@@ -67,6 +80,12 @@ struct HealthHandlers: Sendable {
         if app.currentModel == nil {
             var w = JSONWriter()
             w.member("{\"status\":\"not_ready\",\"reason\":", notReadyReason())
+            w.raw("}")
+            return HTTPResponse(status: 503, body: w.bytes)
+        }
+        if let reason = app.features?.store.unavailableReason {
+            var w = JSONWriter()
+            w.member("{\"status\":\"not_ready\",\"reason\":", "feature store unavailable: " + reason)
             w.raw("}")
             return HTTPResponse(status: 503, body: w.bytes)
         }

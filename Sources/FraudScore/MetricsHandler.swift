@@ -41,6 +41,7 @@ struct MetricsHandler: Sendable {
                                  into: &out)
         if let manager = app.modelManager { renderModelStore(manager.status(), into: &out) }
         app.canary?.render(into: &out)
+        if let features = app.features { features.metrics.render(store: features.store, into: &out) }
         if let shadow = app.shadow {
             if let info = shadow.currentModel?.loaded.info {
                 out += "# HELP fraudscore_shadow_model_info The shadow model (value 1), described by its labels.\n"

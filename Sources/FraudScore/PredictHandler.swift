@@ -8,13 +8,19 @@ import Support
 struct PredictHandler: Sendable {
     let app: FraudScoreApp
 
-    func handle(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+    /// 415 unless the body is JSON (or has no Content-Type).
+    @inline(__always)
+    static func checkContentType(_ request: HTTPRequest) throws(APIError) {
         if !request.headers.withValue(named: "content-type", { $0 == nil || PredictHandler.isJSON($0!) }) {
             let contentType = request.headers["content-type"] ?? ""
             throw .fields(.unsupportedMediaType, [ValidationError(
                 type: .unsupportedMediaType, loc: .header("content-type"),
                 msg: "Content-Type must be application/json, got \(contentType)")])
         }
+    }
+
+    func handle(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        try PredictHandler.checkContentType(request)
         guard let serving = app.currentModel else { throw .detail(.serviceUnavailable, APIError.noModel) }
         if PredictHandler.isArray(request.body) {
             return try batch(request.body, serving: serving)
@@ -59,7 +65,7 @@ struct PredictHandler: Sendable {
     }
 
     /// The byte ranges of a batch's items; every item is scanned as JSON, not yet decoded.
-    private func batchItems(_ body: UnsafeRawBufferPointer) throws(APIError) -> [Range<Int>] {
+    func batchItems(_ body: UnsafeRawBufferPointer) throws(APIError) -> [Range<Int>] {
         var items: [Range<Int>] = []
         var scanner = JSONScanner(body)
         do {

@@ -9,6 +9,8 @@ public struct ScoringConfig: Sendable {
     public var maxBatchSize = 1000
     /// Validation errors listed in a 422 body; beyond, only their number (`errors_total`).
     public var maxErrorDetails = 100
+    /// The windowed features come from a feature store (`--feature-store`), not from requests.
+    public var onlineFeatures = false
 
     public init(threshold: Double? = nil, allowMissingFeatures: Bool = false, maxBatchSize: Int = 1000,
                 maxErrorDetails: Int = 100) {

@@ -15,7 +15,8 @@ final class ServingModel: Sendable {
     init(_ loaded: LoadedModel, scoring: ScoringConfig) {
         self.loaded = loaded
         threshold = scoring.threshold ?? loaded.info.threshold ?? 0.5
-        decoder = TransactionDecoder(featureNames: loaded.model.featureNames, allowMissingFeatures: scoring.allowMissingFeatures)
+        decoder = TransactionDecoder(featureNames: loaded.model.featureNames, allowMissingFeatures: scoring.allowMissingFeatures,
+                                     onlineFeatures: scoring.onlineFeatures)
         var w = JSONWriter(capacity: 64)
         w.member(",\"model_version\":", loaded.info.version)
         w.raw("}")
@@ -43,13 +44,21 @@ final class ServingModel: Sendable {
     }
 
     /// `{"transaction_id":…,"fraud_probability":…,"is_fraud":…,"model_version":"…"}`
+    @inline(__always)
     func writePrediction(id: Int64, probability p: Double, into w: inout JSONWriter) {
+        writePrediction(id: id, probability: p, into: &w) { _ in }
+    }
+
+    /// The same, with more members (`extra`) before `model_version`.
+    @inline(__always)
+    func writePrediction(id: Int64, probability p: Double, into w: inout JSONWriter, extra: (inout JSONWriter) -> Void) {
         w.raw("{\"transaction_id\":")
         w.int(id)
         w.raw(",\"fraud_probability\":")
         w.double(p)
         w.raw(",\"is_fraud\":")
         w.bool(p >= threshold)
+        extra(&w)
         w.bytes.append(contentsOf: responseTail)
     }
 }

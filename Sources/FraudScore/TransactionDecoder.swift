@@ -13,11 +13,29 @@ struct TransactionDecoder: Sendable {
         var transactionID: Int64 = 0
         /// Routes the customer's requests to the canary or not (0 when absent).
         var customerID: Int64 = 0
+        var terminalID: Int64 = 0
+        /// `tx_amount` (NaN when absent).
+        var amount: Double = .nan
+        /// `tx_datetime` as Unix microseconds (nil when absent).
+        var time: Int64? = nil
+
+        /// The fields the online features are computed from.
+        var online: OnlineFeatures.Transaction? {
+            guard let time else { return nil }
+            return OnlineFeatures.Transaction(transactionID: transactionID, time: time, customerID: customerID,
+                                              terminalID: terminalID, amount: amount)
+        }
     }
 
     let featureNames: [String]
     /// Absent features become missing values instead of errors (`--allow-missing-features`).
     let allowMissingFeatures: Bool
+    /// The windowed features come from a feature store (`--feature-store`): they are not read from
+    /// the request, and the raw fields they are computed from are required instead.
+    let onlineFeatures: Bool
+    /// The row slots a feature store fills, each with its index in `OnlineFeatures.columns`
+    /// (empty without a store).
+    let storeColumns: [(slot: Int, column: Int)]
     private let keys: KeyTable
     /// The keys in the order clients send them (the handbook's columns, then the model's other
     /// features): after key i, key i + 1 is tried before any scan or hash (see `nextMember`).
@@ -27,6 +45,7 @@ struct TransactionDecoder: Sendable {
     private let guessIndex: [Int32]
     private let weekendSlot: Int?
     private let nightSlot: Int?
+    private let amountSlot: Int?
 
     // Key codes below `featureBase` are the transaction's own fields: their index in
     // `TransactionSchema.identity`.
@@ -34,6 +53,8 @@ struct TransactionDecoder: Sendable {
     private static let datetime = 1
     private static let customerID = 2
     private static let terminalID = 3
+    /// `tx_amount` when the model does not take it but the online features need it.
+    private static let amountOnly = 4
     private static let featureBase = 16
     /// A handbook column the model does not use: recognised by its guess, then skipped.
     private static let ignored = -1
@@ -44,15 +65,22 @@ struct TransactionDecoder: Sendable {
         var code: Int32
     }
 
-    init(featureNames: [String], allowMissingFeatures: Bool = false) {
+    init(featureNames: [String], allowMissingFeatures: Bool = false, onlineFeatures: Bool = false) {
         self.featureNames = featureNames
         self.allowMissingFeatures = allowMissingFeatures
+        self.onlineFeatures = onlineFeatures
+        storeColumns = !onlineFeatures ? [] : OnlineFeatures.columns.enumerated().compactMap { column, name in
+            featureNames.firstIndex(of: name).map { (slot: $0, column: column) }
+        }
         var entries: [(String, Int)] = []
         for (code, field) in TransactionSchema.identity.enumerated() {
             for name in [field.name] + field.aliases { entries.append((name, code)) }
         }
         for (i, name) in featureNames.enumerated() where !entries.contains(where: { $0.0 == name }) {
             entries.append((name, TransactionDecoder.featureBase + i))
+        }
+        if onlineFeatures && !featureNames.contains(TransactionSchema.amountField) {
+            entries.append((TransactionSchema.amountField, TransactionDecoder.amountOnly))
         }
         keys = KeyTable(entries)
         var text: [UInt8] = [], guesses: [Guess] = []
@@ -70,6 +98,7 @@ struct TransactionDecoder: Sendable {
         guessIndex = index
         weekendSlot = featureNames.firstIndex(of: TransactionSchema.weekendFeature)
         nightSlot = featureNames.firstIndex(of: TransactionSchema.nightFeature)
+        amountSlot = featureNames.firstIndex(of: TransactionSchema.amountField)
     }
 
     /// Fills `row` (featureNames.count Doubles) from `body`; on failure returns the errors instead.
@@ -81,9 +110,11 @@ struct TransactionDecoder: Sendable {
         return withUnsafeTemporaryAllocation(of: Bool.self, capacity: row.count) { seenBuffer in
             let seen = seenBuffer
             seen.initialize(repeating: false)
+            for (slot, _) in storeColumns { seen[slot] = true }
             var errors: [ValidationError] = []
             var sawID = false
             var datetime: CivilTime? = nil
+            var sawCustomer = false, sawTerminal = false, sawDatetime = false
             var scanner = JSONScanner(body)
             do {
                 guard try scanner.peekKind() == .object else {
@@ -121,15 +152,23 @@ struct TransactionDecoder: Sendable {
                         sawID = true
                     case TransactionDecoder.customerID:
                         if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.customerID = v }
+                        sawCustomer = true
                     case TransactionDecoder.terminalID:
-                        _ = try readInt(&scanner, field: name, errors: &errors)
+                        if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.terminalID = v }
+                        sawTerminal = true
                     case TransactionDecoder.datetime:
                         datetime = try readDatetime(&scanner, field: name, errors: &errors)
+                        sawDatetime = true
+                    case TransactionDecoder.amountOnly:
+                        if let v = try readFeature(&scanner, field: name, errors: &errors) { transaction.amount = v }
                     default:
                         let slot = code - TransactionDecoder.featureBase
                         // A value of the wrong type is reported once, as such, not also as missing.
                         seen[slot] = true
-                        if let v = try readFeature(&scanner, field: name, errors: &errors) { row[slot] = v }
+                        if let v = try readFeature(&scanner, field: name, errors: &errors) {
+                            row[slot] = v
+                            if slot == amountSlot { transaction.amount = v }
+                        }
                     }
                 }
                 try scanner.expectEnd()
@@ -140,8 +179,29 @@ struct TransactionDecoder: Sendable {
                 return [ValidationError(type: .jsonInvalid, loc: .body, msg: "JSON decode error")]
             }
             if !sawID { errors.insert(.missing(TransactionSchema.requiredIdentity), at: 0) }
+            if onlineFeatures {
+                transaction.time = datetime?.unixMicroseconds
+                // An unsent amount the model takes is reported with the other missing features.
+                let reportedLater = amountSlot.map { !seen[$0] && !allowMissingFeatures } ?? false
+                checkOnline(transaction, sawCustomer: sawCustomer, sawTerminal: sawTerminal, sawDatetime: sawDatetime,
+                            amountReportedLater: reportedLater, errors: &errors)
+            }
             fillUnsent(row, seen: seen, datetime: datetime, errors: &errors)
             return errors.isEmpty ? nil : errors
+        }
+    }
+
+    /// With online features, the fields they are computed from must be there (a value of the wrong
+    /// type is already reported as such).
+    private func checkOnline(_ t: Transaction, sawCustomer: Bool, sawTerminal: Bool, sawDatetime: Bool,
+                             amountReportedLater: Bool, errors: inout [ValidationError]) {
+        let why = " (the online features are computed from it)"
+        if !sawDatetime { errors.append(ValidationError(type: .missing, loc: .field("tx_datetime"), msg: "Field required" + why)) }
+        if !sawCustomer { errors.append(ValidationError(type: .missing, loc: .field("customer_id"), msg: "Field required" + why)) }
+        if !sawTerminal { errors.append(ValidationError(type: .missing, loc: .field("terminal_id"), msg: "Field required" + why)) }
+        if t.amount.isNaN && !amountReportedLater && !errors.contains(where: { $0.loc == .field(TransactionSchema.amountField) }) {
+            errors.append(ValidationError(type: .missing, loc: .field(TransactionSchema.amountField),
+                                          msg: "Field required, a number" + why))
         }
     }
 
@@ -158,6 +218,7 @@ struct TransactionDecoder: Sendable {
             if allowMissingFeatures {
                 row[slot] = .nan
             } else if slot == weekendSlot || slot == nightSlot {
+                if onlineFeatures { continue }  // tx_datetime is required then, and reported
                 errors.append(ValidationError(type: .missing, loc: .field(featureNames[slot]),
                                               msg: "Field required (or send tx_datetime to derive it)"))
             } else {

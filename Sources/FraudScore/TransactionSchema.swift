@@ -38,6 +38,11 @@ struct TransactionSchema: Sendable {
     static let handbookFields = [
         "transaction_id", "tx_datetime", "customer_id", "terminal_id", "tx_amount", "tx_time_seconds", "tx_time_days",
         "tx_during_weekend", "tx_during_night",
+    ] + windowedFeatures
+
+    /// The handbook's features over the customer's and the terminal's history, in its column order:
+    /// what a feature store computes (`OnlineFeatures`).
+    static let windowedFeatures = [
         "customer_id_nb_tx_1day_window", "customer_id_avg_amount_1day_window",
         "customer_id_nb_tx_7day_window", "customer_id_avg_amount_7day_window",
         "customer_id_nb_tx_30day_window", "customer_id_avg_amount_30day_window",
@@ -50,6 +55,8 @@ struct TransactionSchema: Sendable {
     static let weekendFeature = "tx_during_weekend"
     static let nightFeature = "tx_during_night"
     static let derivedFromDatetime: Set<String> = [weekendFeature, nightFeature]
+    /// What the customer's average amounts are computed from when the service computes features.
+    static let amountField = "tx_amount"
 
     /// The served model's feature names, in its column order.
     let features: [String]

@@ -24,6 +24,7 @@ struct ValidationError: Sendable, Equatable {
         case intParsing = "int_parsing"
         case intParsingSize = "int_parsing_size"
         case intType = "int_type"
+        case boolParsing = "bool_parsing"
         case datetimeFromDateParsing = "datetime_from_date_parsing"
         case datetimeParsing = "datetime_parsing"
         case datetimeType = "datetime_type"

@@ -60,6 +60,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Limit: record batches (up to 1000 records each) waiting for a slow sink; beyond, they are dropped and counted.")
     var shadowMaxPendingBatches = 8
     @OptionGroup var canary: CanaryOptions
+    @OptionGroup var onlineFeatures: FeatureStoreOptions
     @Option(help: "Column names, comma-separated, for a model file that does not name its inputs (ONNX from skl2onnx), used when neither the manifest, the file's metadata nor a features.json beside it names them.")
     var features: String?
     @Option(help: "Fields clients send besides the Fraud Detection Handbook's, comma-separated; a new model version needing other features is refused.")
@@ -164,6 +165,11 @@ struct Serve: ParsableCommand {
               "--shadow-max-pending-batches must be 1 to 1000, got \(shadowMaxPendingBatches)")
         check(shadowRecords == nil || shadow != nil, "--shadow-records needs --shadow")
         problems += canary.problems
+        problems += onlineFeatures.problems
+        if onlineFeatures.featureStore != nil {
+            check(shadow == nil && canary.canary == nil,
+                  "--feature-store is not combined with --shadow or --canary yet: the second model would not see the computed features")
+        }
         if let gateRows { check(FileSystem.exists(gateRows), "--gate-rows \(gateRows): no such file") }
         check(maxBackoff >= pollInterval, "--max-backoff (\(maxBackoff)) must be >= --poll-interval (\(pollInterval))")
         if let token = adminToken {
@@ -232,6 +238,7 @@ struct Serve: ParsableCommand {
         c.models.rolloutWindowMs = Int(rolloutWindow * 1000)
         c.promotion = gate.config(rows: gateRows)
         c.canary = canary.config
+        c.features = onlineFeatures.config
         if let shadow {
             var s = ShadowConfig(model: shadow)
             s.sampleRate = shadowSampleRate

@@ -9,10 +9,10 @@ final class OnlineFeaturesTests: XCTestCase {
     /// and every label fed back right after its transaction.
     private func stream(_ n: Int, seed: UInt64) -> (txs: [Tx], labels: [Bool]) {
         var random = SplitMix64(seed: seed)
-        var time: Int64 = 1_525_132_800  // 2018-05-01
+        var time: Int64 = 1_525_132_800 * OnlineFeatures.second  // 2018-05-01
         var txs: [Tx] = [], labels: [Bool] = []
         for _ in 0..<n {
-            if random.next() % 3 != 0 { time += Int64(random.next() % 3_500) }  // a third tie the previous second
+            if random.next() % 3 != 0 { time += Int64(random.next() % 3_500) * OnlineFeatures.second }  // a third tie the previous second
             let cents = Int64(random.next() % 20_000) + 1
             txs.append(Tx(transactionID: 0, time: time, customerID: Int64(random.next() % 25),
                           terminalID: Int64(random.next() % 8), amount: Double(cents) / 100))
@@ -28,22 +28,22 @@ final class OnlineFeaturesTests: XCTestCase {
     private func expected(_ txs: [Tx], _ labels: [Bool], _ i: Int) -> OnlineFeatures.Computed {
         let t = txs[i], day = OnlineFeatures.day
         var out = OnlineFeatures.Computed()
-        for w in OnlineFeatures.windows {
+        for (lane, w) in OnlineFeatures.windows.enumerated() {
             let mine = txs.indices.filter { j in
                 txs[j].customerID == t.customerID && txs[j].time > t.time - w * day
                     && (txs[j].time, txs[j].transactionID) <= (t.time, t.transactionID)
             }
             let cents = mine.reduce(Int64(0)) { $0 + Int64((txs[$1].amount * 100).rounded()) }
-            out.customerCount.append(mine.count)
-            out.customerAverage.append((Double(cents) / 100.0) / Double(mine.count))
+            out.customerCount[lane] = mine.count
+            out.customerAverage[lane] = (Double(cents) / 100.0) / Double(mine.count)
         }
-        for w in OnlineFeatures.windows {
+        for (lane, w) in OnlineFeatures.windows.enumerated() {
             let delayed = t.time - OnlineFeatures.delayDays * day
             let theirs = txs.indices.filter { j in
                 txs[j].terminalID == t.terminalID && txs[j].time > delayed - w * day && txs[j].time <= delayed
             }
-            out.terminalCount.append(theirs.count)
-            out.terminalRisk.append(theirs.isEmpty ? 0 : Double(theirs.filter { labels[$0] }.count) / Double(theirs.count))
+            out.terminalCount[lane] = theirs.count
+            out.terminalRisk[lane] = theirs.isEmpty ? 0 : Double(theirs.filter { labels[$0] }.count) / Double(theirs.count)
         }
         return out
     }
@@ -64,7 +64,7 @@ final class OnlineFeaturesTests: XCTestCase {
 
     func testWindowBoundariesTiesAndLabels() {
         var store = OnlineFeatures()
-        let day = OnlineFeatures.day, t0: Int64 = 1_000_000_000
+        let day = OnlineFeatures.day, t0: Int64 = 1_000_000_000 * OnlineFeatures.second
         _ = store.record(Tx(transactionID: 20, time: t0, customerID: 1, terminalID: 9, amount: 10))
         // Same second, smaller id: ordered before the first, so it sees only itself... and is out of order.
         let tie = store.record(Tx(transactionID: 10, time: t0, customerID: 1, terminalID: 9, amount: 20))
@@ -84,5 +84,77 @@ final class OnlineFeaturesTests: XCTestCase {
         XCTAssertEqual(week.terminalRisk, [0, 1.0 / 3, 1.0 / 3])
         let quiet = store.record(Tx(transactionID: 50, time: t0, customerID: 3, terminalID: 5, amount: 1))
         XCTAssertEqual(quiet.terminalRisk, [0, 0, 0])  // an empty window is 0, not NaN
+    }
+
+    func testARetriedTransactionGetsItsFeaturesAgainAndIsNotCountedTwice() {
+        var store = OnlineFeatures()
+        let t0: Int64 = 1_600_000_000 * OnlineFeatures.second
+        _ = store.record(Tx(transactionID: 1, time: t0, customerID: 1, terminalID: 2, amount: 10))
+        let first = store.record(Tx(transactionID: 2, time: t0 + 60 * OnlineFeatures.second, customerID: 1, terminalID: 2, amount: 30))
+        _ = store.record(Tx(transactionID: 3, time: t0 + 120 * OnlineFeatures.second, customerID: 1, terminalID: 2, amount: 50))
+        var again = store.record(Tx(transactionID: 2, time: t0 + 60 * OnlineFeatures.second, customerID: 1, terminalID: 2, amount: 30))
+        XCTAssertTrue(again.repeated)
+        again.repeated = false
+        XCTAssertEqual(again, first)
+        XCTAssertEqual(first.customerCount, [2, 2, 2])
+        XCTAssertEqual(store.counts, OnlineFeatures.Counts(customers: 1, terminals: 1, transactions: 3))
+        let next = store.record(Tx(transactionID: 4, time: t0 + 180 * OnlineFeatures.second, customerID: 1, terminalID: 2, amount: 10))
+        XCTAssertEqual(next.customerCount, [4, 4, 4])
+    }
+
+    func testQuietCustomersAndTerminalsAreSweptOutWithTheirLabels() {
+        var store = OnlineFeatures()
+        let t0: Int64 = 1_600_000_000 * OnlineFeatures.second, day = OnlineFeatures.day
+        for c in 0..<50 {
+            _ = store.record(Tx(transactionID: Int64(c), time: t0 + Int64(c), customerID: Int64(c), terminalID: Int64(c), amount: 1))
+        }
+        XCTAssertEqual(store.counts, OnlineFeatures.Counts(customers: 50, terminals: 50, transactions: 50))
+        // 31 days on, the customers' 30-day windows no longer reach them; the terminals stay for 37.
+        _ = store.record(Tx(transactionID: 100, time: t0 + 31 * day, customerID: 100, terminalID: 100, amount: 1))
+        XCTAssertEqual(store.counts, OnlineFeatures.Counts(customers: 1, terminals: 51, transactions: 51))
+        XCTAssertEqual(store.label(7, fraud: true), .recorded)
+        _ = store.record(Tx(transactionID: 101, time: t0 + 38 * day, customerID: 100, terminalID: 100, amount: 1))
+        XCTAssertEqual(store.counts, OnlineFeatures.Counts(customers: 1, terminals: 1, transactions: 2))
+        XCTAssertEqual(store.label(7, fraud: true), .unknown, "expired with its terminal")
+    }
+
+    func testTimestampsBecomeInstantsWithTheirOffsetAndFraction() throws {
+        func instant(_ text: String) -> Int64? {
+            var t = text
+            return t.withUTF8 { CivilTime.parse(UnsafeRawBufferPointer($0))?.unixMicroseconds }
+        }
+        XCTAssertEqual(instant("2018-04-01 00:00:00"), 1_522_540_800_000_000)
+        XCTAssertEqual(instant("2018-04-01T02:30:00+02:30"), 1_522_540_800_000_000)
+        XCTAssertEqual(instant("2018-03-31T23:00:00-01:00"), 1_522_540_800_000_000)
+        XCTAssertEqual(instant("2018-04-01 00:00:01.25"), 1_522_540_801_250_000)
+        XCTAssertEqual(instant("2018-04-01 00:00:01.1234567"), 1_522_540_801_123_456)
+        XCTAssertEqual(instant("2018-04-01"), 1_522_540_800_000_000)
+        let fromNumber = try XCTUnwrap(CivilTime(unixSeconds: 1_522_540_801.5))
+        XCTAssertEqual(fromNumber.unixMicroseconds, 1_522_540_801_500_000)
+        // The calendar features keep the wall clock as written.
+        var t = "2018-04-01T02:30:00+02:30"
+        XCTAssertEqual(t.withUTF8 { CivilTime.parse(UnsafeRawBufferPointer($0))?.hour }, 2)
+    }
+
+    func testWithOnlineFeaturesTheRawFieldsAreRequiredAndTheWindowsAreNotRead() {
+        let names = ["tx_amount", "tx_during_weekend", "tx_during_night"] + OnlineFeatures.columns
+        let decoder = TransactionDecoder(featureNames: names, onlineFeatures: true)
+        XCTAssertEqual(decoder.storeColumns.map(\.slot), Array(3..<15))
+        func decode(_ json: String) -> (TransactionDecoder.Transaction, [Double], [ValidationError]?) {
+            var row = [Double](repeating: .nan, count: names.count)
+            var tx = TransactionDecoder.Transaction()
+            let errors = row.withUnsafeMutableBufferPointer { r in
+                Array(json.utf8).withUnsafeBytes { decoder.decode($0, into: r, transaction: &tx) }
+            }
+            return (tx, row, errors)
+        }
+        let (tx, row, errors) = decode(#"{"transaction_id":9,"tx_datetime":"2018-04-07 03:00:00","customer_id":4,"terminal_id":8,"tx_amount":12.5,"customer_id_nb_tx_1day_window":77}"#)
+        XCTAssertNil(errors)
+        XCTAssertEqual(tx.online, OnlineFeatures.Transaction(transactionID: 9, time: 1_523_070_000_000_000, customerID: 4,
+                                                             terminalID: 8, amount: 12.5))
+        XCTAssertEqual(Array(row[0..<3]), [12.5, 1, 1])  // a Saturday night
+        XCTAssertEqual(row[3], 77, "a sent window value stays in the row until the store overwrites it")
+        let (_, _, missing) = decode(#"{"transaction_id":9,"customer_id":4}"#)
+        XCTAssertEqual(missing?.map(\.loc), [.field("tx_datetime"), .field("terminal_id"), .field("tx_amount")])
     }
 }

@@ -12,6 +12,10 @@ struct EntityHistory {
 
     private(set) var entries: [Entry] = []
 
+    /// `body` applied to this history in place (through a dictionary's subscript, without a copy).
+    @inline(__always)
+    mutating func update<R>(_ body: (inout EntityHistory) -> R) -> R { body(&self) }
+
     /// Inserts in order; true when the entry is older than the newest already held (out of order).
     @discardableResult
     mutating func insert(_ entry: Entry) -> Bool {

@@ -24,6 +24,8 @@ public struct FraudScoreConfiguration: Sendable {
     public var shadow: ShadowConfig?
     /// A challenger answering a share of customers, rolled back automatically (`--canary*`); nil: none.
     public var canary: CanaryConfig?
+    /// The windowed features computed in the service from raw transactions (`--feature-store`); nil: requests carry them.
+    public var features: OnlineFeaturesConfig?
     /// Fields clients send besides the handbook's; a version needing other features is refused.
     public var requestFields: [String] = []
     /// TLS on the main port: certificate and key, reloaded when they change.

@@ -36,7 +36,15 @@ public final class FraudScoreService: Sendable {
         let token = configuration.adminToken
         shadow = try configuration.shadow.map { config throws(StartupError) in try Shadow(config, service: configuration) }
         let canary = configuration.canary.map { CanaryRouter($0, scoring: configuration.scoring) }
-        app = FraudScoreApp(scoring: configuration.scoring, adminToken: token, shadow: shadow?.scorer, canary: canary)
+        let features = try configuration.features.map { config throws(StartupError) in
+            do throws(FeatureStoreError) {
+                return OnlineFeaturesService(store: try config.makeStore(), policy: config.onStoreError)
+            } catch {
+                throw StartupError(what: "cannot use the feature store \(config.store)", detail: error.reason, exitCode: 2)
+            }
+        }
+        app = FraudScoreApp(scoring: configuration.scoring, adminToken: token, shadow: shadow?.scorer, canary: canary,
+                            features: features)
         let repository: ModelRepository
         do {
             repository = try ModelRepository(uri: try ModelURI(configuration.model), s3: configuration.s3,

@@ -1,0 +1,176 @@
+"""--feature-store memory: raw transactions in, the handbook's windowed features computed by the
+service exactly as the offline pipeline computes them (tests/fixtures/features/stream.csv, made by
+scripts/feature_stream.py with pandas rolling windows), labels in by POST /feedback."""
+import csv
+import http.client
+import json
+import math
+
+import pytest
+
+from conftest import FIXTURES
+from modelrepo import metric
+
+STREAM = FIXTURES / "features" / "stream.csv"
+MODEL = FIXTURES / "models" / "xgb_model.json"
+RAW = ["transaction_id", "tx_datetime", "customer_id", "terminal_id", "tx_amount"]
+COUNTS = [f"{who}_id_nb_tx_{w}day_window" for who in ("customer", "terminal") for w in (1, 7, 30)]
+RATIOS = [f"customer_id_avg_amount_{w}day_window" for w in (1, 7, 30)] + [f"terminal_id_risk_{w}day_window" for w in (1, 7, 30)]
+
+
+def load_stream():
+    with STREAM.open() as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        for k in ("transaction_id", "customer_id", "terminal_id", "tx_fraud", *COUNTS):
+            r[k] = int(r[k])
+        for k in ("tx_amount", *RATIOS):
+            r[k] = float(r[k])
+    return rows
+
+
+ROWS = load_stream()
+
+
+def raw(row):
+    return {k: row[k] for k in RAW}
+
+
+class Client:
+    """One keep-alive connection."""
+
+    def __init__(self, server):
+        self.conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+
+    def post(self, path, body):
+        self.conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        response = self.conn.getresponse()
+        return response.status, json.loads(response.read())
+
+    def close(self):
+        self.conn.close()
+
+
+def mismatches(row, features):
+    """The features that differ from the offline pipeline's: counts exactly, the rest to 1e-12 relative."""
+    bad = [k for k in COUNTS if features[k] != row[k]]
+    bad += [k for k in RATIOS if not math.isclose(features[k], row[k], rel_tol=1e-12, abs_tol=0)]
+    return [(k, features[k], row[k]) for k in bad]
+
+
+def test_the_stream_has_the_size_the_issue_asks_for():
+    days = {r["tx_datetime"][:10] for r in ROWS}
+    assert len(ROWS) >= 40_000 and len(days) >= 60
+    assert sum(r["tx_fraud"] for r in ROWS) > 1000
+    assert sum(1 for r in ROWS if r["terminal_id_risk_30day_window"] > 0) > 1000, "the labels reach the terminal windows"
+
+
+def test_replaying_the_stream_gives_the_offline_features_and_the_same_scores(start_server):
+    online = start_server("--port", "0", "--model", str(MODEL), "--feature-store", "memory")
+    precomputed = start_server("--port", "0", "--model", str(MODEL))
+    client = Client(online)
+    wrong, out_of_order, probabilities = [], 0, {}
+    for row in ROWS:
+        status, answer = client.post("/predict?explain=true", raw(row))
+        assert status == 200, answer
+        wrong += [(row["transaction_id"], *m) for m in mismatches(row, answer["features"])]
+        out_of_order += answer["out_of_order"]
+        probabilities[row["transaction_id"]] = answer["fraud_probability"]
+        status, label = client.post("/feedback", {"transaction_id": row["transaction_id"], "is_fraud": bool(row["tx_fraud"])})
+        assert (status, label) == (200, {"transaction_id": row["transaction_id"], "status": "recorded"})
+    client.close()
+    assert wrong == [], f"{len(wrong)} features differ, first: {wrong[:5]}"
+    assert out_of_order == 0
+
+    # The model saw the offline features: the same rows sent precomputed score the same.
+    client = Client(precomputed)
+    for start in range(0, len(ROWS), 1000):
+        batch = ROWS[start:start + 1000]
+        status, answers = client.post("/predict", [{k: v for k, v in r.items() if k != "tx_fraud"} for r in batch])
+        assert status == 200
+        for r, a in zip(batch, answers):
+            assert a["fraud_probability"] == probabilities[r["transaction_id"]], r["transaction_id"]
+    client.close()
+    assert metric(online, "fraudscore_feedback_labels_total", '{outcome="recorded"}') == len(ROWS)
+
+
+def test_batches_are_recorded_in_their_order(start_server):
+    server = start_server("--port", "0", "--model", str(MODEL), "--feature-store", "memory")
+    client = Client(server)
+    wrong = []
+    for start in range(0, len(ROWS), 500):
+        batch = ROWS[start:start + 500]
+        status, answers = client.post("/predict?explain=true", [raw(r) for r in batch])
+        assert status == 200
+        assert [a["transaction_id"] for a in answers] == [r["transaction_id"] for r in batch]
+        for r, a in zip(batch, answers):
+            wrong += [(r["transaction_id"], *m) for m in mismatches(r, a["features"])]
+        # Labels after the whole batch: a terminal's windows end 7 days back, so none is late.
+        status, labels = client.post("/feedback", [{"transaction_id": r["transaction_id"], "is_fraud": r["tx_fraud"]} for r in batch])
+        assert status == 200 and {x["status"] for x in labels} == {"recorded"}
+    client.close()
+    assert wrong == [], f"{len(wrong)} features differ, first: {wrong[:5]}"
+
+
+def test_out_of_order_retries_and_what_the_store_holds(start_server):
+    server = start_server("--port", "0", "--model", str(MODEL), "--feature-store", "memory")
+    client = Client(server)
+    base = {"customer_id": 1, "terminal_id": 2}
+    first = client.post("/predict?explain=true", {"transaction_id": 10, "tx_datetime": "2018-05-02 12:00:00", "tx_amount": 10, **base})[1]
+    assert first["out_of_order"] is False
+    # A retry (the same transaction_id) gets its features again and is not counted twice.
+    retry = client.post("/predict?explain=true", {"transaction_id": 10, "tx_datetime": "2018-05-02 12:00:00", "tx_amount": 10, **base})[1]
+    assert retry["features"] == first["features"] and retry["fraud_probability"] == first["fraud_probability"]
+    late = client.post("/predict?explain=true", {"transaction_id": 11, "tx_datetime": "2018-05-02 11:00:00", "tx_amount": 30, **base})[1]
+    # Older than what the store holds: scored against the history as it is (windows end at itself).
+    assert late["out_of_order"] is True
+    assert late["features"]["customer_id_nb_tx_1day_window"] == 1
+    assert late["features"]["customer_id_avg_amount_1day_window"] == 30
+    after = client.post("/predict?explain=true", {"transaction_id": 12, "tx_datetime": "2018-05-02 13:00:00", "tx_amount": 50, **base})[1]
+    assert after["features"]["customer_id_nb_tx_1day_window"] == 3
+    assert after["features"]["customer_id_avg_amount_1day_window"] == 30
+    assert metric(server, "fraudscore_features_out_of_order_total") == 1
+    assert metric(server, "fraudscore_features_transactions") == 3
+    assert metric(server, "fraudscore_features_entities", '{kind="customer"}') == 1
+    conn = http.client.HTTPConnection("127.0.0.1", server.port)
+    conn.request("GET", "/health")
+    store = json.loads(conn.getresponse().read())["feature_store"]
+    assert store == {"store": "memory", "up": True, "customers": 1, "terminals": 1, "transactions": 3}
+    client.close()
+
+
+def test_what_clients_get_wrong_is_named(start_server):
+    server = start_server("--port", "0", "--model", str(MODEL), "--feature-store", "memory")
+    client = Client(server)
+    status, answer = client.post("/predict", {"transaction_id": 1, "customer_id": 4})
+    assert status == 422
+    assert [(e["loc"][-1], e["type"]) for e in answer["detail"]] == [
+        ("tx_datetime", "missing"), ("terminal_id", "missing"), ("tx_amount", "missing")]
+    assert "computed from it" in answer["detail"][0]["msg"]
+    status, answer = client.post("/feedback", [{"transaction_id": 1, "is_fraud": "maybe"}, {"is_fraud": True}])
+    assert status == 422
+    assert [(e["loc"], e["type"]) for e in answer["detail"]] == [
+        (["body", 0, "is_fraud"], "bool_parsing"), (["body", 1, "transaction_id"], "missing")]
+    status, answer = client.post("/feedback", {"transaction_id": 404, "is_fraud": False})
+    assert status == 200 and answer["status"] == "unknown" and "never scored" in answer["detail"]
+    assert metric(server, "fraudscore_feedback_labels_total", '{outcome="unknown"}') == 1
+    client.close()
+
+
+def test_without_a_store_feedback_says_how_to_turn_it_on(start_server):
+    server = start_server("--port", "0", "--model", str(MODEL))
+    client = Client(server)
+    status, answer = client.post("/feedback", {"transaction_id": 1, "is_fraud": True})
+    assert status == 404 and "--feature-store memory" in answer["detail"]
+    client.close()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--feature-store", "postgres://x"], "--feature-store must be memory"),
+    (["--feature-store", "memory", "--on-store-error", "ignore"], "--on-store-error must be reject or score-without-history"),
+])
+def test_bad_store_settings_are_refused_at_start(args, message):
+    import subprocess
+    from conftest import binary
+    done = subprocess.run([binary(), "serve", "--model", str(MODEL), *args], capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0 and message in done.stderr
