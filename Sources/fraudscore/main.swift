@@ -16,7 +16,7 @@ struct FraudScoreCommand: ParsableCommand {
         commandName: "fraudscore",
         abstract: "Real-time transaction-fraud scoring service.",
         subcommands: [Serve.self, CheckModel.self, PredictFile.self, BenchModel.self, CompareModels.self, Publish.self,
-                      ConfigCommand.self, HealthCheck.self],
+                      ConfigCommand.self, HealthCheck.self, FeaturesCommand.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -1,13 +1,21 @@
 /// One customer's or terminal's recent transactions, in (time, transaction id) order, as the
 /// handbook's offline pipeline orders them: ties at the same second go by transaction id.
 struct EntityHistory {
+    /// 24 bytes: what a customer's or terminal's history holds per transaction.
     struct Entry {
         var time: Int64
         var transactionID: Int64
-        /// The amount in cents (customers; whole cents keep sums exact), or 0.
-        var cents: Int64
-        /// -1 not known yet, 0 genuine, 1 fraud (terminals).
-        var label: Int8
+        /// Customers: the amount in cents (whole cents keep sums exact). Terminals: the label,
+        /// -1 not known yet, 0 genuine, 1 fraud.
+        var value: Int64
+
+        static func customer(time: Int64, transactionID: Int64, cents: Int64) -> Entry {
+            Entry(time: time, transactionID: transactionID, value: cents)
+        }
+
+        static func terminal(time: Int64, transactionID: Int64) -> Entry {
+            Entry(time: time, transactionID: transactionID, value: -1)
+        }
     }
 
     private(set) var entries: [Entry] = []
@@ -42,7 +50,7 @@ struct EntityHistory {
         var i = firstIndex(after: time - 1)
         while i < entries.count, entries[i].time == time {
             if entries[i].transactionID == transactionID {
-                entries[i].label = fraud ? 1 : 0
+                entries[i].value = fraud ? 1 : 0
                 return true
             }
             i += 1
@@ -70,15 +78,16 @@ struct EntityHistory {
         return low
     }
 
-    /// Entries in (from, to] by time, up to index `end` (exclusive): their count, cents and frauds.
-    func window(after from: Int64, through end: Int) -> (count: Int, cents: Int64, frauds: Int) {
-        var cents: Int64 = 0, frauds = 0
+    /// Entries after time `from`, up to index `end` (exclusive): their count and the sum of their
+    /// values (a customer's cents), and how many have value 1 (a terminal's frauds).
+    func window(after from: Int64, through end: Int) -> (count: Int, sum: Int64, ones: Int) {
+        var sum: Int64 = 0, ones = 0
         let start = firstIndex(after: from)
         guard start < end else { return (0, 0, 0) }
         for i in start..<end {
-            cents += entries[i].cents
-            if entries[i].label == 1 { frauds += 1 }
+            sum += entries[i].value
+            if entries[i].value == 1 { ones += 1 }
         }
-        return (end - start, cents, frauds)
+        return (end - start, sum, ones)
     }
 }

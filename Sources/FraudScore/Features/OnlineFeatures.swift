@@ -19,8 +19,9 @@ struct OnlineFeatures {
     /// What each entity keeps: the longest window, and for terminals the delay on top.
     static let customerRetention = 30 * day
     static let terminalRetention = (30 + delayDays) * day
-    /// How often (in transaction time) entities that went quiet are swept out.
-    static let sweepInterval = 3_600 * second
+    /// How often (in transaction time) entities that went quiet are swept out: a scan of every
+    /// customer and terminal (about 5 ms a million), so once a day.
+    static let sweepInterval = day
 
     /// The computed columns, as `Computed.value(_:)` numbers them (the handbook's order).
     static let columns = TransactionSchema.windowedFeatures
@@ -69,7 +70,6 @@ struct OnlineFeatures {
     /// transaction id -> where it is held, for labels that arrive later and for retries.
     private var index: [Int64: Held] = [:]
     private struct Held {
-        var customer: Int64
         var terminal: Int64
         var time: Int64
     }
@@ -83,23 +83,23 @@ struct OnlineFeatures {
     /// A transaction id already held is a retry: it gets the features it had, and is not counted twice.
     mutating func record(_ tx: Transaction) -> Computed {
         if let held = index[tx.transactionID] {
-            return repeatedFeatures(tx.transactionID, held)
+            return repeatedFeatures(tx, held)
         }
         var out = Computed()
         let cents = Int64((tx.amount * 100).rounded())
         // Mutated in place through the dictionary (a copy out and back would copy its entries).
         customers[tx.customerID, default: EntityHistory()].update { customer in
-            out.outOfOrder = customer.insert(.init(time: tx.time, transactionID: tx.transactionID, cents: cents, label: -1))
+            out.outOfOrder = customer.insert(.customer(time: tx.time, transactionID: tx.transactionID, cents: cents))
             Self.customerWindows(customer, through: customer.index(after: (tx.time, tx.transactionID)), time: tx.time, into: &out)
             customer.forget(atOrBefore: customer.entries.last!.time - Self.customerRetention)
         }
         let expired = terminals[tx.terminalID, default: EntityHistory()].update { terminal in
             Self.terminalWindows(terminal, time: tx.time, into: &out)
-            if terminal.insert(.init(time: tx.time, transactionID: tx.transactionID, cents: 0, label: -1)) { out.outOfOrder = true }
+            if terminal.insert(.terminal(time: tx.time, transactionID: tx.transactionID)) { out.outOfOrder = true }
             return terminal.forget(atOrBefore: terminal.entries.last!.time - Self.terminalRetention)
         }
         for gone in expired { index[gone.transactionID] = nil }  // its label can no longer reach any window
-        index[tx.transactionID] = Held(customer: tx.customerID, terminal: tx.terminalID, time: tx.time)
+        index[tx.transactionID] = Held(terminal: tx.terminalID, time: tx.time)
         clock = max(clock, tx.time)
         if clock >= sweptAt &+ Self.sweepInterval { sweep() }
         return out
@@ -109,7 +109,7 @@ struct OnlineFeatures {
         for (lane, w) in Self.windows.enumerated() {
             let found = customer.window(after: time - w * Self.day, through: end)
             out.customerCount[lane] = found.count
-            out.customerAverage[lane] = (Double(found.cents) / 100.0) / Double(found.count)
+            out.customerAverage[lane] = (Double(found.sum) / 100.0) / Double(found.count)
         }
     }
 
@@ -119,16 +119,18 @@ struct OnlineFeatures {
         for (lane, w) in Self.windows.enumerated() {
             let found = terminal.window(after: delayed - w * Self.day, through: through)
             out.terminalCount[lane] = found.count
-            out.terminalRisk[lane] = found.count > 0 ? Double(found.frauds) / Double(found.count) : 0
+            out.terminalRisk[lane] = found.count > 0 ? Double(found.ones) / Double(found.count) : 0
         }
     }
 
-    /// A retry's features: its customer windows up to itself, its terminal windows as they are now.
-    private func repeatedFeatures(_ id: Int64, _ held: Held) -> Computed {
+    /// A retry's features: its customer's windows up to itself (the customer as the retry names
+    /// it), its terminal's windows as they are now.
+    private func repeatedFeatures(_ tx: Transaction, _ held: Held) -> Computed {
         var out = Computed()
         out.repeated = true
-        if let customer = customers[held.customer] {
-            Self.customerWindows(customer, through: customer.index(after: (held.time, id)), time: held.time, into: &out)
+        if let customer = customers[tx.customerID] {
+            Self.customerWindows(customer, through: customer.index(after: (held.time, tx.transactionID)), time: held.time,
+                                 into: &out)
         }
         if let terminal = terminals[held.terminal] { Self.terminalWindows(terminal, time: held.time, into: &out) }
         return out
@@ -138,17 +140,12 @@ struct OnlineFeatures {
     /// clock, so entities that went quiet do not hold memory forever.
     private mutating func sweep() {
         sweptAt = clock
-        customers = customers.filter { $0.value.entries.last!.time > clock - Self.customerRetention }
-        var kept: [Int64: EntityHistory] = [:]
-        kept.reserveCapacity(terminals.count)
-        for (id, terminal) in terminals {
-            if terminal.entries.last!.time > clock - Self.terminalRetention {
-                kept[id] = terminal
-            } else {
-                for gone in terminal.entries { index[gone.transactionID] = nil }
-            }
+        let quietCustomers = customers.compactMap { $0.value.entries.last!.time > clock - Self.customerRetention ? nil : $0.key }
+        for id in quietCustomers { customers[id] = nil }
+        let quietTerminals = terminals.compactMap { $0.value.entries.last!.time > clock - Self.terminalRetention ? nil : $0.key }
+        for id in quietTerminals {
+            for gone in terminals.removeValue(forKey: id)!.entries { index[gone.transactionID] = nil }
         }
-        terminals = kept
     }
 
     enum LabelOutcome: Equatable, Sendable { case recorded, unknown }

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# What computing the features in the service costs: the same release build serving the default
+# model, once reading the handbook's features from each request (precomputed) and once computing
+# them with --feature-store memory from the raw fields, under the same wrk load in alternating
+# rounds of one run. Every request is a new transaction (scripts/bench/transactions.lua: ids count
+# up, 200,000 transactions a day over 100,000 customers and 20,000 terminals); the memory store is
+# first filled with PREFILL_DAYS of that stream, so its windows hold what a live service's do.
+# Prints req/s, p99 and server CPU per request of each, and the throughput ratio per round and
+# over all rounds.
+#   scripts/bench_features.sh        (ROUNDS=4 WRK_D=5s WRK_T=2 WRK_C=16 PREFILL_DAYS=31)
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BENCH="$ROOT/scripts/bench"
+# shellcheck source=scripts/bench/lib.sh
+source "$BENCH/lib.sh"
+ROUNDS="${ROUNDS:-4}" WRK_D="${WRK_D:-5s}" WRK_C="${WRK_C:-16}" PREFILL_DAYS="${PREFILL_DAYS:-31}"
+export WRK_T="${WRK_T:-2}" TX_PER_DAY="${TX_PER_DAY:-200000}" CUSTOMERS="${CUSTOMERS:-100000}" TERMINALS="${TERMINALS:-20000}"
+need_tools wrk:wrk curl:curl || exit 1
+LOG="$(mktemp -d /tmp/fraudscore-features.XXXXXX)"
+BIN="$(fraudscore_binary "$LOG/build.log")"
+stop_started_on_exit bench_features
+PRE=18641 MEM=18642
+
+start() {  # name port [args...]
+  local name=$1 port=$2
+  shift 2
+  "$BIN" serve --host 127.0.0.1 --port "$port" --model "$ROOT/models/default" --log-level warning \
+    --access-log-sample-rate 0 --max-requests-per-connection 1000000000 "$@" >"$LOG/$name.log" 2>&1 &
+  STARTED+=($!)
+  eval "PID_$port=$!"
+  wait_http "http://127.0.0.1:$port/health/ready" 30 $! || { cat "$LOG/$name.log" >&2; exit 1; }
+}
+echo 0 >"$LOG/next_id"
+load() {  # port duration -> the RESULT line; the stream goes on where the last run stopped
+  local mode=raw
+  [ "$1" = "$PRE" ] && mode=precomputed
+  START_ID="$(cat "$LOG/next_id")" MODE=$mode STATE_FILE="$LOG/next_id" \
+    wrk -t"$WRK_T" -c"$WRK_C" -d"$2" --timeout 5s -s "$BENCH/transactions.lua" "http://127.0.0.1:$1/predict" | grep '^RESULT'
+}
+measure() {  # port -> "req/s p99_ms cpu_us_per_request"
+  local pid line before after
+  pid="$(eval echo "\$PID_$1")"
+  load "$1" 1s >/dev/null
+  before="$(tree_cpu "$pid")"
+  line="$(load "$1" "$WRK_D")"
+  after="$(tree_cpu "$pid")"
+  [ "$(kv "$line" non2xx)" = 0 ] && [ "$(kv "$line" sockerr)" = 0 ] || { echo "errors: $line" >&2; exit 1; }
+  echo "$(kv "$line" req_per_s) $(kv "$line" p99_ms) $(awk -v b="${before% *}" -v a="${after% *}" -v n="$(kv "$line" requests)" \
+    -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (a - b) / hz * 1e6 / n }')"
+}
+
+start precomputed "$PRE"
+start memory "$MEM" --feature-store memory
+echo "prefill: $PREFILL_DAYS days of $TX_PER_DAY transactions a day into the memory store (logs: $LOG)"
+python3 - "$PREFILL_DAYS" "$TX_PER_DAY" "$CUSTOMERS" "$TERMINALS" "$LOG/next_id" "http://127.0.0.1:$MEM/predict" <<'PY'
+# The same stream as transactions.lua, in batches of 1000 (one connection, no wrk needed).
+import http.client, json, sys, time
+days, per_day, customers, terminals = (int(a) for a in sys.argv[1:5])
+state, url = sys.argv[5], sys.argv[6]
+conn = http.client.HTTPConnection(url.split("/")[2], timeout=60)
+total = days * per_day
+for start in range(0, total, 1000):
+    items = []
+    for i in range(start, min(start + 1000, total)):
+        t = 1522540800 + i * 86400 // per_day
+        h = (i * 2654435761) % 4294967296
+        items.append({"transaction_id": i, "tx_datetime": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t)),
+                      "customer_id": h % customers, "terminal_id": (h // 7) % terminals, "tx_amount": round(5 + (h % 20000) / 100, 2)})
+    conn.request("POST", "/predict", json.dumps(items), {"Content-Type": "application/json"})
+    r = conn.getresponse()
+    r.read()
+    assert r.status == 200, r.status
+    if start % (per_day * 5) == 0:
+        print(f"  day {start // per_day} of {days}", file=sys.stderr)
+open(state, "w").write(f"{total}\n")
+PY
+curl -s "http://127.0.0.1:$MEM/metrics" | grep -E '^fraudscore_features_(entities|transactions)'
+echo "load: wrk -t$WRK_T -c$WRK_C -d$WRK_D POST /predict, a new transaction each, $ROUNDS rounds"
+printf '%-6s %12s %12s %11s %11s %10s %10s %8s\n' round pre_req/s mem_req/s pre_p99ms mem_p99ms pre_cpu_us mem_cpu_us ratio
+while read -r r p_rps p_p99 p_cpu m_rps m_p99 m_cpu; do
+  printf '%-6s %12s %12s %11s %11s %10s %10s %8s\n' "$r" "$p_rps" "$m_rps" "$p_p99" "$m_p99" "$p_cpu" "$m_cpu" \
+    "$(awk -v m="$m_rps" -v p="$p_rps" 'BEGIN { printf "%.3f", m / p }')"
+  echo "$p_rps $m_rps $p_cpu $m_cpu" >>"$LOG/rounds"
+done < <(alternating_rounds "$ROUNDS" "$PRE" "$MEM")
+[ "$(wc -l <"$LOG/rounds" 2>/dev/null || echo 0)" -eq "$ROUNDS" ] || { echo "a round failed (logs: $LOG)" >&2; exit 1; }
+awk '{ p += $1; m += $2; pc += $3; mc += $4 } END { printf "all rounds: memory/precomputed req/s = %.3f, CPU per request = %.3f\n", m / p, mc / pc }' "$LOG/rounds"
+curl -s "http://127.0.0.1:$MEM/metrics" | grep -E '^fraudscore_features_(entities|transactions|out_of_order)'
