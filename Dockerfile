@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # fraudscore container image: a release binary with the Swift runtime linked in statically
 # (the same `swift build -c release --static-swift-stdlib` that CI tests) on Debian 12 slim with
-# only the C libraries it loads (OpenSSL, libcurl, libnghttp2) and CA certificates.
+# only the C libraries it loads (OpenSSL, libcurl, libnghttp2, hiredis) and CA certificates.
 #
 #   docker build -t fraudscore:dev .
 #   docker run --rm --read-only -p 8080:8080 fraudscore:dev
@@ -21,7 +21,7 @@ FROM swift:6.3-bookworm AS build
 # build at the next Debian point release; the base image tag pins the distribution.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libnghttp2-dev libssl-dev libcurl4-openssl-dev pkg-config binutils \
+ && apt-get install -y --no-install-recommends libnghttp2-dev libssl-dev libcurl4-openssl-dev libhiredis-dev pkg-config binutils \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -73,7 +73,7 @@ LABEL org.opencontainers.image.title="fraudscore" \
 # Not version-pinned for the reason given in the build stage.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates libssl3 libcurl4 libnghttp2-14 \
+ && apt-get install -y --no-install-recommends ca-certificates libssl3 libcurl4 libnghttp2-14 libhiredis0.14 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 fraudscore \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \

@@ -34,6 +34,8 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis",
+                       providers: [.apt(["libhiredis-dev"])]),
 
         // The few facts every module shares: system calls and their errors, clocks, hex, UTC times,
         // Prometheus text.
@@ -53,7 +55,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "FraudScore", dependencies: [
-            "HTTPServer", "JSON", "Models", "ModelStore", "Support",
+            "HTTPServer", "JSON", "Models", "ModelStore", "Support", "CHiredis",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         .executableTarget(name: "fraudscore", dependencies: [

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system libraries fraudscore builds against (Debian 12 / Ubuntu):
-# libnghttp2 (HTTP/2), OpenSSL (TLS, SHA-256), libcurl (model downloads), pkg-config to find them;
+# libnghttp2 (HTTP/2), OpenSSL (TLS, SHA-256), libcurl (model downloads), hiredis (the Redis feature
+# store), pkg-config to find them; redis-server is the real Redis the feature-store tests start;
 # the openssl command makes the tests' self-signed certificates; curl and nghttp2-client (nghttp,
 # h2load) are the real HTTP/2 clients the tests drive, and nghttpd (nghttp2-server) the reference
 # server the HTTP/2 conformance test compares against; python3-venv lets scripts/test.sh keep the
@@ -9,7 +10,8 @@
 # The benchmarks (scripts/bench.sh, scripts/bench_h2.sh) are optional and need more: nginx and wrk,
 # which this script leaves out; the benchmark scripts name what is missing and how to install it.
 set -euo pipefail
-PACKAGES=(libnghttp2-dev libssl-dev libcurl4-openssl-dev pkg-config openssl curl nghttp2-client nghttp2-server python3 python3-venv)
+PACKAGES=(libnghttp2-dev libssl-dev libcurl4-openssl-dev libhiredis-dev pkg-config openssl curl nghttp2-client nghttp2-server
+          redis-server python3 python3-venv)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

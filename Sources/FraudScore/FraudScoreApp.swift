@@ -75,12 +75,16 @@ public final class FraudScoreApp: Sendable {
         router.add(.GET, "/metrics") { metricsHandler.handle($0) }
         let predict = PredictHandler(app: self)
         let health = HealthHandlers(app: self)
+        let mlflow = MLflowHandlers(app: self)
+        let v2 = InferenceProtocolHandlers(app: self)
         if let features {
-            let online = OnlinePredictHandler(app: self, store: features.store, policy: features.policy,
-                                              metrics: features.metrics)
+            let scorer = OnlineScorer(app: self, features: features)
+            let online = OnlinePredictHandler(app: self, scorer: scorer)
             router.addDeferred(.POST, "/predict") { online.handle($0, $1) }
             let feedback = FeedbackHandler(app: self, store: features.store, metrics: features.metrics)
             router.addDeferred(.POST, "/feedback") { feedback.handle($0, $1) }
+            router.addDeferred(.POST, "/invocations") { mlflow.invocations($0, $1, scorer: scorer) }
+            router.addPrefixDeferred("/v2/models/") { v2.models($0, $1, scorer: scorer) }
         } else {
             router.add(.POST, "/predict") { [self] request in
                 answer(countingRejections: true) { () throws(APIError) in try predict.handle(request) }
@@ -88,6 +92,8 @@ public final class FraudScoreApp: Sendable {
             router.add(.POST, "/feedback") { _ in
                 .detail(.notFound, "POST /feedback records labels for the online features: start the server with --feature-store memory")
             }
+            router.add(.POST, "/invocations") { [self] request in answer { () throws(APIError) in try mlflow.invocations(request) } }
+            router.addPrefix("/v2/models/") { [self] request in answer { () throws(APIError) in try v2.models(request) } }
         }
         router.add(.GET, "/health") { health.health($0) }
         router.add(.GET, "/health/live") { health.live($0) }
@@ -95,14 +101,10 @@ public final class FraudScoreApp: Sendable {
         let openAPI = OpenAPIHandlers(app: self)
         router.add(.GET, "/openapi.json") { openAPI.document($0) }
         router.add(.GET, "/docs") { openAPI.docs($0) }
-        let mlflow = MLflowHandlers(app: self)
         router.add(.GET, "/ping") { mlflow.ping($0) }
-        router.add(.POST, "/invocations") { [self] request in answer { () throws(APIError) in try mlflow.invocations(request) } }
-        let v2 = InferenceProtocolHandlers(app: self)
         router.add(.GET, "/v2") { v2.server($0) }
         router.add(.GET, "/v2/health/live") { v2.live($0) }
         router.add(.GET, "/v2/health/ready") { v2.ready($0) }
-        router.addPrefix("/v2/models/") { [self] request in answer { () throws(APIError) in try v2.models(request) } }
         let models = ModelAdminHandlers(app: self)
         router.add(.GET, "/models") { [self] request in answer { () throws(APIError) in try models.status(request) } }
         if adminToken != nil {

@@ -83,7 +83,8 @@ struct HealthHandlers: Sendable {
             w.raw("}")
             return HTTPResponse(status: 503, body: w.bytes)
         }
-        if let reason = app.features?.store.unavailableReason {
+        // With --on-store-error score-without-history the replica still answers: it stays ready.
+        if let features = app.features, features.policy == .reject, let reason = features.store.unavailableReason {
             var w = JSONWriter()
             w.member("{\"status\":\"not_ready\",\"reason\":", "feature store unavailable: " + reason)
             w.raw("}")

@@ -22,6 +22,37 @@ struct InferenceProtocolHandlers: Sendable {
 
     /// Everything under `/v2/models/`.
     func models(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        let (serving, route) = try resolve(request)
+        switch route {
+        case .metadata: return metadata(serving)
+        case .ready: return json(app.isDraining ? 503 : 200) { $0.raw(app.isDraining ? "{\"ready\":false}" : "{\"ready\":true}") }
+        case .infer: return try infer(request, serving)
+        }
+    }
+
+    /// Everything under `/v2/models/` with online features: inference is answered when the store answers.
+    func models(_ request: HTTPRequest, _ responder: Responder, scorer: OnlineScorer) {
+        do throws(APIError) {
+            let (serving, route) = try resolve(request)
+            guard route == .infer else { return responder.respond(try models(request)) }
+            let decoded = try decodeOnline(request, serving, scorer: scorer)
+            scorer.score(decoded) { [self] result in
+                switch result {
+                case .success(let scored):
+                    let id = (try? JSONValue.parse(request.body))?["id"]?.stringValue
+                    responder.respond(inferResponse(serving, id: id, predictions: scored.predictions))
+                case .failure(let f):
+                    responder.respond(InferenceProtocolHandlers.apiError(f).response(maxErrorDetails: 100))
+                }
+            }
+        } catch {
+            responder.respond(error.response(maxErrorDetails: app.scoring.maxErrorDetails))
+        }
+    }
+
+    private enum Route { case metadata, ready, infer }
+
+    private func resolve(_ request: HTTPRequest) throws(APIError) -> (ServingModel, Route) {
         guard let serving = app.currentModel else { throw .inference(.serviceUnavailable, APIError.noModel) }
         let info = serving.loaded.info
         var parts = request.path.dropFirst("/v2/models/".count).split(separator: "/", omittingEmptySubsequences: false)
@@ -37,18 +68,61 @@ struct InferenceProtocolHandlers: Sendable {
             parts.removeFirst(2)
         }
         switch (request.method, parts) {
-        case (.GET, []):
-            return metadata(serving)
-        case (.GET, ["ready"]):
-            return json(app.isDraining ? 503 : 200) { $0.raw(app.isDraining ? "{\"ready\":false}" : "{\"ready\":true}") }
-        case (.POST, ["infer"]):
-            return try infer(request, serving)
+        case (.GET, []): return (serving, .metadata)
+        case (.GET, ["ready"]): return (serving, .ready)
+        case (.POST, ["infer"]): return (serving, .infer)
         case (_, []), (_, ["ready"]):
             throw .detail(.methodNotAllowed, "Method Not Allowed", headers: [("Allow", "GET")])
         case (_, ["infer"]):
             throw .detail(.methodNotAllowed, "Method Not Allowed", headers: [("Allow", "POST")])
         default:
             throw .inference(.notFound, "Not Found")
+        }
+    }
+
+    /// With online features: one tensor per raw field, named after it (`tx_datetime` as BYTES
+    /// strings, or INT64 Unix seconds), each row a transaction.
+    private func decodeOnline(_ request: HTTPRequest, _ serving: ServingModel, scorer: OnlineScorer) throws(APIError) -> OnlineScorer.Decoded {
+        let (doc, inputs) = try InferenceProtocolHandlers.inputs(request)
+        var columns: [(String, [JSONValue])] = []
+        for t in inputs {
+            guard let name = t["name"]?.stringValue, let data = t["data"] else {
+                throw .inference(.badRequest, "with --feature-store, every input is one field named after it, with data "
+                                 + "(transaction_id, tx_datetime as BYTES, customer_id, terminal_id, tx_amount)")
+            }
+            var flat: [JSONValue] = []
+            func walk(_ v: JSONValue) { if let a = v.arrayValue { a.forEach(walk) } else { flat.append(v) } }
+            walk(data)
+            if let count = columns.first?.1.count, flat.count != count {
+                throw .inference(.badRequest, "input \"\(name)\" has \(flat.count) values, others \(count)")
+            }
+            columns.append((name, flat))
+        }
+        let records = (0..<(columns.first?.1.count ?? 0)).map { r in columns.map { ($0.0, $0.1[r]) } }
+        let (body, items) = OnlineScorer.encode(records)
+        return try body.withUnsafeBytes { bytes in
+            Result { () throws(OnlineScorer.Failure) in try scorer.decode(bytes, items: items, serving: serving, indexed: true) }
+        }.mapError { InferenceProtocolHandlers.apiError($0) }.get()
+    }
+
+    /// The request's JSON and its `inputs`, a non-empty list.
+    private static func inputs(_ request: HTTPRequest) throws(APIError) -> (JSONValue, [JSONValue]) {
+        let doc: JSONValue
+        do {
+            doc = try JSONValue.parse(request.body)
+        } catch let e {
+            throw .inference(.badRequest, "Invalid JSON: \(e)")
+        }
+        guard let inputs = doc["inputs"]?.arrayValue, !inputs.isEmpty else {
+            throw .inference(.badRequest, "The request needs \"inputs\": a list of tensors")
+        }
+        return (doc, inputs)
+    }
+
+    static func apiError(_ failure: OnlineScorer.Failure) -> APIError {
+        switch failure {
+        case .storeUnavailable(let message): .inference(.serviceUnavailable, message)
+        case .invalid(let errors): .inference(.badRequest, errors.map(\.summary).joined(separator: "; "))
         }
     }
 
@@ -79,15 +153,7 @@ struct InferenceProtocolHandlers: Sendable {
 
     private func infer(_ request: HTTPRequest, _ serving: ServingModel) throws(APIError) -> HTTPResponse {
         let features = serving.decoder.featureNames
-        let doc: JSONValue
-        do {
-            doc = try JSONValue.parse(request.body)
-        } catch let e {
-            throw .inference(.badRequest, "Invalid JSON: \(e)")
-        }
-        guard let inputs = doc["inputs"]?.arrayValue, !inputs.isEmpty else {
-            throw .inference(.badRequest, "The request needs \"inputs\": a list of tensors")
-        }
+        let (doc, inputs) = try InferenceProtocolHandlers.inputs(request)
         var rows: [Double] = []
         var count = 0
         do {
@@ -129,15 +195,19 @@ struct InferenceProtocolHandlers: Sendable {
         rows.withUnsafeBufferPointer { r in
             predictions.withUnsafeMutableBufferPointer { serving.loaded.model.predict(rows: r, into: $0) }
         }
+        return inferResponse(serving, id: doc["id"]?.stringValue, predictions: predictions)
+    }
+
+    private func inferResponse(_ serving: ServingModel, id: String?, predictions: [Double]) -> HTTPResponse {
         let info = serving.loaded.info
         return json(200) { w in
             w.member("{\"model_name\":", info.name)
             w.member(",\"model_version\":", info.version)
-            if let id = doc["id"]?.stringValue {
+            if let id {
                 w.member(",\"id\":", id)
             }
             w.raw(",\"outputs\":[{\"name\":\"fraud_probability\",\"datatype\":\"FP64\",\"shape\":[")
-            w.int(Int64(count))
+            w.int(Int64(predictions.count))
             w.raw("],\"data\":[")
             for (i, p) in predictions.enumerated() {
                 if i > 0 { w.raw(",") }

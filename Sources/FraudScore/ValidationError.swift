@@ -38,6 +38,18 @@ struct ValidationError: Sendable, Equatable {
     /// The item's position when the body is a batch (an array of transactions).
     var index: Int? = nil
 
+    /// One line for protocols whose errors are a message: `row 3, tx_amount: Field required`.
+    var summary: String {
+        let row = index.map { "row \($0)" }
+        let place: String? = switch loc {
+        case .body: nil
+        case .field(let name): name
+        case .offset(let n): "at byte \(n)"
+        case .header(let name): "header \(name)"
+        }
+        return [row, place].compactMap { $0 }.joined(separator: ", ") + (row == nil && place == nil ? "" : ": ") + msg
+    }
+
     static func missing(_ field: String) -> ValidationError {
         ValidationError(type: .missing, loc: .field(field), msg: "Field required")
     }

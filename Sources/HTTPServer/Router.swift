@@ -36,6 +36,11 @@ public struct Router: Sendable {
         prefixes.append((prefix, .handler(handler)))
     }
 
+    /// The same for a handler that answers through its `Responder`.
+    public mutating func addPrefixDeferred(_ prefix: String, _ handler: @escaping DeferredHandler) {
+        prefixes.append((prefix, .deferred(handler)))
+    }
+
     /// The same handlers for `paths` only (no prefix routes): e.g. a plain probe port beside TLS.
     public func only(paths: Set<String>) -> Router {
         var copy = Router()

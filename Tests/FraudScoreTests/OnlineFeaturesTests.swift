@@ -51,7 +51,7 @@ final class OnlineFeaturesTests: XCTestCase {
     func testAStreamInTimeOrderGetsExactlyTheOfflineDefinitions() {
         let (txs, labels) = stream(1_500, seed: 5)
         let order = txs.indices.sorted { (txs[$0].time, txs[$0].transactionID) < (txs[$1].time, txs[$1].transactionID) }
-        var store = OnlineFeatures()
+        let store = OnlineFeatures()
         var nonEmptyRisk = 0
         for i in order {
             let got = store.record(txs[i])
@@ -63,7 +63,7 @@ final class OnlineFeaturesTests: XCTestCase {
     }
 
     func testWindowBoundariesTiesAndLabels() {
-        var store = OnlineFeatures()
+        let store = OnlineFeatures()
         let day = OnlineFeatures.day, t0: Int64 = 1_000_000_000 * OnlineFeatures.second
         _ = store.record(Tx(transactionID: 20, time: t0, customerID: 1, terminalID: 9, amount: 10))
         // Same second, smaller id: ordered before the first, so it sees only itself... and is out of order.
@@ -87,7 +87,7 @@ final class OnlineFeaturesTests: XCTestCase {
     }
 
     func testARetriedTransactionGetsItsFeaturesAgainAndIsNotCountedTwice() {
-        var store = OnlineFeatures()
+        let store = OnlineFeatures()
         let t0: Int64 = 1_600_000_000 * OnlineFeatures.second
         _ = store.record(Tx(transactionID: 1, time: t0, customerID: 1, terminalID: 2, amount: 10))
         let first = store.record(Tx(transactionID: 2, time: t0 + 60 * OnlineFeatures.second, customerID: 1, terminalID: 2, amount: 30))
@@ -103,7 +103,7 @@ final class OnlineFeaturesTests: XCTestCase {
     }
 
     func testQuietCustomersAndTerminalsAreSweptOutWithTheirLabels() {
-        var store = OnlineFeatures()
+        let store = OnlineFeatures()
         let t0: Int64 = 1_600_000_000 * OnlineFeatures.second, day = OnlineFeatures.day
         for c in 0..<50 {
             _ = store.record(Tx(transactionID: Int64(c), time: t0 + Int64(c), customerID: Int64(c), terminalID: Int64(c), amount: 1))

@@ -166,7 +166,7 @@ def test_without_a_store_feedback_says_how_to_turn_it_on(start_server):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--feature-store", "postgres://x"], "--feature-store must be memory"),
+    (["--feature-store", "postgres://x"], "--feature-store must be memory or redis"),
     (["--feature-store", "memory", "--on-store-error", "ignore"], "--on-store-error must be reject or score-without-history"),
 ])
 def test_bad_store_settings_are_refused_at_start(args, message):

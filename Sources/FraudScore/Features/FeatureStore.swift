@@ -18,6 +18,17 @@ protocol FeatureStore: AnyObject, Sendable {
 
     /// What it holds, when it knows cheaply.
     var counts: OnlineFeatures.Counts? { get }
+
+    /// The thread the store needs, if any: started with the service, before its port opens.
+    var workerThread: (name: String, body: @Sendable () -> Void)? { get }
+
+    /// Ends the worker thread once what is queued is answered (after the server drained).
+    func stop()
+}
+
+extension FeatureStore {
+    var workerThread: (name: String, body: @Sendable () -> Void)? { nil }
+    func stop() {}
 }
 
 /// A label for a recorded transaction (`POST /feedback`).

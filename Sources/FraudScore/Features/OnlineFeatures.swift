@@ -1,3 +1,7 @@
+import Support
+import Synchronization
+
+
 /// The handbook's engineered features computed from raw transactions, exactly as the repository's
 /// offline pipeline (`scripts/train_default_model.py`, `add_features`) defines them, for w in 1, 7
 /// and 30 days and a transaction at time t:
@@ -9,8 +13,11 @@
 ///   (t - (7 + w) days, t - 7 days]; `terminal_id_risk_{w}day_window`: the share of them labeled
 ///   fraud (labels known now), 0 when there are none.
 ///
-/// The in-memory store's state: not thread-safe; `MemoryFeatureStore` serialises access.
-struct OnlineFeatures {
+/// The in-memory store's state, safe to share between threads: customers, terminals and the
+/// transaction index are each split into shards with a lock apiece, so event loops rarely wait for
+/// one another and a growing dictionary pauses only the requests of its shard. Each entity's
+/// update is one step under its shard's lock, as the Redis store's are.
+final class OnlineFeatures: Sendable {
     /// Times are Unix microseconds.
     static let second: Int64 = 1_000_000
     static let day: Int64 = 86_400 * second
@@ -20,8 +27,10 @@ struct OnlineFeatures {
     static let customerRetention = 30 * day
     static let terminalRetention = (30 + delayDays) * day
     /// How often (in transaction time) entities that went quiet are swept out: a scan of every
-    /// customer and terminal (about 5 ms a million), so once a day.
+    /// customer and terminal, shard by shard (about 5 ms a million), by the request that moves the
+    /// clock past the next sweep.
     static let sweepInterval = day
+    static let shardCount = 64
 
     /// The computed columns, as `Computed.value(_:)` numbers them (the handbook's order).
     static let columns = TransactionSchema.windowedFeatures
@@ -43,7 +52,8 @@ struct OnlineFeatures {
         var terminalRisk = SIMD3<Double>()
         /// The transaction is older than what the store held for its customer or terminal.
         var outOfOrder = false
-        /// Its id was already recorded (a retry): the features are those it had, and nothing changed.
+        /// Its id was already recorded (a retry): the features are those of its place in the
+        /// history, and nothing was recorded twice.
         var repeated = false
 
         /// Column `i` of `OnlineFeatures.columns`.
@@ -65,95 +75,74 @@ struct OnlineFeatures {
         var transactions = 0
     }
 
-    private var customers: [Int64: EntityHistory] = [:]
-    private var terminals: [Int64: EntityHistory] = [:]
-    /// transaction id -> where it is held, for labels that arrive later and for retries.
-    private var index: [Int64: Held] = [:]
+    /// Where a recorded transaction is held: for labels that arrive later, and for retries.
     private struct Held {
         var terminal: Int64
         var time: Int64
     }
-    /// The newest transaction time seen, and when quiet entities were last swept out.
-    private var clock = Int64.min
-    private var sweptAt = Int64.min
 
-    var counts: Counts { Counts(customers: customers.count, terminals: terminals.count, transactions: index.count) }
+    private let customers = (0..<shardCount).map { _ in LockedBox(CustomerShard()) }
+    private let terminals = (0..<shardCount).map { _ in LockedBox(TerminalShard()) }
+    private let index = (0..<shardCount).map { _ in LockedBox([Int64: Held]()) }
+    /// The newest transaction time recorded, and when quiet entities were last swept out.
+    private let clock = Atomic<Int64>(.min)
+    private let sweptAt = Atomic<Int64>(.min)
+
+    private static func shard(_ id: Int64) -> Int { Int(truncatingIfNeeded: SplitMix64.mix(UInt64(bitPattern: id)) & UInt64(shardCount - 1)) }
+
+    var counts: Counts {
+        Counts(customers: customers.reduce(0) { $0 + $1.withLock { $0.histories.count } },
+               terminals: terminals.reduce(0) { $0 + $1.withLock { $0.histories.count } },
+               transactions: index.reduce(0) { $0 + $1.withLock { $0.count } })
+    }
 
     /// Records `tx` and returns its features (this transaction included in its customer windows).
-    /// A transaction id already held is a retry: it gets the features it had, and is not counted twice.
-    mutating func record(_ tx: Transaction) -> Computed {
-        if let held = index[tx.transactionID] {
-            return repeatedFeatures(tx, held)
-        }
+    /// A transaction id already held is a retry: it gets the features of its place in the history,
+    /// and is not counted twice. The id is claimed first, so a retry racing its original is one.
+    func record(_ tx: Transaction) -> Computed {
         var out = Computed()
-        let cents = Int64((tx.amount * 100).rounded())
-        // Mutated in place through the dictionary (a copy out and back would copy its entries).
-        customers[tx.customerID, default: EntityHistory()].update { customer in
-            out.outOfOrder = customer.insert(.customer(time: tx.time, transactionID: tx.transactionID, cents: cents))
-            Self.customerWindows(customer, through: customer.index(after: (tx.time, tx.transactionID)), time: tx.time, into: &out)
-            customer.forget(atOrBefore: customer.entries.last!.time - Self.customerRetention)
+        let claimed = index[Self.shard(tx.transactionID)].withLock { held -> Held? in
+            if let existing = held[tx.transactionID] { return existing }
+            held[tx.transactionID] = Held(terminal: tx.terminalID, time: tx.time)
+            return nil
         }
-        let expired = terminals[tx.terminalID, default: EntityHistory()].update { terminal in
-            Self.terminalWindows(terminal, time: tx.time, into: &out)
-            if terminal.insert(.terminal(time: tx.time, transactionID: tx.transactionID)) { out.outOfOrder = true }
-            return terminal.forget(atOrBefore: terminal.entries.last!.time - Self.terminalRetention)
+        if let existing = claimed {
+            out.repeated = true
+            customers[Self.shard(tx.customerID)].withLock { $0.windows(tx, time: existing.time, into: &out) }
+            terminals[Self.shard(existing.terminal)].withLock { $0.windows(tx, time: existing.time, into: &out) }
+            return out
         }
-        for gone in expired { index[gone.transactionID] = nil }  // its label can no longer reach any window
-        index[tx.transactionID] = Held(terminal: tx.terminalID, time: tx.time)
-        clock = max(clock, tx.time)
-        if clock >= sweptAt &+ Self.sweepInterval { sweep() }
+        customers[Self.shard(tx.customerID)].withLock { $0.record(tx, into: &out) }
+        let expired = terminals[Self.shard(tx.terminalID)].withLock { $0.record(tx, into: &out) }
+        forget(expired)
+        advanceClock(to: tx.time)
         return out
     }
 
-    private static func customerWindows(_ customer: EntityHistory, through end: Int, time: Int64, into out: inout Computed) {
-        for (lane, w) in Self.windows.enumerated() {
-            let found = customer.window(after: time - w * Self.day, through: end)
-            out.customerCount[lane] = found.count
-            out.customerAverage[lane] = (Double(found.sum) / 100.0) / Double(found.count)
-        }
+    /// Ids whose labels can no longer reach any window.
+    private func forget(_ ids: [Int64]) {
+        for id in ids { _ = index[Self.shard(id)].withLock { $0.removeValue(forKey: id) } }
     }
 
-    private static func terminalWindows(_ terminal: EntityHistory, time: Int64, into out: inout Computed) {
-        let delayed = time - Self.delayDays * Self.day
-        let through = terminal.firstIndex(after: delayed)
-        for (lane, w) in Self.windows.enumerated() {
-            let found = terminal.window(after: delayed - w * Self.day, through: through)
-            out.terminalCount[lane] = found.count
-            out.terminalRisk[lane] = found.count > 0 ? Double(found.ones) / Double(found.count) : 0
+    private func advanceClock(to time: Int64) {
+        var now = clock.load(ordering: .relaxed)
+        while time > now {
+            let (exchanged, original) = clock.compareExchange(expected: now, desired: time, ordering: .relaxed)
+            if exchanged { now = time } else { now = original }
         }
-    }
-
-    /// A retry's features: its customer's windows up to itself (the customer as the retry names
-    /// it), its terminal's windows as they are now.
-    private func repeatedFeatures(_ tx: Transaction, _ held: Held) -> Computed {
-        var out = Computed()
-        out.repeated = true
-        if let customer = customers[tx.customerID] {
-            Self.customerWindows(customer, through: customer.index(after: (held.time, tx.transactionID)), time: held.time,
-                                 into: &out)
-        }
-        if let terminal = terminals[held.terminal] { Self.terminalWindows(terminal, time: held.time, into: &out) }
-        return out
-    }
-
-    /// Drops customers and terminals with nothing left inside any window of a transaction at the
-    /// clock, so entities that went quiet do not hold memory forever.
-    private mutating func sweep() {
-        sweptAt = clock
-        let quietCustomers = customers.compactMap { $0.value.entries.last!.time > clock - Self.customerRetention ? nil : $0.key }
-        for id in quietCustomers { customers[id] = nil }
-        let quietTerminals = terminals.compactMap { $0.value.entries.last!.time > clock - Self.terminalRetention ? nil : $0.key }
-        for id in quietTerminals {
-            for gone in terminals.removeValue(forKey: id)!.entries { index[gone.transactionID] = nil }
-        }
+        let last = sweptAt.load(ordering: .relaxed)
+        guard now >= last &+ Self.sweepInterval,
+              sweptAt.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else { return }
+        for shard in customers { shard.withLock { $0.sweep(at: now) } }
+        for shard in terminals { forget(shard.withLock { $0.sweep(at: now) }) }
     }
 
     enum LabelOutcome: Equatable, Sendable { case recorded, unknown }
 
     /// A label for a recorded transaction; idempotent (the last one given counts).
-    mutating func label(_ transactionID: Int64, fraud: Bool) -> LabelOutcome {
-        guard let at = index[transactionID],
-              terminals[at.terminal]?.label(transactionID, time: at.time, fraud: fraud) == true
+    func label(_ transactionID: Int64, fraud: Bool) -> LabelOutcome {
+        guard let at = index[Self.shard(transactionID)].withLock({ $0[transactionID] }),
+              terminals[Self.shard(at.terminal)].withLock({ $0.label(transactionID, terminal: at.terminal, time: at.time, fraud: fraud) })
         else { return .unknown }
         return .recorded
     }

@@ -1,9 +1,13 @@
 /// Online features (`--feature-store`, `--on-store-error`): the service computes the handbook's
 /// windowed features from raw transactions instead of reading them from requests.
 public struct OnlineFeaturesConfig: Sendable {
-    /// `memory`: the embedded store.
+    /// `memory`: the embedded store; `redis://host:port/db`: shared by replicas.
     public var store: String
     public var onStoreError: StoreErrorPolicy = .reject
+    /// Redis: ms a reply may take before what is in flight fails and the connection is made again.
+    public var timeoutMs = 500
+    /// Redis: operations waiting for the store's thread; beyond, requests fail at once (503).
+    public var maxPending = 10_000
 
     public init(store: String, onStoreError: StoreErrorPolicy = .reject) {
         self.store = store
@@ -12,11 +16,11 @@ public struct OnlineFeaturesConfig: Sendable {
 
     /// The store the setting names, or why it cannot be used.
     func makeStore() throws(FeatureStoreError) -> any FeatureStore {
-        switch store {
-        case "memory": return MemoryFeatureStore()
-        default:
-            throw FeatureStoreError(reason: "--feature-store must be memory, got \(store)")
+        if store == "memory" { return MemoryFeatureStore() }
+        guard store.hasPrefix("redis://") else {
+            throw FeatureStoreError(reason: "--feature-store must be memory or redis://host:port/db, got \(store)")
         }
+        return try RedisFeatureStore(address: try RedisAddress(parsing: store), timeoutMs: timeoutMs, maxPending: maxPending)
     }
 }
 

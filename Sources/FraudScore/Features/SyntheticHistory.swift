@@ -4,7 +4,7 @@ import Support
 /// customer (`fraudscore features memory`): `customers` each making `perCustomerDay` transactions a
 /// day (spread evenly, at terminals drawn by a hash) over `days` days, labels on every tenth.
 public final class SyntheticHistory {
-    private var store = OnlineFeatures()
+    private let store = OnlineFeatures()
     public private(set) var recorded = 0
 
     public init() {}

@@ -99,9 +99,18 @@ public final class FraudScoreService: Sendable {
             throw StartupError(what: "cannot load model \(configuration.model)",
                                detail: manager.status().notReadyReason ?? "unknown", exitCode: 2)
         }
+        if let (name, body) = app.features?.store.workerThread {
+            do {
+                try spawn(name, body)
+            } catch {
+                throw StartupError(what: "cannot start the feature store's thread", detail: "\(error)", exitCode: 1)
+            }
+        }
         do {
             try server.start()
         } catch {
+            app.features?.store.stop()
+            for thread in threads.withLock({ $0 }) { thread.join() }
             let http = configuration.http
             throw StartupError(what: "cannot listen on \(http.host):\(http.port)", detail: "\(error)", exitCode: 1)
         }
@@ -173,6 +182,7 @@ public final class FraudScoreService: Sendable {
     /// Blocks until the event loops, the manager and the certificate watcher have ended.
     public func wait() {
         server.wait()
+        app.features?.store.stop()  // requests that waited for it are answered: the server drained
         for thread in threads.withLock({ $0 }) { thread.join() }
         guard let sink = shadow?.sink, let thread = sinkThread.withLock({ t -> OSThread? in
             defer { t = nil }
