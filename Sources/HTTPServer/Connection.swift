@@ -137,7 +137,8 @@ final class Connection {
             dispatcher.finishUnsent(exchange)
             return
         }
-        drive(date: date, nowMs: nowMs)
+        // The connection's last answer (Connection: close) leaves it closing: only its output to write.
+        if isOpen { drive(date: date, nowMs: nowMs) } else { flush(nowMs: nowMs) }
     }
 
     private var pendingOutput: Int { output.count - outStart }

@@ -67,6 +67,22 @@ final class DeferredAnswerTests: XCTestCase {
         XCTAssertEqual(gate.events, ["slow answered", "a handled"], "the pipelined request waited for the deferred one")
     }
 
+    func testTheLastAnswerAConnectionMayCarryIsWrittenBeforeItCloses() throws {
+        let gate = Gate()
+        var config = HTTPServerConfig()
+        config.maxRequestsPerConnection = 2
+        let s = try TestServer(config: config, router: Self.router(gate))
+        defer { s.stop() }
+        let c = try s.client()
+        XCTAssertEqual(try XCTUnwrap(c.request("GET", "/a")).status, 200)
+        c.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        let responder = try XCTUnwrap(gate.next(), "the deferred handler was not called")
+        DispatchQueue.global().async { responder.respond(Self.text(.ok, "last")) }
+        let last = try XCTUnwrap(c.readResponse(), "the second and last answer was never written")
+        XCTAssertEqual(last.bodyText, "last")
+        XCTAssertEqual(last.header("Connection"), "close")
+    }
+
     func testAnAnswerGivenDuringTheCallIsImmediateAndADroppedResponderAnswers500() throws {
         let gate = Gate()
         let s = try TestServer(router: Self.router(gate))

@@ -117,3 +117,13 @@ def s3_proxy(s3):
     proxy = s3.proxy()
     yield proxy
     proxy.close()
+
+
+# --- Redis: a real redis-server for the Redis feature store.
+
+@pytest.fixture
+def redis(tmp_path):
+    from redisserver import RedisServer
+    server = RedisServer(tmp_path / "redis")
+    yield server
+    server.stop()

@@ -1,61 +1,13 @@
 """--feature-store memory: raw transactions in, the handbook's windowed features computed by the
 service exactly as the offline pipeline computes them (tests/fixtures/features/stream.csv, made by
 scripts/feature_stream.py with pandas rolling windows), labels in by POST /feedback."""
-import csv
 import http.client
 import json
-import math
 
 import pytest
 
-from conftest import FIXTURES
+from featurestream import MODEL, ROWS, Client, check_precomputed, mismatches, raw, replay
 from modelrepo import metric
-
-STREAM = FIXTURES / "features" / "stream.csv"
-MODEL = FIXTURES / "models" / "xgb_model.json"
-RAW = ["transaction_id", "tx_datetime", "customer_id", "terminal_id", "tx_amount"]
-COUNTS = [f"{who}_id_nb_tx_{w}day_window" for who in ("customer", "terminal") for w in (1, 7, 30)]
-RATIOS = [f"customer_id_avg_amount_{w}day_window" for w in (1, 7, 30)] + [f"terminal_id_risk_{w}day_window" for w in (1, 7, 30)]
-
-
-def load_stream():
-    with STREAM.open() as fh:
-        rows = list(csv.DictReader(fh))
-    for r in rows:
-        for k in ("transaction_id", "customer_id", "terminal_id", "tx_fraud", *COUNTS):
-            r[k] = int(r[k])
-        for k in ("tx_amount", *RATIOS):
-            r[k] = float(r[k])
-    return rows
-
-
-ROWS = load_stream()
-
-
-def raw(row):
-    return {k: row[k] for k in RAW}
-
-
-class Client:
-    """One keep-alive connection."""
-
-    def __init__(self, server):
-        self.conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-
-    def post(self, path, body):
-        self.conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
-        response = self.conn.getresponse()
-        return response.status, json.loads(response.read())
-
-    def close(self):
-        self.conn.close()
-
-
-def mismatches(row, features):
-    """The features that differ from the offline pipeline's: counts exactly, the rest to 1e-12 relative."""
-    bad = [k for k in COUNTS if features[k] != row[k]]
-    bad += [k for k in RATIOS if not math.isclose(features[k], row[k], rel_tol=1e-12, abs_tol=0)]
-    return [(k, features[k], row[k]) for k in bad]
 
 
 def test_the_stream_has_the_size_the_issue_asks_for():
@@ -69,28 +21,10 @@ def test_replaying_the_stream_gives_the_offline_features_and_the_same_scores(sta
     online = start_server("--port", "0", "--model", str(MODEL), "--feature-store", "memory")
     precomputed = start_server("--port", "0", "--model", str(MODEL))
     client = Client(online)
-    wrong, out_of_order, probabilities = [], 0, {}
-    for row in ROWS:
-        status, answer = client.post("/predict?explain=true", raw(row))
-        assert status == 200, answer
-        wrong += [(row["transaction_id"], *m) for m in mismatches(row, answer["features"])]
-        out_of_order += answer["out_of_order"]
-        probabilities[row["transaction_id"]] = answer["fraud_probability"]
-        status, label = client.post("/feedback", {"transaction_id": row["transaction_id"], "is_fraud": bool(row["tx_fraud"])})
-        assert (status, label) == (200, {"transaction_id": row["transaction_id"], "status": "recorded"})
+    wrong, probabilities = replay([client], ROWS)
     client.close()
     assert wrong == [], f"{len(wrong)} features differ, first: {wrong[:5]}"
-    assert out_of_order == 0
-
-    # The model saw the offline features: the same rows sent precomputed score the same.
-    client = Client(precomputed)
-    for start in range(0, len(ROWS), 1000):
-        batch = ROWS[start:start + 1000]
-        status, answers = client.post("/predict", [{k: v for k, v in r.items() if k != "tx_fraud"} for r in batch])
-        assert status == 200
-        for r, a in zip(batch, answers):
-            assert a["fraud_probability"] == probabilities[r["transaction_id"]], r["transaction_id"]
-    client.close()
+    check_precomputed(precomputed, ROWS, probabilities)
     assert metric(online, "fraudscore_feedback_labels_total", '{outcome="recorded"}') == len(ROWS)
 
 
