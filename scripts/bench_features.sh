@@ -4,16 +4,17 @@
 # them with --feature-store memory from the raw fields, under the same wrk load in alternating
 # rounds of one run. Every request is a new transaction (scripts/bench/transactions.lua: ids count
 # up, 200,000 transactions a day over 100,000 customers and 20,000 terminals); the memory store is
-# first filled with PREFILL_DAYS of that stream, so its windows hold what a live service's do.
+# first filled with PREFILL_DAYS of that stream (38: every window and the retention full), so it
+# holds what a live service holds.
 # Prints req/s, p99 and server CPU per request of each, and the throughput ratio per round and
 # over all rounds.
-#   scripts/bench_features.sh        (ROUNDS=4 WRK_D=5s WRK_T=2 WRK_C=16 PREFILL_DAYS=31)
+#   scripts/bench_features.sh        (ROUNDS=4 WRK_D=5s WRK_T=2 WRK_C=16 PREFILL_DAYS=38)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BENCH="$ROOT/scripts/bench"
 # shellcheck source=scripts/bench/lib.sh
 source "$BENCH/lib.sh"
-ROUNDS="${ROUNDS:-4}" WRK_D="${WRK_D:-5s}" WRK_C="${WRK_C:-16}" PREFILL_DAYS="${PREFILL_DAYS:-31}"
+ROUNDS="${ROUNDS:-4}" WRK_D="${WRK_D:-5s}" WRK_C="${WRK_C:-16}" PREFILL_DAYS="${PREFILL_DAYS:-38}"
 export WRK_T="${WRK_T:-2}" TX_PER_DAY="${TX_PER_DAY:-200000}" CUSTOMERS="${CUSTOMERS:-100000}" TERMINALS="${TERMINALS:-20000}"
 need_tools wrk:wrk curl:curl || exit 1
 LOG="$(mktemp -d /tmp/fraudscore-features.XXXXXX)"
@@ -51,29 +52,14 @@ measure() {  # port -> "req/s p99_ms cpu_us_per_request"
 
 start precomputed "$PRE"
 start memory "$MEM" --feature-store memory
-echo "prefill: $PREFILL_DAYS days of $TX_PER_DAY transactions a day into the memory store (logs: $LOG)"
-python3 - "$PREFILL_DAYS" "$TX_PER_DAY" "$CUSTOMERS" "$TERMINALS" "$LOG/next_id" "http://127.0.0.1:$MEM/predict" <<'PY'
-# The same stream as transactions.lua, in batches of 1000 (one connection, no wrk needed).
-import http.client, json, sys, time
-days, per_day, customers, terminals = (int(a) for a in sys.argv[1:5])
-state, url = sys.argv[5], sys.argv[6]
-conn = http.client.HTTPConnection(url.split("/")[2], timeout=60)
-total = days * per_day
-for start in range(0, total, 1000):
-    items = []
-    for i in range(start, min(start + 1000, total)):
-        t = 1522540800 + i * 86400 // per_day
-        h = (i * 2654435761) % 4294967296
-        items.append({"transaction_id": i, "tx_datetime": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t)),
-                      "customer_id": h % customers, "terminal_id": (h // 7) % terminals, "tx_amount": round(5 + (h % 20000) / 100, 2)})
-    conn.request("POST", "/predict", json.dumps(items), {"Content-Type": "application/json"})
-    r = conn.getresponse()
-    r.read()
-    assert r.status == 200, r.status
-    if start % (per_day * 5) == 0:
-        print(f"  day {start // per_day} of {days}", file=sys.stderr)
-open(state, "w").write(f"{total}\n")
-PY
+echo "prefill: $PREFILL_DAYS days of $TX_PER_DAY transactions a day into the memory store, 100 to a request (logs: $LOG)"
+target=$((PREFILL_DAYS * TX_PER_DAY))
+while [ "$(cat "$LOG/next_id")" -lt "$target" ]; do
+  line="$(START_ID="$(cat "$LOG/next_id")" MODE=raw BATCH=100 STATE_FILE="$LOG/next_id" \
+    wrk -t"$WRK_T" -c"$WRK_C" -d5s --timeout 10s -s "$BENCH/transactions.lua" "http://127.0.0.1:$MEM/predict" | grep '^RESULT')"
+  [ "$(kv "$line" non2xx)" = 0 ] || { echo "prefill failed: $line" >&2; exit 1; }
+  echo "  day $(( $(cat "$LOG/next_id") / TX_PER_DAY )) of $PREFILL_DAYS"
+done
 curl -s "http://127.0.0.1:$MEM/metrics" | grep -E '^fraudscore_features_(entities|transactions)'
 echo "load: wrk -t$WRK_T -c$WRK_C -d$WRK_D POST /predict, a new transaction each, $ROUNDS rounds"
 printf '%-6s %12s %12s %11s %11s %10s %10s %8s\n' round pre_req/s mem_req/s pre_p99ms mem_p99ms pre_cpu_us mem_cpu_us ratio

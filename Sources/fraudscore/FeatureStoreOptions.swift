@@ -11,6 +11,8 @@ struct FeatureStoreOptions: ParsableArguments {
     var featureStoreTimeoutMs = 500
     @Option(help: "Limit: operations waiting for the Redis feature store; beyond, requests fail at once (503).")
     var featureStoreMaxPending = 10_000
+    @Option(help: "Memory store: past transactions with labels (CSV or JSON lines, as fraudscore features backfill reads) recorded before the port opens, so the first live transaction has its windows.")
+    var featureHistory: String?
 
     var problems: [String] {
         var out: [String] = []
@@ -34,6 +36,7 @@ struct FeatureStoreOptions: ParsableArguments {
             var c = OnlineFeaturesConfig(store: $0, onStoreError: StoreErrorPolicy(rawValue: onStoreError) ?? .reject)
             c.timeoutMs = featureStoreTimeoutMs
             c.maxPending = featureStoreMaxPending
+            c.history = featureHistory
             return c
         }
     }

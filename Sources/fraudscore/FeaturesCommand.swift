@@ -7,7 +7,45 @@ struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
         abstract: "Tools for the online features (serve --feature-store).",
-        subcommands: [FeaturesMemory.self])
+        subcommands: [FeaturesBackfill.self, FeaturesMemory.self])
+}
+
+/// `fraudscore features backfill`: past transactions and labels into a Redis feature store.
+struct FeaturesBackfill: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backfill",
+        abstract: "Record past transactions and their labels into a Redis feature store, so the first live transaction has its windows.",
+        discussion: """
+            The input is CSV with a header row, or JSON lines (.jsonl): transaction_id (or the course data's \
+            tranaction_id), tx_datetime, customer_id, terminal_id, tx_amount and, optionally, the label tx_fraud \
+            (or is_fraud); other columns are ignored. Transactions are recorded in time order, each label right \
+            after its transaction; running it again records nothing twice. For the memory store, give the \
+            same file to serve --feature-history.
+            """)
+
+    @Option(help: "History file: .csv or .jsonl.")
+    var input: String
+    @Option(help: "The Redis feature store: redis://[[user]:password@]host:port/db.")
+    var store: String
+    @Option(help: "Transactions per pipeline.")
+    var chunk = 1_000
+
+    func run() throws {
+        let started = Date()
+        var last = Date.distantPast
+        let report = try FeatureBackfill.run(input: input, store: store, chunk: chunk) { done, total in
+            guard done == total || Date().timeIntervalSince(last) >= 0.2 else { return }
+            last = Date()
+            let width = 30, filled = total == 0 ? width : width * done / total
+            let rate = Double(done) / max(0.001, Date().timeIntervalSince(started))
+            FileHandle.standardError.write(Data(String(format: "\r[%@%@] %d/%d transactions %3.0f%% %.0f/s",
+                                                       String(repeating: "#", count: filled), String(repeating: ".", count: width - filled),
+                                                       done, total, total == 0 ? 100 : 100 * Double(done) / Double(total), rate).utf8))
+        }
+        FileHandle.standardError.write(Data("\n".utf8))
+        print("recorded \(report.transactions) transactions (\(report.repeated) already held) and \(report.labels) labels "
+              + String(format: "in %.1f s", Date().timeIntervalSince(started)))
+    }
 }
 
 /// `fraudscore features memory`: what the in-memory store holds per customer, measured.

@@ -157,4 +157,48 @@ final class OnlineFeaturesTests: XCTestCase {
         let (_, _, missing) = decode(#"{"transaction_id":9,"customer_id":4}"#)
         XCTAssertEqual(missing?.map(\.loc), [.field("tx_datetime"), .field("terminal_id"), .field("tx_amount")])
     }
+
+    /// Arrivals a little out of time order and labels that come late and change: each transaction
+    /// gets the windows of what was recorded before it (up to itself in (time, id) order) and the
+    /// labels known when it arrives, however the running totals were patched.
+    func testLateArrivalsAndChangedLabelsKeepTheTotalsExact() {
+        let (txs, _) = stream(1_200, seed: 11)
+        var random = SplitMix64(seed: 3)
+        var arrival = txs.indices.sorted { (txs[$0].time, txs[$0].transactionID) < (txs[$1].time, txs[$1].transactionID) }
+        for k in stride(from: 0, to: arrival.count - 3, by: 3) where random.next() % 2 == 0 { arrival.swapAt(k, k + 2) }
+        let store = OnlineFeatures()
+        var recorded: [Int] = [], labels: [Int: Bool] = [:]
+        let day = OnlineFeatures.day
+        for i in arrival {
+            recorded.append(i)
+            let t = txs[i]
+            var want = OnlineFeatures.Computed()
+            for (lane, w) in OnlineFeatures.windows.enumerated() {
+                let mine = recorded.filter { j in
+                    txs[j].customerID == t.customerID && txs[j].time > t.time - w * day
+                        && (txs[j].time, txs[j].transactionID) <= (t.time, t.transactionID)
+                }
+                let cents = mine.reduce(Int64(0)) { $0 + Int64((txs[$1].amount * 100).rounded()) }
+                want.customerCount[lane] = mine.count
+                want.customerAverage[lane] = (Double(cents) / 100.0) / Double(mine.count)
+                let delayed = t.time - OnlineFeatures.delayDays * day
+                let theirs = recorded.filter { j in
+                    j != i && txs[j].terminalID == t.terminalID && txs[j].time > delayed - w * day && txs[j].time <= delayed
+                }
+                want.terminalCount[lane] = theirs.count
+                want.terminalRisk[lane] = theirs.isEmpty ? 0 : Double(theirs.filter { labels[$0] == true }.count) / Double(theirs.count)
+            }
+            let got = store.record(t)
+            XCTAssertEqual(got.customerCount, want.customerCount, "transaction \(i)")
+            XCTAssertEqual(got.customerAverage, want.customerAverage, "transaction \(i)")
+            XCTAssertEqual(got.terminalCount, want.terminalCount, "transaction \(i)")
+            XCTAssertEqual(got.terminalRisk, want.terminalRisk, "transaction \(i)")
+            // A label for some earlier transaction, now and then changing one given before.
+            let j = recorded[Int(random.next() % UInt64(recorded.count))]
+            let fraud = random.next() % 4 == 0
+            XCTAssertEqual(store.label(txs[j].transactionID, fraud: fraud), .recorded)
+            labels[j] = fraud
+        }
+        XCTAssertGreaterThan(labels.values.filter { $0 }.count, 100)
+    }
 }

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from featurestream import MODEL, ROWS, Client, check_precomputed, replay
+from featurestream import MODEL, ROWS, Client, check_precomputed, raw, replay
 from modelrepo import http, metric, wait_until
 from redisserver import free_port
 
@@ -150,3 +150,41 @@ def test_the_store_error_policy(start_server, policy):
         assert (f["customer_id_nb_tx_30day_window"], f["customer_id_avg_amount_30day_window"]) == (1, 12.5)
         assert (f["terminal_id_nb_tx_30day_window"], f["terminal_id_risk_30day_window"]) == (0, 0)
         assert ready == 200, "it still answers, so it stays in the load balancer"
+
+
+def split_history(days=40):
+    """The stream's first `days` days as history, the rest as live traffic."""
+    cut = next(i for i, r in enumerate(ROWS) if r["tx_datetime"] >= f"2018-05-{days - 29:02d}")
+    return ROWS[:cut], ROWS[cut:]
+
+
+def test_backfill_then_live_traffic_gives_the_offline_features(start_server, redis, tmp_path):
+    import subprocess
+    from conftest import binary
+    history, live = split_history()
+    path = tmp_path / "history.jsonl"
+    path.write_text("".join(json.dumps({**raw(r), "tx_fraud": r["tx_fraud"]}) + "\n" for r in history))
+    done = subprocess.run([binary(), "features", "backfill", "--input", str(path), "--store", redis.url],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"recorded {len(history)} transactions (0 already held) and {len(history)} labels" in done.stdout
+    assert f"{len(history)}/{len(history)} transactions 100%" in done.stderr  # the progress bar's end
+    again = subprocess.run([binary(), "features", "backfill", "--input", str(path), "--store", redis.url],
+                           capture_output=True, text=True, timeout=300)
+    assert f"({len(history)} already held)" in again.stdout, "a second run records nothing twice"
+
+    client = Client(serve(start_server, redis.url))
+    wrong, _ = replay([client], live)
+    client.close()
+    assert wrong == [], f"{len(wrong)} features differ, first: {wrong[:5]}"
+
+
+def test_backfill_says_what_is_wrong_with_a_file(tmp_path):
+    import subprocess
+    from conftest import binary
+    path = tmp_path / "history.csv"
+    path.write_text("id,when,customer_id\n1,2018-04-01 00:00:00,3\n")
+    done = subprocess.run([binary(), "features", "backfill", "--input", str(path), "--store", "redis://127.0.0.1:1/0"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0
+    assert "needs the columns transaction_id (or tranaction_id), tx_datetime, customer_id, terminal_id and tx_amount" in done.stderr

@@ -108,3 +108,20 @@ def test_bad_store_settings_are_refused_at_start(args, message):
     from conftest import binary
     done = subprocess.run([binary(), "serve", "--model", str(MODEL), *args], capture_output=True, text=True, timeout=30)
     assert done.returncode != 0 and message in done.stderr
+
+
+def test_a_history_file_warms_the_memory_store(start_server, tmp_path):
+    cut = next(i for i, r in enumerate(ROWS) if r["tx_datetime"] >= "2018-05-11")
+    history, live = ROWS[:cut], ROWS[cut:]
+    # The course data's CSV: pandas' unnamed index column and the historical `tranaction_id` spelling.
+    path = tmp_path / "history.csv"
+    lines = [",TRANACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_FRAUD"]
+    lines += [f"{i},{r['transaction_id']},{r['tx_datetime']},{r['customer_id']},{r['terminal_id']},{r['tx_amount']},{r['tx_fraud']}"
+              for i, r in enumerate(history)]
+    path.write_text("\n".join(lines) + "\n")
+    server = start_server("--port", "0", "--model", str(MODEL), "--feature-store", "memory", "--feature-history", str(path))
+    assert metric(server, "fraudscore_features_transactions") > 0.5 * len(history)  # what the terminals still hold
+    client = Client(server)
+    wrong, _ = replay([client], live)
+    client.close()
+    assert wrong == [], f"{len(wrong)} features differ, first: {wrong[:5]}"

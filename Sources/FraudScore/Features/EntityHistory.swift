@@ -1,56 +1,70 @@
 /// One customer's or terminal's recent transactions, in (time, transaction id) order, as the
 /// handbook's offline pipeline orders them: ties at the same second go by transaction id.
+///
+/// Each entry carries the running total of a value up to and including itself (a customer's cents,
+/// a terminal's frauds), so the total over any window is two binary searches and a subtraction,
+/// however many transactions it holds. Only what changes a total walks the entries after it: a
+/// transaction inserted out of order, or a label that turns a terminal's transaction into a fraud
+/// or back.
 struct EntityHistory {
-    /// 24 bytes: what a customer's or terminal's history holds per transaction.
+    /// 24 bytes: what a history holds per transaction.
     struct Entry {
         var time: Int64
         var transactionID: Int64
-        /// Customers: the amount in cents (whole cents keep sums exact). Terminals: the label,
-        /// -1 not known yet, 0 genuine, 1 fraud.
-        var value: Int64
+        /// The running total through this entry, shifted left 2; the low 2 bits are a terminal
+        /// transaction's label (0 not known yet, 1 genuine, 2 fraud).
+        var packed: Int64
 
-        static func customer(time: Int64, transactionID: Int64, cents: Int64) -> Entry {
-            Entry(time: time, transactionID: transactionID, value: cents)
-        }
-
-        static func terminal(time: Int64, transactionID: Int64) -> Entry {
-            Entry(time: time, transactionID: transactionID, value: -1)
-        }
+        var total: Int64 { packed >> 2 }
+        var label: Int64 { packed & 3 }
     }
 
     private(set) var entries: [Entry] = []
+    /// The running total before the first entry held (what forgotten entries added up to).
+    private var base: Int64 = 0
 
     /// `body` applied to this history in place (through a dictionary's subscript, without a copy).
     @inline(__always)
     mutating func update<R>(_ body: (inout EntityHistory) -> R) -> R { body(&self) }
 
-    /// Inserts in order; true when the entry is older than the newest already held (out of order).
+    /// The running total before index `i`.
+    @inline(__always)
+    private func total(before i: Int) -> Int64 { i == 0 ? base : entries[i - 1].total }
+
+    /// Inserts a transaction adding `value` to the total (a customer's cents; 0 for a terminal's,
+    /// whose label comes later); true when it is older than the newest held (out of order).
     @discardableResult
-    mutating func insert(_ entry: Entry) -> Bool {
-        guard let last = entries.last, (entry.time, entry.transactionID) < (last.time, last.transactionID) else {
-            entries.append(entry)
+    mutating func insert(time: Int64, transactionID: Int64, value: Int64) -> Bool {
+        guard let last = entries.last, (time, transactionID) < (last.time, last.transactionID) else {
+            entries.append(Entry(time: time, transactionID: transactionID, packed: (total(before: entries.count) + value) << 2))
             return false
         }
-        entries.insert(entry, at: index(after: (entry.time, entry.transactionID)))
+        let at = index(after: (time, transactionID))
+        entries.insert(Entry(time: time, transactionID: transactionID, packed: (total(before: at) + value) << 2), at: at)
+        if value != 0 { for i in (at + 1)..<entries.count { entries[i].packed += value << 2 } }
         return true
     }
 
-    /// Forgets entries with time at or before `cutoff` (older than any window can reach); returns them.
+    /// Forgets entries with time at or before `cutoff` (older than any window can reach); returns
+    /// their transaction ids.
     @discardableResult
-    mutating func forget(atOrBefore cutoff: Int64) -> ArraySlice<Entry> {
+    mutating func forget(atOrBefore cutoff: Int64) -> [Int64] {
         let keep = firstIndex(after: cutoff)
         guard keep > 0 else { return [] }
-        let gone = entries[..<keep]
+        base = entries[keep - 1].total
+        let gone = entries[..<keep].map(\.transactionID)
         entries.removeFirst(keep)
         return gone
     }
 
-    /// Sets the label of a held transaction; false when it is not held.
+    /// Labels a held transaction (fraud adds 1 to the totals from it on); false when it is not held.
     mutating func label(_ transactionID: Int64, time: Int64, fraud: Bool) -> Bool {
         var i = firstIndex(after: time - 1)
         while i < entries.count, entries[i].time == time {
             if entries[i].transactionID == transactionID {
-                entries[i].value = fraud ? 1 : 0
+                let change: Int64 = (fraud ? 1 : 0) - (entries[i].label == 2 ? 1 : 0)
+                entries[i].packed = (entries[i].packed & ~3) | (fraud ? 2 : 1)
+                if change != 0 { for k in i..<entries.count { entries[k].packed += change << 2 } }
                 return true
             }
             i += 1
@@ -78,16 +92,14 @@ struct EntityHistory {
         return low
     }
 
-    /// Entries after time `from`, up to index `end` (exclusive): their count and the sum of their
-    /// values (a customer's cents), and how many have value 1 (a terminal's frauds).
-    func window(after from: Int64, through end: Int) -> (count: Int, sum: Int64, ones: Int) {
-        var sum: Int64 = 0, ones = 0
+    /// Entries after time `from`, up to index `end` (exclusive): their count and what they add to
+    /// the total (a customer's cents, a terminal's frauds).
+    func window(after from: Int64, through end: Int) -> (count: Int, sum: Int64) {
         let start = firstIndex(after: from)
-        guard start < end else { return (0, 0, 0) }
-        for i in start..<end {
-            sum += entries[i].value
-            if entries[i].value == 1 { ones += 1 }
-        }
-        return (end - start, sum, ones)
+        guard start < end else { return (0, 0) }
+        return (end - start, entries[end - 1].total - total(before: start))
     }
+
+    /// The transaction ids held, oldest first.
+    var transactionIDs: [Int64] { entries.map(\.transactionID) }
 }

@@ -39,8 +39,9 @@ struct FeedbackLabel: Sendable, Equatable {
 
 /// The store could not answer: the request is refused with 503 and this reason (or scored without
 /// history, by `--on-store-error`).
-struct FeatureStoreError: Error, Sendable, Equatable {
-    var reason: String
+public struct FeatureStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: String
+    public var description: String { reason }
 }
 
 /// What to do with a transaction when the feature store cannot answer (`--on-store-error`).

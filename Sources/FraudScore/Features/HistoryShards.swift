@@ -8,7 +8,7 @@ struct CustomerShard {
         let cents = Int64((tx.amount * 100).rounded())
         // Mutated in place through the dictionary (a copy out and back would copy its entries).
         histories[tx.customerID, default: EntityHistory()].update { customer in
-            out.outOfOrder = customer.insert(.customer(time: tx.time, transactionID: tx.transactionID, cents: cents))
+            out.outOfOrder = customer.insert(time: tx.time, transactionID: tx.transactionID, value: cents)
             CustomerShard.windows(customer, tx.transactionID, time: tx.time, into: &out)
             customer.forget(atOrBefore: customer.entries.last!.time - OnlineFeatures.customerRetention)
         }
@@ -44,9 +44,8 @@ struct TerminalShard {
     mutating func record(_ tx: OnlineFeatures.Transaction, into out: inout OnlineFeatures.Computed) -> [Int64] {
         histories[tx.terminalID, default: EntityHistory()].update { terminal in
             TerminalShard.windows(terminal, time: tx.time, into: &out)
-            if terminal.insert(.terminal(time: tx.time, transactionID: tx.transactionID)) { out.outOfOrder = true }
+            if terminal.insert(time: tx.time, transactionID: tx.transactionID, value: 0) { out.outOfOrder = true }
             return terminal.forget(atOrBefore: terminal.entries.last!.time - OnlineFeatures.terminalRetention)
-                .map(\.transactionID)
         }
     }
 
@@ -60,7 +59,7 @@ struct TerminalShard {
         for (lane, w) in OnlineFeatures.windows.enumerated() {
             let found = terminal.window(after: delayed - w * OnlineFeatures.day, through: through)
             out.terminalCount[lane] = found.count
-            out.terminalRisk[lane] = found.count > 0 ? Double(found.ones) / Double(found.count) : 0
+            out.terminalRisk[lane] = found.count > 0 ? Double(found.sum) / Double(found.count) : 0
         }
     }
 
@@ -73,7 +72,7 @@ struct TerminalShard {
         let cutoff = clock - OnlineFeatures.terminalRetention
         var expired: [Int64] = []
         for id in histories.compactMap({ $0.value.entries.last!.time > cutoff ? nil : $0.key }) {
-            expired += histories.removeValue(forKey: id)!.entries.map(\.transactionID)
+            expired += histories.removeValue(forKey: id)!.transactionIDs
         }
         return expired
     }

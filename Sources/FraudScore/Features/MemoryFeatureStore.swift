@@ -13,6 +13,11 @@ final class MemoryFeatureStore: FeatureStore {
         answer(.success(computed))
     }
 
+    /// A history file recorded before the port opens (`--feature-history`).
+    func load(_ rows: [HistoryFile.Row]) -> FeatureBackfill.Report {
+        FeatureBackfill.load(rows, into: state) { _ in }
+    }
+
     func label(_ labels: [FeedbackLabel],
                then answer: @escaping @Sendable (Result<[OnlineFeatures.LabelOutcome], FeatureStoreError>) -> Void) {
         let outcomes = labels.map { state.label($0.transactionID, fraud: $0.fraud) }

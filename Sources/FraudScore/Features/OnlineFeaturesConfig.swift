@@ -8,6 +8,8 @@ public struct OnlineFeaturesConfig: Sendable {
     public var timeoutMs = 500
     /// Redis: operations waiting for the store's thread; beyond, requests fail at once (503).
     public var maxPending = 10_000
+    /// Memory store: a history file (CSV or JSON lines, with labels) recorded before the port opens.
+    public var history: String?
 
     public init(store: String, onStoreError: StoreErrorPolicy = .reject) {
         self.store = store
@@ -16,7 +18,15 @@ public struct OnlineFeaturesConfig: Sendable {
 
     /// The store the setting names, or why it cannot be used.
     func makeStore() throws(FeatureStoreError) -> any FeatureStore {
-        if store == "memory" { return MemoryFeatureStore() }
+        if store == "memory" {
+            let memory = MemoryFeatureStore()
+            if let history { _ = memory.load(try FeatureBackfill.read(history)) }
+            return memory
+        }
+        guard history == nil else {
+            throw FeatureStoreError(reason: "--feature-history fills the memory store; a Redis store is filled once, "
+                                    + "for every replica, by: fraudscore features backfill --input FILE --store \(store)")
+        }
         guard store.hasPrefix("redis://") else {
             throw FeatureStoreError(reason: "--feature-store must be memory or redis://host:port/db, got \(store)")
         }

@@ -74,9 +74,8 @@ final class RedisFeatureStore: FeatureStore {
                 guard let text = place.text, let colon = text.firstIndex(of: ":"),
                       let terminal = Int64(text[..<colon]), let time = Int64(text[text.index(after: colon)...]) else { continue }
                 asked.append(i)
-                commands.append(RedisFeatureStore.evalsha(RedisScripts.label, keys: [RedisScripts.terminalKey(terminal)],
-                                                          args: [String(time), RedisScripts.member(labels[i].transactionID),
-                                                                 labels[i].fraud ? "1" : "0"]))
+                commands.append(RedisFeatureStore.labelCommand(labels[i].transactionID, terminal: terminal, time: time,
+                                                               fraud: labels[i].fraud))
             }
             if commands.isEmpty { return answer(.success(labels.map { _ in .unknown })) }
             let held = asked
@@ -122,7 +121,7 @@ final class RedisFeatureStore: FeatureStore {
         while true {
             if connection == nil && Clock.monotonicMs() >= nextAttemptMs {
                 do throws(RedisConnection.Failure) {
-                    (connection, scripts) = try connect()
+                    (connection, scripts) = try RedisFeatureStore.connect(address, timeoutMs: timeoutMs)
                     backoffMs = 50
                     down.withLock { $0 = nil }
                     log.info("feature store connected", metadata: ["store": "\(address.display)"])
@@ -190,7 +189,8 @@ final class RedisFeatureStore: FeatureStore {
     }
 
     /// Connects, authenticates, selects the database and loads the scripts (their SHA1 by source).
-    private func connect() throws(RedisConnection.Failure) -> (RedisConnection, [String: String]) {
+    static func connect(_ address: RedisAddress, timeoutMs: Int) throws(RedisConnection.Failure)
+        -> (connection: RedisConnection, scripts: [String: String]) {
         let c = try RedisConnection(host: address.host, port: address.port, timeoutMs: timeoutMs)
         if let password = address.password {
             _ = try c.call([Array("AUTH".utf8)] + (address.user.map { [Array($0.utf8)] } ?? []) + [Array(password.utf8)])
@@ -214,7 +214,7 @@ final class RedisFeatureStore: FeatureStore {
         [Array("EVALSHA".utf8), Array(script.utf8), Array(String(keys.count).utf8)] + keys.map { Array($0.utf8) } + args.map { Array($0.utf8) }
     }
 
-    private static func resolve(_ command: [[UInt8]], _ scripts: [String: String]) -> [[UInt8]] {
+    static func resolve(_ command: [[UInt8]], _ scripts: [String: String]) -> [[UInt8]] {
         guard command.count > 1, command[0] == Array("EVALSHA".utf8),
               let sha = scripts[String(decoding: command[1], as: UTF8.self)] else { return command }
         var c = command
@@ -222,7 +222,14 @@ final class RedisFeatureStore: FeatureStore {
         return c
     }
 
-    /// A transaction's three commands: its customer's script, its terminal's, and where it is held.
+    /// A label for a transaction held at `terminal` and `time`.
+    static func labelCommand(_ id: Int64, terminal: Int64, time: Int64, fraud: Bool) -> [[UInt8]] {
+        evalsha(RedisScripts.label, keys: [RedisScripts.terminalKey(terminal)],
+                args: [String(time), RedisScripts.member(id), fraud ? "1" : "0"])
+    }
+
+    /// A transaction's three commands: its customer's script, its terminal's, and where it is held
+    /// (set only once: a nil reply says the transaction was already recorded).
     static func recordCommands(_ tx: OnlineFeatures.Transaction) -> [[[UInt8]]] {
         let day = OnlineFeatures.day, id = RedisScripts.member(tx.transactionID)
         let cents = Int64((tx.amount * 100).rounded())
@@ -237,7 +244,7 @@ final class RedisFeatureStore: FeatureStore {
                     args: [String(tx.time), id, String(delayed)] + OnlineFeatures.windows.map { String(delayed - $0 * day) }
                         + [String(OnlineFeatures.terminalRetention), terminalTTL]),
             [Array("SET".utf8), Array(RedisScripts.indexKey(tx.transactionID).utf8), Array("\(tx.terminalID):\(tx.time)".utf8),
-             Array("EX".utf8), Array(terminalTTL.utf8)],
+             Array("EX".utf8), Array(terminalTTL.utf8), Array("NX".utf8)],
         ]
     }
 
