@@ -7,20 +7,24 @@
 # first filled with PREFILL_DAYS of that stream (38: every window and the retention full), so it
 # holds what a live service holds.
 # Prints req/s, p99 and server CPU per request of each, and the throughput ratio per round and
-# over all rounds.
-#   scripts/bench_features.sh        (ROUNDS=4 WRK_D=5s WRK_T=2 WRK_C=16 PREFILL_DAYS=38)
+# over all rounds. Then the same with --feature-store redis:// (a redis-server on loopback that the
+# script starts, filled with REDIS_PREFILL_DAYS of the stream): req/s, p99, and the CPU per request
+# of fraudscore and of Redis.
+#   scripts/bench_features.sh        (ROUNDS=4 WRK_D=5s WRK_T=2 WRK_C=16 PREFILL_DAYS=38
+#                                     REDIS_ROUNDS=2 REDIS_PREFILL_DAYS=2)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BENCH="$ROOT/scripts/bench"
 # shellcheck source=scripts/bench/lib.sh
 source "$BENCH/lib.sh"
 ROUNDS="${ROUNDS:-4}" WRK_D="${WRK_D:-5s}" WRK_C="${WRK_C:-16}" PREFILL_DAYS="${PREFILL_DAYS:-38}"
+REDIS_ROUNDS="${REDIS_ROUNDS:-2}" REDIS_PREFILL_DAYS="${REDIS_PREFILL_DAYS:-2}"
 export WRK_T="${WRK_T:-2}" TX_PER_DAY="${TX_PER_DAY:-200000}" CUSTOMERS="${CUSTOMERS:-100000}" TERMINALS="${TERMINALS:-20000}"
-need_tools wrk:wrk curl:curl || exit 1
+need_tools wrk:wrk curl:curl redis-server:redis-server || exit 1
 LOG="$(mktemp -d /tmp/fraudscore-features.XXXXXX)"
 BIN="$(fraudscore_binary "$LOG/build.log")"
 stop_started_on_exit bench_features
-PRE=18641 MEM=18642
+PRE=18641 MEM=18642 RED=18643 REDIS_PORT=18650
 
 start() {  # name port [args...]
   local name=$1 port=$2
@@ -52,14 +56,17 @@ measure() {  # port -> "req/s p99_ms cpu_us_per_request"
 
 start precomputed "$PRE"
 start memory "$MEM" --feature-store memory
+prefill() {  # port days
+  local target=$(( $(cat "$LOG/next_id") + $2 * TX_PER_DAY ))
+  while [ "$(cat "$LOG/next_id")" -lt "$target" ]; do
+    line="$(START_ID="$(cat "$LOG/next_id")" MODE=raw BATCH=100 STATE_FILE="$LOG/next_id" \
+      wrk -t"$WRK_T" -c"$WRK_C" -d5s --timeout 10s -s "$BENCH/transactions.lua" "http://127.0.0.1:$1/predict" | grep '^RESULT')"
+    [ "$(kv "$line" non2xx)" = 0 ] || { echo "prefill failed: $line" >&2; exit 1; }
+    echo "  $(( ($(cat "$LOG/next_id") - target) / TX_PER_DAY + $2 )) of $2 days"
+  done
+}
 echo "prefill: $PREFILL_DAYS days of $TX_PER_DAY transactions a day into the memory store, 100 to a request (logs: $LOG)"
-target=$((PREFILL_DAYS * TX_PER_DAY))
-while [ "$(cat "$LOG/next_id")" -lt "$target" ]; do
-  line="$(START_ID="$(cat "$LOG/next_id")" MODE=raw BATCH=100 STATE_FILE="$LOG/next_id" \
-    wrk -t"$WRK_T" -c"$WRK_C" -d5s --timeout 10s -s "$BENCH/transactions.lua" "http://127.0.0.1:$MEM/predict" | grep '^RESULT')"
-  [ "$(kv "$line" non2xx)" = 0 ] || { echo "prefill failed: $line" >&2; exit 1; }
-  echo "  day $(( $(cat "$LOG/next_id") / TX_PER_DAY )) of $PREFILL_DAYS"
-done
+prefill "$MEM" "$PREFILL_DAYS"
 curl -s "http://127.0.0.1:$MEM/metrics" | grep -E '^fraudscore_features_(entities|transactions)'
 echo "load: wrk -t$WRK_T -c$WRK_C -d$WRK_D POST /predict, a new transaction each, $ROUNDS rounds"
 printf '%-6s %12s %12s %11s %11s %10s %10s %8s\n' round pre_req/s mem_req/s pre_p99ms mem_p99ms pre_cpu_us mem_cpu_us ratio
@@ -71,3 +78,29 @@ done < <(alternating_rounds "$ROUNDS" "$PRE" "$MEM")
 [ "$(wc -l <"$LOG/rounds" 2>/dev/null || echo 0)" -eq "$ROUNDS" ] || { echo "a round failed (logs: $LOG)" >&2; exit 1; }
 awk '{ p += $1; m += $2; pc += $3; mc += $4 } END { printf "all rounds: memory/precomputed req/s = %.3f, CPU per request = %.3f\n", m / p, mc / pc }' "$LOG/rounds"
 curl -s "http://127.0.0.1:$MEM/metrics" | grep -E '^fraudscore_features_(entities|transactions|out_of_order)'
+
+# --- Redis on loopback
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --logfile "$LOG/redis.log" &
+REDIS_PID=$!
+STARTED+=("$REDIS_PID")
+for _ in $(seq 100); do (: <"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && break; sleep 0.1; done
+start redis "$RED" --feature-store "redis://127.0.0.1:$REDIS_PORT/0"
+echo "prefill: $REDIS_PREFILL_DAYS days into Redis"
+prefill "$RED" "$REDIS_PREFILL_DAYS"
+measure_redis() {  # -> "req/s p99_ms fraudscore_cpu_us redis_cpu_us"
+  local line fb fa rb ra n hz
+  load "$RED" 1s >/dev/null
+  fb="$(tree_cpu "$PID_18643")" rb="$(tree_cpu "$REDIS_PID")"
+  line="$(load "$RED" "$WRK_D")"
+  fa="$(tree_cpu "$PID_18643")" ra="$(tree_cpu "$REDIS_PID")"
+  [ "$(kv "$line" non2xx)" = 0 ] && [ "$(kv "$line" sockerr)" = 0 ] || { echo "errors: $line" >&2; exit 1; }
+  n="$(kv "$line" requests)" hz="$(getconf CLK_TCK)"
+  echo "$(kv "$line" req_per_s) $(kv "$line" p99_ms) $(awk -v b="${fb% *}" -v a="${fa% *}" -v n="$n" -v hz="$hz" 'BEGIN { printf "%.1f", (a - b) / hz * 1e6 / n }') $(awk -v b="${rb% *}" -v a="${ra% *}" -v n="$n" -v hz="$hz" 'BEGIN { printf "%.1f", (a - b) / hz * 1e6 / n }')"
+}
+echo "load: the same, --feature-store redis://127.0.0.1:$REDIS_PORT/0, $REDIS_ROUNDS rounds"
+printf '%-6s %12s %11s %14s %12s\n' round redis_req/s p99ms fraudscore_us redis_us
+for r in $(seq "$REDIS_ROUNDS"); do
+  read -r rps p99 fcpu rcpu < <(measure_redis)
+  printf '%-6s %12s %11s %14s %12s\n' "$r" "$rps" "$p99" "$fcpu" "$rcpu"
+done
+curl -s "http://127.0.0.1:$RED/metrics" | grep -E '^fraudscore_features_(store_errors|out_of_order)'

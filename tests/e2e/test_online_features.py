@@ -125,3 +125,47 @@ def test_a_history_file_warms_the_memory_store(start_server, tmp_path):
     wrong, _ = replay([client], live)
     client.close()
     assert wrong == [], f"{len(wrong)} features differ, first: {wrong[:5]}"
+
+
+def test_mlflow_and_open_inference_requests_record_and_score_like_predict(start_server):
+    rows = ROWS[:600]
+    servers = {kind: start_server("--port", "0", "--model", str(MODEL), "--feature-store", "memory")
+               for kind in ("predict", "invocations", "v2")}
+    expected = []
+    client = Client(servers["predict"])
+    for start in (0, 300):
+        status, answers = client.post("/predict", [raw(r) for r in rows[start:start + 300]])
+        assert status == 200
+        expected += [a["fraud_probability"] for a in answers]
+    client.close()
+
+    client = Client(servers["invocations"])
+    columns = list(raw(rows[0]))
+    status, answer = client.post("/invocations", {"dataframe_split": {"columns": columns, "data": [list(raw(r).values()) for r in rows]}})
+    assert status == 200, answer
+    assert answer["predictions"] == expected
+    status, answer = client.post("/invocations", {"instances": [[1, 2, 3]]})
+    assert status == 400 and "rows name their columns" in answer["message"]
+    client.close()
+
+    client = Client(servers["v2"])
+    name = json.loads(urlopen_text(servers["v2"], "/health"))["model"]["name"]
+    inputs = [{"name": "transaction_id", "datatype": "INT64", "shape": [len(rows)], "data": [r["transaction_id"] for r in rows]},
+              {"name": "tx_datetime", "datatype": "BYTES", "shape": [len(rows)], "data": [r["tx_datetime"] for r in rows]},
+              {"name": "customer_id", "datatype": "INT64", "shape": [len(rows)], "data": [r["customer_id"] for r in rows]},
+              {"name": "terminal_id", "datatype": "INT64", "shape": [len(rows)], "data": [r["terminal_id"] for r in rows]},
+              {"name": "tx_amount", "datatype": "FP64", "shape": [len(rows)], "data": [r["tx_amount"] for r in rows]}]
+    status, answer = client.post(f"/v2/models/{name}/infer", {"id": "r1", "inputs": inputs})
+    assert status == 200, answer
+    assert answer["id"] == "r1" and answer["outputs"][0]["data"] == expected
+    status, answer = client.post(f"/v2/models/{name}/infer", {"inputs": inputs[:2]})
+    assert status == 400 and "customer_id: Field required" in answer["error"]
+    client.close()
+
+
+def urlopen_text(server, path):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("GET", path)
+    text = conn.getresponse().read().decode()
+    conn.close()
+    return text
