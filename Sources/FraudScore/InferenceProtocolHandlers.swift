@@ -36,7 +36,7 @@ struct InferenceProtocolHandlers: Sendable {
             let (serving, route) = try resolve(request)
             guard route == .infer else { return responder.respond(try models(request)) }
             let decoded = try decodeOnline(request, serving, scorer: scorer)
-            scorer.score(decoded) { [self] result in
+            scorer.score(decoded, requestID: request.id) { [self] result in
                 switch result {
                 case .success(let scored):
                     let id = (try? JSONValue.parse(request.body))?["id"]?.stringValue

@@ -63,7 +63,7 @@ struct MLflowHandlers: Sendable {
             responder.respond(error.response(maxErrorDetails: app.scoring.maxErrorDetails))
             return
         }
-        scorer.score(decoded) { result in
+        scorer.score(decoded, requestID: request.id) { result in
             switch result {
             case .success(let scored): responder.respond(MLflowHandlers.predictions(scored.predictions))
             case .failure(let f): responder.respond(MLflowHandlers.apiError(f).response(maxErrorDetails: 100))

@@ -166,10 +166,6 @@ struct Serve: ParsableCommand {
         check(shadowRecords == nil || shadow != nil, "--shadow-records needs --shadow")
         problems += canary.problems
         problems += onlineFeatures.problems
-        if onlineFeatures.featureStore != nil {
-            check(shadow == nil && canary.canary == nil,
-                  "--feature-store is not combined with --shadow or --canary yet: the second model would not see the computed features")
-        }
         if let gateRows { check(FileSystem.exists(gateRows), "--gate-rows \(gateRows): no such file") }
         check(maxBackoff >= pollInterval, "--max-backoff (\(maxBackoff)) must be >= --poll-interval (\(pollInterval))")
         if let token = adminToken {

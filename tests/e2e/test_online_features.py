@@ -169,3 +169,42 @@ def urlopen_text(server, path):
     text = conn.getresponse().read().decode()
     conn.close()
     return text
+
+
+def test_a_shadow_and_a_canary_see_the_computed_features(start_server, tmp_path):
+    """With online features, a shadow and a canary score what the served model saw: their
+    probabilities equal the LightGBM model's on the same rows with the offline features."""
+    from modelrepo import wait_until
+    lightgbm = str(MODEL.parent / "lgbm_model.txt")
+    rows = ROWS[:300]
+    reference = start_server("--port", "0", "--model", lightgbm)
+    client = Client(reference)
+    status, answers = client.post("/predict", [{k: v for k, v in r.items() if k != "tx_fraud"} for r in rows])
+    client.close()
+    expected = {r["transaction_id"]: a["fraud_probability"] for r, a in zip(rows, answers)}
+
+    records = tmp_path / "shadow.jsonl"
+    shadowed = start_server("--port", "0", "--model", str(MODEL), "--feature-store", "memory", "--shadow", lightgbm,
+                            "--shadow-records", str(records))
+    wait_until(lambda: json.loads(urlopen_text(shadowed, "/health")).get("shadow"), what="the shadow model loaded")
+    client = Client(shadowed)
+    for r in rows:
+        assert client.post("/predict", raw(r))[0] == 200
+    client.close()
+
+    def recorded():
+        if not records.exists():
+            return None
+        lines = [json.loads(x) for x in records.read_text().splitlines() if x.strip()]
+        return lines if len(lines) == len(rows) else None
+    got = wait_until(recorded, 30, "a shadow record per transaction")
+    assert {x["transaction_id"]: x["shadow_probability"] for x in got} == expected
+
+    canaried = start_server("--port", "0", "--model", str(MODEL), "--feature-store", "memory", "--canary", lightgbm,
+                            "--canary-percent", "100")
+    wait_until(lambda: json.loads(urlopen_text(canaried, "/health")).get("canary"), what="the canary loaded")
+    client = Client(canaried)
+    answers = [client.post("/predict", raw(r))[1] for r in rows]
+    client.close()
+    assert {a["transaction_id"]: a["fraud_probability"] for a in answers} == expected
+    assert {a["model_version"] for a in answers} == {json.loads(urlopen_text(canaried, "/health"))["canary"]["version"]}

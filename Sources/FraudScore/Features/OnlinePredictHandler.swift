@@ -22,7 +22,7 @@ struct OnlinePredictHandler: Sendable {
             return
         }
         let explain = OnlinePredictHandler.wantsExplanation(request.query)
-        scorer.score(decoded) { [app] result in
+        scorer.score(decoded, requestID: request.id) { [app] result in
             responder.respond(app.answer(countingRejections: true) { () throws(APIError) in
                 switch result {
                 case .success(let scored): return OnlinePredictHandler.render(scored, isBatch: isBatch, explain: explain)
@@ -58,8 +58,8 @@ struct OnlinePredictHandler: Sendable {
         if isBatch { w.raw("[") }
         for i in 0..<n {
             if i > 0 { w.raw(",") }
-            scored.serving.writePrediction(id: scored.transactions[i].transactionID, probability: scored.predictions[i],
-                                           into: &w) { w in
+            scored.answeredBy[i].writePrediction(id: scored.transactions[i].transactionID, probability: scored.predictions[i],
+                                                 into: &w) { w in
                 w.raw(",\"out_of_order\":")
                 w.bool(scored.computed[i].outOfOrder)
                 if scored.degraded { w.raw(",\"features_degraded\":true") }

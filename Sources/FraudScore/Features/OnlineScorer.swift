@@ -1,3 +1,4 @@
+import HTTPServer
 import JSON
 import Support
 
@@ -19,6 +20,8 @@ struct OnlineScorer: Sendable {
     /// Transactions scored.
     struct Scored: Sendable {
         var serving: ServingModel
+        /// The model that answered each transaction: the served one, or the canary for its customers.
+        var answeredBy: [ServingModel]
         /// The rows as scored, `serving.decoder.featureNames.count` values each.
         var rows: [Double]
         var transactions: [OnlineFeatures.Transaction]
@@ -59,15 +62,18 @@ struct OnlineScorer: Sendable {
         return decoded
     }
 
-    /// Records the transactions and scores them; `answer` is called once, now or later, on any thread.
-    func score(_ decoded: Decoded, then answer: @escaping @Sendable (Result<Scored, Failure>) -> Void) {
+    /// Records the transactions and scores them (a canary answers its customers' share, a shadow gets
+    /// its sample); `answer` is called once, now or later, on any thread.
+    func score(_ decoded: Decoded, requestID: RequestID,
+               then answer: @escaping @Sendable (Result<Scored, Failure>) -> Void) {
         features.store.record(decoded.transactions) { [self] result in
-            answer(finish(decoded, result))
+            answer(finish(decoded, result, requestID: requestID))
         }
     }
 
-    private func finish(_ decoded: Decoded, _ result: Result<[OnlineFeatures.Computed], FeatureStoreError>) -> Result<Scored, Failure> {
-        var scored = Scored(serving: decoded.serving, rows: decoded.rows, transactions: decoded.transactions,
+    private func finish(_ decoded: Decoded, _ result: Result<[OnlineFeatures.Computed], FeatureStoreError>,
+                        requestID: RequestID) -> Result<Scored, Failure> {
+        var scored = Scored(serving: decoded.serving, answeredBy: [], rows: decoded.rows, transactions: decoded.transactions,
                             computed: [], predictions: [], degraded: false)
         switch result {
         case .success(let c):
@@ -93,8 +99,76 @@ struct OnlineScorer: Sendable {
             scored.predictions.withUnsafeMutableBufferPointer { serving.loaded.model.predict(rows: r, into: $0) }
         }
         let perItem = scored.computed.isEmpty ? 0 : (Clock.monotonicSeconds() - started) / Double(scored.computed.count)
-        for p in scored.predictions { app.metrics.prediction(isFraud: p >= serving.threshold, seconds: perItem) }
+        scored.answeredBy = [ServingModel](repeating: serving, count: scored.predictions.count)
+        for i in scored.predictions.indices {
+            if let canary = app.canary, let model = canary.route(customerID: scored.transactions[i].customerID),
+               let p = answerByCanary(model, canary, scored, row: i) {
+                scored.predictions[i] = p
+                scored.answeredBy[i] = model
+            } else {
+                app.canary?.record(.served, score: scored.predictions[i])
+            }
+            let answered = scored.answeredBy[i]
+            app.metrics.prediction(isFraud: scored.predictions[i] >= answered.threshold, seconds: perItem)
+            if let shadow = app.shadow {
+                shadow.offer(requestID: requestID, transactionID: scored.transactions[i].transactionID, served: answered,
+                             probability: scored.predictions[i]) { OnlineScorer.asSent(scored, row: i) }
+            }
+        }
         return .success(scored)
+    }
+
+    /// The canary's score for a transaction of its share: the row as computed when it takes the same
+    /// features, else the transaction with those features, decoded as sent; nil (counted as its
+    /// error) when it cannot score it, and the served model answers.
+    private func answerByCanary(_ model: ServingModel, _ canary: CanaryRouter, _ scored: Scored, row i: Int) -> Double? {
+        let p: Double
+        if model.decoder.featureNames == scored.serving.decoder.featureNames {
+            let width = scored.serving.decoder.featureNames.count
+            p = scored.rows.withUnsafeBufferPointer { model.loaded.model.predict(UnsafeBufferPointer(rebasing: $0[(i * width)..<((i + 1) * width)])) }
+        } else if case .probability(let q) = OnlineScorer.asSent(scored, row: i).withUnsafeBytes({ body in
+            var transaction = TransactionDecoder.Transaction()
+            return model.score(body, transaction: &transaction)
+        }) {
+            p = q
+        } else {
+            canary.record(.canary, score: nil)
+            return nil
+        }
+        guard p.isFinite else {
+            canary.record(.canary, score: nil)
+            return nil
+        }
+        canary.record(.canary, score: p)
+        return p
+    }
+
+    /// Transaction `i` as a client would have sent it with its features precomputed: its raw fields
+    /// and every feature the served model saw, by name (what a shadow or a canary with other
+    /// features reads).
+    static func asSent(_ scored: Scored, row i: Int) -> [UInt8] {
+        let tx = scored.transactions[i]
+        let names = scored.serving.decoder.featureNames
+        var w = JSONWriter(capacity: 64 + 48 * names.count)
+        w.raw("{\"transaction_id\":")
+        w.int(tx.transactionID)
+        w.raw(",\"customer_id\":")
+        w.int(tx.customerID)
+        w.raw(",\"terminal_id\":")
+        w.int(tx.terminalID)
+        w.raw(",\"tx_datetime\":")
+        w.double(Double(tx.time) / Double(OnlineFeatures.second))
+        w.raw(",\"tx_amount\":")
+        w.double(tx.amount)
+        for (k, name) in names.enumerated() where name != TransactionSchema.amountField {
+            w.raw(",")
+            w.string(name)
+            w.raw(":")
+            let v = scored.rows[i * names.count + k]
+            if v.isNaN { w.raw("null") } else { w.double(v) }
+        }
+        w.raw("}")
+        return w.bytes
     }
 
     /// Records of named fields (the column-oriented protocols' rows) as the JSON objects `decode`

@@ -52,8 +52,14 @@ public final class ShadowScorer: Sendable {
 
     /// From an event loop, after the served model answered: queue the request for the shadow.
     func offer(_ request: HTTPRequest, transactionID: Int64, served: ServingModel, probability: Double) {
+        offer(requestID: request.id, transactionID: transactionID, served: served, probability: probability) { request.body }
+    }
+
+    /// The same for a body made only when the transaction is sampled (with online features: the
+    /// transaction with the features the served model saw, which the shadow reads as sent).
+    func offer(requestID: RequestID, transactionID: Int64, served: ServingModel, probability: Double, body: () -> [UInt8]) {
         guard sampled(transactionID) else { return }
-        let job = Job(body: request.body, requestID: request.id, transactionID: transactionID,
+        let job = Job(body: body(), requestID: requestID, transactionID: transactionID,
                       served: (served.loaded.info.version, probability, probability >= served.threshold))
         // Never block on the lock: its holder may be the scorer, which runs only on idle CPU time and
         // may be descheduled while holding it. It holds it for a swap, so a few tries nearly always do.
