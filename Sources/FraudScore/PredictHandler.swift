@@ -122,22 +122,14 @@ struct PredictHandler: Sendable {
                                 invalid: inout [ValidationError]?) -> HTTPResponse? {
         let started = Clock.monotonicSeconds()
         let p: Double
-        if model.decoder.featureNames == served.decoder.featureNames {
-            p = model.loaded.model.predict(row)
-        } else {
-            switch model.score(request.body[...]) {
-            case .probability(let probability): p = probability
-            case .invalid(let errors):
-                invalid = errors
-                canary.record(.canary, score: nil)
-                return nil
-            }
-        }
-        guard p.isFinite else {
-            canary.record(.canary, score: nil)
+        switch canary.score(model, served: served, row: row, body: { request.body }) {
+        case .probability(let probability): p = probability
+        case .refused(let errors):
+            invalid = errors
+            return nil
+        case .failed:
             return nil
         }
-        canary.record(.canary, score: p)
         app.metrics.prediction(isFraud: p >= model.threshold, seconds: Clock.monotonicSeconds() - started)
         var w = JSONWriter(capacity: 160)
         model.writePrediction(id: transactionID, probability: p, into: &w)

@@ -98,3 +98,36 @@ public final class CanaryRouter: Sendable {
 
     var snapshot: State { state.withLock { $0 } }
 }
+
+extension CanaryRouter {
+    enum Outcome {
+        case probability(Double)
+        /// The canary refused the transaction as sent (another feature set): its errors.
+        case refused([ValidationError])
+        /// It scored, but not a finite probability.
+        case failed
+    }
+
+    /// The canary's score for a transaction of its share, recorded in its arm: `row` as the served
+    /// model decoded it when the canary takes the same features, else `body` decoded with its own.
+    /// A refusal or a non-finite score counts as its error.
+    func score(_ model: ServingModel, served: ServingModel, row: UnsafeBufferPointer<Double>, body: () -> [UInt8]) -> Outcome {
+        let p: Double
+        if model.decoder.featureNames == served.decoder.featureNames {
+            p = model.loaded.model.predict(row)
+        } else {
+            switch model.score(body()[...]) {
+            case .probability(let probability): p = probability
+            case .invalid(let errors):
+                record(.canary, score: nil)
+                return .refused(errors)
+            }
+        }
+        guard p.isFinite else {
+            record(.canary, score: nil)
+            return .failed
+        }
+        record(.canary, score: p)
+        return .probability(p)
+    }
+}

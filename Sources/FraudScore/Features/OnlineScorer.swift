@@ -122,24 +122,12 @@ struct OnlineScorer: Sendable {
     /// features, else the transaction with those features, decoded as sent; nil (counted as its
     /// error) when it cannot score it, and the served model answers.
     private func answerByCanary(_ model: ServingModel, _ canary: CanaryRouter, _ scored: Scored, row i: Int) -> Double? {
-        let p: Double
-        if model.decoder.featureNames == scored.serving.decoder.featureNames {
-            let width = scored.serving.decoder.featureNames.count
-            p = scored.rows.withUnsafeBufferPointer { model.loaded.model.predict(UnsafeBufferPointer(rebasing: $0[(i * width)..<((i + 1) * width)])) }
-        } else if case .probability(let q) = OnlineScorer.asSent(scored, row: i).withUnsafeBytes({ body in
-            var transaction = TransactionDecoder.Transaction()
-            return model.score(body, transaction: &transaction)
-        }) {
-            p = q
-        } else {
-            canary.record(.canary, score: nil)
-            return nil
+        let width = scored.serving.decoder.featureNames.count
+        let outcome = scored.rows.withUnsafeBufferPointer {
+            canary.score(model, served: scored.serving, row: UnsafeBufferPointer(rebasing: $0[(i * width)..<((i + 1) * width)]),
+                         body: { OnlineScorer.asSent(scored, row: i) })
         }
-        guard p.isFinite else {
-            canary.record(.canary, score: nil)
-            return nil
-        }
-        canary.record(.canary, score: p)
+        guard case .probability(let p) = outcome else { return nil }
         return p
     }
 
