@@ -47,7 +47,8 @@ struct CivilTime: Equatable {
     }
 
     init?(unixSeconds: Double) {
-        guard unixSeconds.isFinite, abs(unixSeconds) < 1e13 else { return nil }
+        // Below 9.2e12 s, so that the instant in microseconds fits in 64 bits.
+        guard unixSeconds.isFinite, abs(unixSeconds) < 9.2e12 else { return nil }
         let s = Int(unixSeconds.rounded(.down))
         let days = s >= 0 ? s / 86400 : (s - 86399) / 86400
         let (y, m, d) = CivilTime.civilFromDays(days)

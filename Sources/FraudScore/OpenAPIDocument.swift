@@ -13,6 +13,7 @@ enum OpenAPIDocument {
             case .int64: (field.name, int64)
             case .datetime: (field.name, datetime)
             case .feature: (field.name, feature)
+            case .amount: (field.name, amount)
             }
         })
         return [
@@ -20,7 +21,7 @@ enum OpenAPIDocument {
             "info": ["title": "fraudscore", "version": .string(info?.version ?? "no model"),
                      "description": .string("Real-time transaction-fraud scoring. Model: \(info?.name ?? "none") "
                                              + "(\(info?.format.rawValue ?? "-")), features: \(features.joined(separator: ", ")).")],
-            "paths": paths(maxBatch: maxBatch),
+            "paths": paths(maxBatch: maxBatch, feedback: schema.onlineFeatures),
             "components": ["schemas": [
                 "Transaction": calendar.isEmpty
                     ? ["type": "object", "properties": properties, "required": .array(required)]
@@ -30,6 +31,8 @@ enum OpenAPIDocument {
                 "Prediction": prediction,
                 "ValidationError": validationError,
                 "Detail": detail,
+                "Label": label,
+                "LabelOutcome": labelOutcome,
             ]],
         ]
     }
@@ -56,6 +59,11 @@ enum OpenAPIDocument {
     ]
     static let feature: JSONValue = ["anyOf": [finite, ["type": "null"], ["type": "boolean"], numericString],
                                      "description": "Model feature; null is a missing value."]
+    static let amount: JSONValue = [
+        "anyOf": [["type": "number", "minimum": -1e11, "maximum": 1e11], ["type": "boolean"],
+                  ["type": "string", "pattern": "^ *-?(0|[1-9][0-9]{0,10})(\\.[0-9]+)? *$"]],
+        "description": "The amount, at most 1e11 either way; with online features the customer's means are computed from it.",
+    ]
 
     // MARK: fixed schemas
 
@@ -76,7 +84,19 @@ enum OpenAPIDocument {
             "fraud_probability": ["type": "number"],
             "is_fraud": ["type": "boolean"],
             "model_version": ["type": "string"],
+            "out_of_order": ["type": "boolean", "description": "With online features: older than what the store held for its customer or terminal."],
+            "features_degraded": ["type": "boolean", "description": "With online features: scored without history (--on-store-error score-without-history)."],
+            "features": ["type": "object", "description": "With ?explain=true: every feature the model saw, by name."],
         ]]
+    static let label: JSONValue = [
+        "type": "object", "required": ["transaction_id", "is_fraud"],
+        "properties": ["transaction_id": int64, "is_fraud": ["anyOf": [["type": "boolean"], ["enum": [0, 1]]]]],
+    ]
+    static let labelOutcome: JSONValue = [
+        "type": "object", "required": ["transaction_id", "status"],
+        "properties": ["transaction_id": ["type": "integer", "format": "int64"],
+                       "status": ["enum": ["recorded", "unknown"]], "detail": ["type": "string"]],
+    ]
 
     // MARK: paths
 
@@ -84,7 +104,7 @@ enum OpenAPIDocument {
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/" + name)] }
     static func response(_ description: String, _ schema: JSONValue) -> JSONValue { ["description": .string(description), "content": json(schema)] }
 
-    static func paths(maxBatch: Int) -> JSONValue {
+    static func paths(maxBatch: Int, feedback: Bool) -> JSONValue {
         let errors: [(String, JSONValue)] = [
             ("413", response("Body too large", ref("Detail"))),
             ("415", response("Content-Type is not JSON", ref("ValidationError"))),
@@ -92,7 +112,7 @@ enum OpenAPIDocument {
             ("503", response("No model loaded", ref("Detail"))),
         ]
         let health: JSONValue = ["type": "object", "required": ["status"], "properties": ["status": ["type": "string"]]]
-        return [
+        var paths: JSONValue = [
             "/predict": ["post": [
                 "summary": "Score one transaction, or a batch (JSON array) of them",
                 "operationId": "predict",
@@ -112,5 +132,21 @@ enum OpenAPIDocument {
                                  "responses": ["200": ["description": "Text exposition format",
                                                        "content": ["text/plain": ["schema": ["type": "string"]]]]]]],
         ]
+        if feedback, case .object(var members) = paths {
+            let maxItems = JSONValue.number(JSONNumber(double: Double(maxBatch), int64: Int64(maxBatch)))
+            members.append(("/feedback", ["post": [
+                "summary": "Labels for scored transactions (online features)",
+                "operationId": "feedback",
+                "requestBody": ["required": true, "content": json(["oneOf": [
+                    ref("Label"), ["type": "array", "items": ref("Label"), "maxItems": maxItems]]])],
+                "responses": .object([("200", response("Each label recorded, or unknown with the reason", ["oneOf": [
+                    ref("LabelOutcome"), ["type": "array", "items": ref("LabelOutcome")]]])),
+                    ("415", response("Content-Type is not JSON", ref("ValidationError"))),
+                    ("422", response("Invalid label; each error names its field", ref("ValidationError"))),
+                    ("503", response("The feature store is unavailable: nothing was recorded, retry", ref("Detail")))]),
+            ]]))
+            paths = .object(members)
+        }
+        return paths
     }
 }

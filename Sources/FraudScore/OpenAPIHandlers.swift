@@ -9,7 +9,8 @@ struct OpenAPIHandlers: Sendable {
     func document(_ request: HTTPRequest) -> HTTPResponse {
         let serving = app.currentModel
         let schema = TransactionSchema(features: serving?.decoder.featureNames ?? [],
-                                       allowMissingFeatures: app.scoring.allowMissingFeatures)
+                                       allowMissingFeatures: app.scoring.allowMissingFeatures,
+                                       onlineFeatures: app.features != nil)
         let doc = OpenAPIDocument.make(schema: schema, info: serving?.loaded.info, maxBatch: app.scoring.maxBatchSize)
         var w = JSONWriter(capacity: 8192)
         doc.write(into: &w)

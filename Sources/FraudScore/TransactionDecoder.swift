@@ -199,6 +199,11 @@ struct TransactionDecoder: Sendable {
         if !sawDatetime { errors.append(ValidationError(type: .missing, loc: .field("tx_datetime"), msg: "Field required" + why)) }
         if !sawCustomer { errors.append(ValidationError(type: .missing, loc: .field("customer_id"), msg: "Field required" + why)) }
         if !sawTerminal { errors.append(ValidationError(type: .missing, loc: .field("terminal_id"), msg: "Field required" + why)) }
+        if abs(t.amount) > TransactionSchema.maxOnlineAmount {
+            errors.append(ValidationError(type: .lessThanEqual, loc: .field(TransactionSchema.amountField),
+                                          msg: "Input should be between -100000000000 and 100000000000 (the online features "
+                                              + "sum amounts in whole cents)"))
+        }
         if t.amount.isNaN && !amountReportedLater && !errors.contains(where: { $0.loc == .field(TransactionSchema.amountField) }) {
             errors.append(ValidationError(type: .missing, loc: .field(TransactionSchema.amountField),
                                           msg: "Field required, a number" + why))

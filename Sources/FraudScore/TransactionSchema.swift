@@ -13,6 +13,8 @@ struct TransactionSchema: Sendable {
         case datetime
         /// A finite number, a numeric string, a boolean, or null for a missing value.
         case feature
+        /// The same without null: what online features compute the customer's means from.
+        case amount
     }
 
     /// A field that is not a model feature. Its position in `identity` is its key code in the decoder.
@@ -62,21 +64,43 @@ struct TransactionSchema: Sendable {
     let features: [String]
     /// Absent features are missing values rather than errors (`--allow-missing-features`).
     let allowMissingFeatures: Bool
+    /// The windowed features come from a feature store: the raw fields they are computed from are
+    /// required instead.
+    var onlineFeatures = false
+
+    /// With a feature store: the largest |tx_amount| (its cents are summed exactly in 64 bits).
+    static let maxOnlineAmount = 1e11
+
+    /// With a feature store: what every transaction must carry.
+    static let onlineRequired = ["transaction_id", "tx_datetime", "customer_id", "terminal_id", amountField]
+
+    init(features: [String], allowMissingFeatures: Bool, onlineFeatures: Bool = false) {
+        self.features = features
+        self.allowMissingFeatures = allowMissingFeatures
+        self.onlineFeatures = onlineFeatures
+    }
 
     /// Every field a request may carry: the identity fields, then the features not among them.
     var properties: [(name: String, kind: Kind)] {
         var out = Self.identity.map { ($0.name, $0.kind) }
-        for f in features where !out.contains(where: { $0.0 == f }) { out.append((f, .feature)) }
+        for f in features where !out.contains(where: { $0.0 == f }) {
+            out.append((f, onlineFeatures && f == Self.amountField ? .amount : .feature))
+        }
+        if onlineFeatures && !features.contains(Self.amountField) { out.append((Self.amountField, .amount)) }
         return out
     }
 
     /// Fields a request must carry; the calendar features are in `derivable` instead.
     var required: [String] {
-        [Self.requiredIdentity] + (allowMissingFeatures ? [] : features.filter { !Self.derivedFromDatetime.contains($0) })
+        guard onlineFeatures else {
+            return [Self.requiredIdentity] + (allowMissingFeatures ? [] : features.filter { !Self.derivedFromDatetime.contains($0) })
+        }
+        let computed = Set(Self.windowedFeatures).union(Self.derivedFromDatetime).union(Self.onlineRequired)
+        return Self.onlineRequired + (allowMissingFeatures ? [] : features.filter { !computed.contains($0) })
     }
 
     /// Required features that `tx_datetime` can stand in for.
     var derivable: [String] {
-        allowMissingFeatures ? [] : features.filter { Self.derivedFromDatetime.contains($0) }
+        allowMissingFeatures || onlineFeatures ? [] : features.filter { Self.derivedFromDatetime.contains($0) }
     }
 }

@@ -25,6 +25,7 @@ struct ValidationError: Sendable, Equatable {
         case intParsingSize = "int_parsing_size"
         case intType = "int_type"
         case boolParsing = "bool_parsing"
+        case lessThanEqual = "less_than_equal"
         case datetimeFromDateParsing = "datetime_from_date_parsing"
         case datetimeParsing = "datetime_parsing"
         case datetimeType = "datetime_type"

@@ -25,7 +25,7 @@ def test_two_replicas_sharing_redis_give_the_offline_features(start_server, redi
     for c in clients:
         c.close()
     assert wrong == [], f"{len(wrong)} features differ, first: {wrong[:5]}"
-    check_precomputed(serve(start_server, "memory"), ROWS, probabilities)
+    check_precomputed(start_server("--port", "0", "--model", str(MODEL)), ROWS, probabilities)
 
 
 def test_retries_and_late_transactions_behave_as_in_memory(start_server, redis):

@@ -45,3 +45,19 @@ def test_schemathesis_finds_no_failure(start_server, tmp_path):
     print(out.stdout[-4000:], out.stderr[-2000:])
     assert out.returncode == 0
     assert server.stop() == 0
+
+
+def test_schemathesis_finds_no_failure_with_online_features(start_server, tmp_path):
+    st = shutil.which("st") or shutil.which("schemathesis")
+    assert st, "schemathesis is not installed (pip install -r tests/requirements.txt)"
+    server = start_server("--port", "0", "--feature-store", "memory")
+    with urllib.request.urlopen(server.url + "/openapi.json", timeout=5) as r:
+        doc = json.loads(r.read())
+    transaction = doc["components"]["schemas"]["Transaction"]
+    assert transaction["required"] == ["transaction_id", "tx_datetime", "customer_id", "terminal_id", "tx_amount"]
+    assert "/feedback" in doc["paths"]
+    out = subprocess.run([st, "run", server.url + "/openapi.json", "--checks", "all", "--max-examples", "100",
+                          "--seed", "20261207"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    print(out.stdout[-4000:], out.stderr[-2000:])
+    assert out.returncode == 0
+    assert server.stop() == 0

@@ -12,7 +12,8 @@ struct EntityHistory {
         var time: Int64
         var transactionID: Int64
         /// The running total through this entry, shifted left 2; the low 2 bits are a terminal
-        /// transaction's label (0 not known yet, 1 genuine, 2 fraud).
+        /// transaction's label (0 not known yet, 1 genuine, 2 fraud). Totals wrap: a window's total
+        /// is a difference, exact while it is below 2^61.
         var packed: Int64
 
         var total: Int64 { packed >> 2 }
@@ -36,12 +37,12 @@ struct EntityHistory {
     @discardableResult
     mutating func insert(time: Int64, transactionID: Int64, value: Int64) -> Bool {
         guard let last = entries.last, (time, transactionID) < (last.time, last.transactionID) else {
-            entries.append(Entry(time: time, transactionID: transactionID, packed: (total(before: entries.count) + value) << 2))
+            entries.append(Entry(time: time, transactionID: transactionID, packed: (total(before: entries.count) &+ value) &<< 2))
             return false
         }
         let at = index(after: (time, transactionID))
-        entries.insert(Entry(time: time, transactionID: transactionID, packed: (total(before: at) + value) << 2), at: at)
-        if value != 0 { for i in (at + 1)..<entries.count { entries[i].packed += value << 2 } }
+        entries.insert(Entry(time: time, transactionID: transactionID, packed: (total(before: at) &+ value) &<< 2), at: at)
+        if value != 0 { for i in (at + 1)..<entries.count { entries[i].packed &+= value &<< 2 } }
         return true
     }
 
@@ -64,7 +65,7 @@ struct EntityHistory {
             if entries[i].transactionID == transactionID {
                 let change: Int64 = (fraud ? 1 : 0) - (entries[i].label == 2 ? 1 : 0)
                 entries[i].packed = (entries[i].packed & ~3) | (fraud ? 2 : 1)
-                if change != 0 { for k in i..<entries.count { entries[k].packed += change << 2 } }
+                if change != 0 { for k in i..<entries.count { entries[k].packed &+= change &<< 2 } }
                 return true
             }
             i += 1
@@ -97,7 +98,7 @@ struct EntityHistory {
     func window(after from: Int64, through end: Int) -> (count: Int, sum: Int64) {
         let start = firstIndex(after: from)
         guard start < end else { return (0, 0) }
-        return (end - start, entries[end - 1].total - total(before: start))
+        return (end - start, entries[end - 1].total &- total(before: start))
     }
 
     /// The transaction ids held, oldest first.

@@ -1,5 +1,6 @@
 import HTTPServer
 import JSON
+import Support
 
 /// `POST /feedback`: labels for transactions already scored, `{"transaction_id": 7, "is_fraud": true}`
 /// or an array of them, which terminal risk uses from then on. Idempotent (the last label given
@@ -84,7 +85,13 @@ struct FeedbackHandler: Sendable {
         }
         var id: Int64?
         if let v = item["transaction_id"] ?? item["tranaction_id"] {
-            if case .number(let n) = v, let i = n.int64 { id = i } else {
+            // Lax as /predict reads it: an integer, an integer string, or a boolean.
+            switch v {
+            case .number(let n) where n.int64 != nil: id = n.int64
+            case .number(let n) where n.double.rounded() == n.double && abs(n.double) < 9.2e18: id = Int64(n.double)  // 12.0
+            case .string(let s) where Int64(s.trimming(" ")) != nil: id = Int64(s.trimming(" "))
+            case .bool(let b): id = b ? 1 : 0
+            default:
                 errors.append(ValidationError(type: .intType, loc: .field("transaction_id"), msg: "Input should be a valid integer"))
             }
         } else {
