@@ -10,7 +10,7 @@ struct CustomerShard {
         histories[tx.customerID, default: EntityHistory()].update { customer in
             out.outOfOrder = customer.insert(time: tx.time, transactionID: tx.transactionID, value: cents)
             CustomerShard.windows(customer, tx.transactionID, time: tx.time, into: &out)
-            customer.forget(atOrBefore: customer.entries.last!.time - OnlineFeatures.customerRetention)
+            customer.forget(atOrBefore: customer.newestTime - OnlineFeatures.customerRetention)
         }
     }
 
@@ -31,7 +31,7 @@ struct CustomerShard {
     /// Drops customers whose newest transaction no 30-day window at `clock` reaches.
     mutating func sweep(at clock: Int64) {
         let cutoff = clock - OnlineFeatures.customerRetention
-        for id in histories.compactMap({ $0.value.entries.last!.time > cutoff ? nil : $0.key }) { histories[id] = nil }
+        for id in histories.compactMap({ $0.value.newestTime > cutoff ? nil : $0.key }) { histories[id] = nil }
     }
 }
 
@@ -45,7 +45,7 @@ struct TerminalShard {
         histories[tx.terminalID, default: EntityHistory()].update { terminal in
             TerminalShard.windows(terminal, time: tx.time, into: &out)
             if terminal.insert(time: tx.time, transactionID: tx.transactionID, value: 0) { out.outOfOrder = true }
-            return terminal.forget(atOrBefore: terminal.entries.last!.time - OnlineFeatures.terminalRetention)
+            return terminal.forget(atOrBefore: terminal.newestTime - OnlineFeatures.terminalRetention)
         }
     }
 
@@ -71,7 +71,7 @@ struct TerminalShard {
     mutating func sweep(at clock: Int64) -> [Int64] {
         let cutoff = clock - OnlineFeatures.terminalRetention
         var expired: [Int64] = []
-        for id in histories.compactMap({ $0.value.entries.last!.time > cutoff ? nil : $0.key }) {
+        for id in histories.compactMap({ $0.value.newestTime > cutoff ? nil : $0.key }) {
             expired += histories.removeValue(forKey: id)!.transactionIDs
         }
         return expired
