@@ -4,9 +4,10 @@ time-based rolling windows per customer and per terminal, ch. 3 "Baseline featur
 transformation"), cross-checked against the vectorised implementation the default model is trained
 with (train_default_model.add_features).
 
-    from feature_stream import write_stream; write_stream(Path("stream.csv"))
+    from feature_stream import write_stream; write_stream(Path("stream.csv.gz"))
 
-make_fixtures.py writes it to tests/fixtures/features/stream.csv; tests/e2e/test_online_features.py
+make_fixtures.py writes it to tests/fixtures/features/stream.csv.gz (gzip without a timestamp, so
+the bytes repeat); tests/e2e/test_online_features.py
 replays it through the server and compares every feature.
 
 Definitions, for w in 1, 7, 30 days and a transaction at time t, ties at one second ordered by
@@ -18,6 +19,7 @@ transaction_id (the stable sort below; the handbook's sort_values alone leaves t
 """
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +85,9 @@ def check_against_vectorised(df: pd.DataFrame, out: pd.DataFrame) -> None:
 def write_stream(path: Path) -> dict:
     s = stream()
     path.parent.mkdir(parents=True, exist_ok=True)
-    s.to_csv(path, index=False, date_format="%Y-%m-%d %H:%M:%S", lineterminator="\n")
+    text = s.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S", lineterminator="\n")
+    with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+        gz.write(text.encode())
     t = pd.to_datetime(s["tx_datetime"])
     return {"generator": "scripts/feature_stream.py", "seed": SEED, "customers": CUSTOMERS, "terminals": TERMINALS,
             "rows": len(s), "frauds": int(s["tx_fraud"].sum()), "first": str(t.min()), "last": str(t.max()),

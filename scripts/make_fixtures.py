@@ -26,7 +26,7 @@ the Fraud Detection Handbook's simulator, with the handbook's rolling-window fea
                                         label, and xgb_prob, xgb_margin, lgbm_prob, lgbm_raw,
                                         onnx_lr_prob, onnx_rf_prob (onnxruntime), sklearn_lr_prob,
                                         sklearn_rf_prob, at full precision
-  features/stream.csv                   ~48,000 raw transactions over 62 days with labels, in time
+  features/stream.csv.gz                ~48,000 raw transactions over 62 days with labels, in time
                                         order, and the windowed features the handbook's pandas
                                         rolling windows give them (scripts/feature_stream.py):
                                         what the online features must reproduce
@@ -214,7 +214,7 @@ def pick_golden(test, y):
 
 def make(out: Path, versions: dict) -> None:
     (out / "models").mkdir(parents=True)
-    stream_meta = feature_stream.write_stream(out / "features" / "stream.csv")
+    stream_meta = feature_stream.write_stream(out / "features" / "stream.csv.gz")
     (out / "features" / "stream_meta.json").write_text(json.dumps(stream_meta, indent=2) + "\n")
     (out / "golden").mkdir()
     (out / "mlflow").mkdir()

@@ -1,14 +1,15 @@
-"""The online-features reference stream (tests/fixtures/features/stream.csv, made by
+"""The online-features reference stream (tests/fixtures/features/stream.csv.gz, made by
 scripts/feature_stream.py with pandas rolling windows as the handbook writes them) and what the
 tests that replay it share."""
 import csv
+import gzip
 import http.client
 import json
 import math
 
 from conftest import FIXTURES
 
-STREAM = FIXTURES / "features" / "stream.csv"
+STREAM = FIXTURES / "features" / "stream.csv.gz"
 MODEL = FIXTURES / "models" / "xgb_model.json"
 RAW = ["transaction_id", "tx_datetime", "customer_id", "terminal_id", "tx_amount"]
 COUNTS = [f"{who}_id_nb_tx_{w}day_window" for who in ("customer", "terminal") for w in (1, 7, 30)]
@@ -16,7 +17,7 @@ RATIOS = [f"customer_id_avg_amount_{w}day_window" for w in (1, 7, 30)] + [f"term
 
 
 def load_stream():
-    with STREAM.open() as fh:
+    with gzip.open(STREAM, "rt") as fh:
         rows = list(csv.DictReader(fh))
     for r in rows:
         for k in ("transaction_id", "customer_id", "terminal_id", "tx_fraud", *COUNTS):

@@ -1,5 +1,5 @@
 """--feature-store memory: raw transactions in, the handbook's windowed features computed by the
-service exactly as the offline pipeline computes them (tests/fixtures/features/stream.csv, made by
+service exactly as the offline pipeline computes them (tests/fixtures/features/stream.csv.gz, made by
 scripts/feature_stream.py with pandas rolling windows), labels in by POST /feedback."""
 import http.client
 import json
