@@ -46,6 +46,12 @@ let package = Package(
         // onnx-ml.proto's messages, generated once by protoc-gen-swift (scripts/generate-onnx-proto.sh).
         .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["onnx-ml.proto"]),
+        // The Open Inference Protocol's wire formats on the request path: binary tensor bodies,
+        // gRPC framing, ModelInfer's protobuf (small, Foundation-free, fuzzed).
+        .target(name: "InferenceWire", dependencies: ["JSON"], swiftSettings: hotPath),
+        // grpc_predict_v2.proto's messages, generated once (scripts/generate-inference-proto.sh).
+        .target(name: "InferenceProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["grpc_predict_v2.proto"]),
         .target(name: "Models", dependencies: [
             "JSON", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], swiftSettings: hotPath),
@@ -55,8 +61,9 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "FraudScore", dependencies: [
-            "HTTPServer", "JSON", "Models", "ModelStore", "Support", "CHiredis",
+            "HTTPServer", "JSON", "Models", "ModelStore", "Support", "CHiredis", "InferenceWire", "InferenceProto",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], swiftSettings: hotPath),
         .executableTarget(name: "fraudscore", dependencies: [
             "FraudScore", "JSON", "Models", "ModelStore", "HTTPServer", "Support",
@@ -65,11 +72,21 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
 
+        // libFuzzer targets for the parsers that read what clients send (scripts/fuzz.sh builds them
+        // with -sanitize=fuzzer,address); a plain build makes them replay files (a corpus, a crasher).
+        .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
+        .target(name: "FuzzReplay", dependencies: ["CFuzzDriver"], path: "Fuzz/FuzzReplay"),
+        .executableTarget(name: "FuzzInferBody", dependencies: ["InferenceWire", "FuzzReplay"], path: "Fuzz/FuzzInferBody"),
+        .executableTarget(name: "FuzzGRPCRequest", dependencies: ["InferenceWire", "FuzzReplay"], path: "Fuzz/FuzzGRPCRequest"),
+
         // Test helpers: a raw-socket HTTP client and the paths of the repo and its fixtures.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CShimTests", dependencies: ["CEpoll", "CNghttp2", "COpenSSL", "CCurl"]),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
+        .testTarget(name: "InferenceWireTests", dependencies: [
+            "InferenceWire", "InferenceProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Support", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "JSON", "Support", "TestSupport"]),
         .testTarget(name: "ModelStoreTests", dependencies: [

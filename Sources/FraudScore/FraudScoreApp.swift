@@ -103,6 +103,9 @@ public final class FraudScoreApp: Sendable {
         router.add(.GET, "/docs") { openAPI.docs($0) }
         router.add(.GET, "/ping") { mlflow.ping($0) }
         router.add(.GET, "/v2") { v2.server($0) }
+        let grpc = GRPCInferenceService(app: self)
+        router.addPrefix(GRPCInferenceService.prefix) { GRPCInferenceService.httpGate($0) ?? grpc.handle($0) }
+        router.shapeServerAnswers(under: GRPCInferenceService.prefix) { GRPCInferenceService.shapeServerAnswer($0, $1) }
         router.add(.GET, "/v2/health/live") { v2.live($0) }
         router.add(.GET, "/v2/health/ready") { v2.ready($0) }
         let models = ModelAdminHandlers(app: self)

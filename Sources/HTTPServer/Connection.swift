@@ -324,7 +324,7 @@ final class Connection {
         let outputBefore = output.count
         ResponseEncoder.encode(response, into: &output, date: date, server: dispatcher.serverLine,
                                keepAlive: keepAlive, http10: framing.http10, omitBody: framing.omitBody, tags: record.tags)
-        dispatcher.finish(record, status: response.status, bytesOut: output.count - outputBefore)
+        dispatcher.finish(record, status: response.reportedStatus ?? response.status, bytesOut: output.count - outputBefore)
         if !keepAlive, case .http1 = state { beginClosing(.finished) }
     }
 

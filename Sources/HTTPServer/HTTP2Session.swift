@@ -35,6 +35,8 @@ final class HTTP2Session {
         var headerBytes = 0
         var response: [UInt8] = []
         var sent = 0
+        /// Sent after the body (gRPC's status), when there are any.
+        var trailers: [(String, String)] = []
         /// When its HEADERS began, then when its response last moved (submitted, or a DATA chunk
         /// handed to nghttp2): the request and write-progress deadlines count from these.
         var startedMs: UInt64
@@ -273,6 +275,7 @@ final class HTTP2Session {
         let tooLarge = if case .bodyTooLarge = stream.phase { true } else { false }
         var request = HTTPRequest(method: stream.method, path: stream.path, query: stream.query, version: (2, 0),
                                   headers: stream.headers, body: stream.body)
+        request.receivedMs = stream.startedMs
         let limit = instead ?? (tooLarge ? HTTPResponse.detail(.contentTooLarge, "Request body larger than \(config.maxBodyBytes) bytes") : nil)
         stream.lastWriteMs = nowMs
         var record = dispatcher.begin(&request, wire: .http2)
@@ -300,8 +303,9 @@ final class HTTP2Session {
         stream.phase = thenReset ? .respondingThenReset : .responding
         stream.lastWriteMs = nowMs
         stream.response = stream.method == .HEAD ? [] : response.body
+        stream.trailers = response.trailers
         submit(id, response, tags: record.tags)
-        dispatcher.finish(record, status: response.status, bytesOut: response.body.count)
+        dispatcher.finish(record, status: response.reportedStatus ?? response.status, bytesOut: response.body.count)
     }
 
     /// The connection is closing: streams whose handler still works will not be answered.
@@ -312,36 +316,34 @@ final class HTTP2Session {
     }
 
     private func submit(_ id: Int32, _ response: HTTPResponse, tags: RequestTags) {
-        // Names and values in one buffer that outlives the submit call (nghttp2 copies them), as
-        // (name start, name length, value start, value length); values written as HTTP/1.1 does.
-        var storage: [UInt8] = []
-        storage.reserveCapacity(256)
-        var spans: [(Int, Int, Int, Int)] = []
-        func add(_ name: String, _ value: (inout [UInt8]) -> Void) {
-            let n = storage.count
-            storage += name.utf8
-            let v = storage.count
-            value(&storage)
-            spans.append((n, v - n, v, storage.count - v))
-        }
-        add(":status") { ResponseEncoder.appendDecimal(response.status.code, into: &$0) }
-        if !config.identity.serverHeader.isEmpty { add("server") { $0 += config.identity.serverHeader.utf8 } }
+        var fields = HTTP2HeaderList()
+        fields.add(":status") { ResponseEncoder.appendDecimal(response.status.code, into: &$0) }
+        if !config.identity.serverHeader.isEmpty { fields.add("server") { $0 += config.identity.serverHeader.utf8 } }
         // The event loop's cached "Date: …\r\n" line.
-        if date.count > 8 { add("date") { $0 += date[6..<(date.count - 2)] } }
-        if !response.contentType.isEmpty { add("content-type") { $0 += response.contentType.utf8 } }
-        add("content-length") { ResponseEncoder.appendDecimal(response.body.count, into: &$0) }
-        add("x-request-id") { tags.appendID(into: &$0) }
-        if !tags.traceparent.isEmpty { add("traceparent") { $0 += tags.traceparent.utf8 } }
-        for (name, value) in response.headers { add(name.lowercased()) { $0 += value.utf8 } }
-        storage.withUnsafeMutableBufferPointer { bytes in
-            var nva = spans.map { s in
-                nghttp2_nv(name: bytes.baseAddress! + s.0, value: bytes.baseAddress! + s.2, namelen: s.1, valuelen: s.3,
-                           flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
-            }
-            var provider = nghttp2_data_provider()
-            provider.read_callback = HTTP2Session.readBody
-            _ = nghttp2_submit_response(session, id, &nva, nva.count, &provider)
+        if date.count > 8 { fields.add("date") { $0 += date[6..<(date.count - 2)] } }
+        if !response.contentType.isEmpty { fields.add("content-type") { $0 += response.contentType.utf8 } }
+        if response.trailers.isEmpty {
+            fields.add("content-length") { ResponseEncoder.appendDecimal(response.body.count, into: &$0) }
         }
+        fields.add("x-request-id") { tags.appendID(into: &$0) }
+        if !tags.traceparent.isEmpty { fields.add("traceparent") { $0 += tags.traceparent.utf8 } }
+        for (name, value) in response.headers { fields.add(name.lowercased(), value) }
+        // Trailers and no body: one HEADERS frame ends the stream (gRPC's Trailers-Only).
+        if !response.trailers.isEmpty && response.body.isEmpty {
+            for (name, value) in response.trailers { fields.add(name, value) }
+            fields.withNV { _ = nghttp2_submit_response(session, id, $0, $1, nil) }
+            return
+        }
+        var provider = nghttp2_data_provider()
+        provider.read_callback = HTTP2Session.readBody
+        fields.withNV { _ = nghttp2_submit_response(session, id, $0, $1, &provider) }
+    }
+
+    /// Queues a stream's trailers after its last DATA frame (called from `readBody`).
+    private func submitTrailers(_ id: Int32, _ trailers: [(String, String)]) {
+        var fields = HTTP2HeaderList()
+        for (name, value) in trailers { fields.add(name, value) }
+        fields.withNV { _ = nghttp2_submit_trailer(session, id, $0, $1) }
     }
 
     // MARK: nghttp2 callbacks (C function pointers: no captures; `user_data` is this session)
@@ -498,7 +500,13 @@ final class HTTP2Session {
         }
         stream.sent += n
         stream.lastWriteMs = this(userData).nowMs
-        if stream.sent == stream.response.count { flags?.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue) }
+        if stream.sent == stream.response.count {
+            flags?.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue)
+            if !stream.trailers.isEmpty {
+                flags?.pointee |= UInt32(NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue)
+                this(userData).submitTrailers(id, stream.trailers)
+            }
+        }
         return n
     }
 }

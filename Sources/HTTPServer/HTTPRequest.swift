@@ -12,6 +12,9 @@ public struct HTTPRequest: Sendable {
     /// The id the server made for a request whose client sent no usable `X-Request-Id` (0 when it
     /// did): a plain number, so that requests carry no extra String. `id` is the full id.
     var generatedID: UInt64 = 0
+    /// When the request began to arrive (monotonic ms; its HTTP/2 HEADERS), for deadlines that
+    /// count from there (gRPC's `grpc-timeout`); 0 when not known.
+    public internal(set) var receivedMs: UInt64 = 0
 
     /// The id the response carries in `X-Request-Id` and the access log shows: the client's when it
     /// sent a sane one, else the server's. Made on demand.

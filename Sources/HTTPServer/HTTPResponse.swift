@@ -4,6 +4,13 @@ public struct HTTPResponse: Sendable {
     public var contentType: String
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// Fields sent after the body (HTTP/2 only; gRPC's status). A response with trailers has no
+    /// Content-Length; one with trailers and no body is a single HEADERS frame (gRPC's
+    /// "Trailers-Only").
+    public var trailers: [(String, String)] = []
+    /// The status the request metrics and the access log count this answer under, when the wire
+    /// status does not tell (a gRPC error travels in a 200); nil: `status`.
+    public var reportedStatus: HTTPStatus? = nil
 
     public init(status: HTTPStatus, contentType: String = "application/json", headers: [(String, String)] = [],
                 body: [UInt8] = []) {

@@ -45,7 +45,7 @@ final class RequestDispatcher {
     /// record's route. (The record stays with the caller: it is not copied into the outcome.)
     func dispatch(_ request: HTTPRequest, _ record: inout RequestRecord, router: Router, connection: Connection,
                   streamID: Int32, framing: HTTP1Framing, limit: HTTPResponse? = nil) -> Outcome {
-        if let limit { return .answered(limit) }
+        if let limit { return .answered(router.shaped(limit, for: request)) }
         let (target, route) = router.resolve(request.method, request.path)
         record.route = route
         switch target {

@@ -18,6 +18,9 @@ public struct Router: Sendable {
     private var routes: [String: [(method: HTTPMethod, target: Target)]] = [:]
     /// Routes that match every path under a prefix (e.g. `/v2/models/`), tried when no exact path does.
     private var prefixes: [(prefix: String, target: Target)] = []
+    /// How the server's own answers (a limit's 413, a timeout's 408) look under a prefix whose
+    /// protocol is not plain HTTP (gRPC carries its errors in trailers).
+    private var shapes: [(prefix: String, shape: @Sendable (HTTPRequest, HTTPResponse) -> HTTPResponse)] = []
 
     public init() {}
 
@@ -39,6 +42,19 @@ public struct Router: Sendable {
     /// The same for a handler that answers through its `Responder`.
     public mutating func addPrefixDeferred(_ prefix: String, _ handler: @escaping DeferredHandler) {
         prefixes.append((prefix, .deferred(handler)))
+    }
+
+    /// Rewrites the server's own answers to requests under `prefix` (limits, timeouts) in the
+    /// protocol spoken there.
+    public mutating func shapeServerAnswers(under prefix: String,
+                                            _ shape: @escaping @Sendable (HTTPRequest, HTTPResponse) -> HTTPResponse) {
+        shapes.append((prefix, shape))
+    }
+
+    /// A server answer to `request`, in its route's protocol.
+    func shaped(_ response: HTTPResponse, for request: HTTPRequest) -> HTTPResponse {
+        for s in shapes where request.path.hasPrefix(s.prefix) { return s.shape(request, response) }
+        return response
     }
 
     /// The same handlers for `paths` only (no prefix routes): e.g. a plain probe port beside TLS.

@@ -24,13 +24,16 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Parses a whole document.
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
-        try bytes.withUnsafeBytes { raw in
-            var scanner = JSONScanner(raw)
-            scanner.maxDepth = 512
-            let value = try parseValue(&scanner, depth: 0)
-            try scanner.expectEnd()
-            return value
-        }
+        try bytes.withUnsafeBytes { try parse($0) }
+    }
+
+    /// Parses a whole document held in `raw` (e.g. the JSON part of a larger body).
+    public static func parse(_ raw: UnsafeRawBufferPointer) throws -> JSONValue {
+        var scanner = JSONScanner(raw)
+        scanner.maxDepth = 512
+        let value = try parseValue(&scanner, depth: 0)
+        try scanner.expectEnd()
+        return value
     }
 
     private static func parseValue(_ s: inout JSONScanner, depth: Int) throws -> JSONValue {

@@ -134,6 +134,9 @@ def test_redis_killed_and_restarted_under_load(start_server, redis):
 def test_the_store_error_policy(start_server, policy):
     nobody = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     server = serve(start_server, nobody, "--on-store-error", policy)
+    # Until its first attempt fails, the store says "connecting"; after, it names the address.
+    wait_until(lambda: "cannot reach Redis" in http("GET", server.url + "/health")[1]["feature_store"].get("reason", ""),
+               what="the first connection attempt to fail")
     client = Client(server)
     tx = {"transaction_id": 1, "tx_datetime": "2018-05-01 10:00:00", "customer_id": 1, "terminal_id": 2, "tx_amount": 12.5}
     status, answer = client.post("/predict?explain=true", tx)

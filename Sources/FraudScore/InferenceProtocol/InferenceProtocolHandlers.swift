@@ -1,4 +1,5 @@
 import HTTPServer
+import InferenceWire
 import JSON
 
 /// The Open Inference Protocol v2 (KServe, Triton, MLServer), mapped onto the served model:
@@ -17,7 +18,7 @@ struct InferenceProtocolHandlers: Sendable {
     }
 
     func server(_ request: HTTPRequest) -> HTTPResponse {
-        json(200) { $0.raw("{\"name\":\"fraudscore\",\"version\":\"1\",\"extensions\":[]}") }
+        json(200) { $0.raw("{\"name\":\"fraudscore\",\"version\":\"1\",\"extensions\":[\"binary_tensor_data\"]}") }
     }
 
     /// Everything under `/v2/models/`.
@@ -83,7 +84,11 @@ struct InferenceProtocolHandlers: Sendable {
     /// With online features: one tensor per raw field, named after it (`tx_datetime` as BYTES
     /// strings, or INT64 Unix seconds), each row a transaction.
     private func decodeOnline(_ request: HTTPRequest, _ serving: ServingModel, scorer: OnlineScorer) throws(APIError) -> OnlineScorer.Decoded {
-        let (doc, inputs) = try InferenceProtocolHandlers.inputs(request)
+        if try InferenceProtocolHandlers.headerLength(request) != nil {
+            throw .inference(.badRequest, "with --feature-store, send the transactions as JSON tensors (tx_datetime as BYTES "
+                             + "strings): binary tensor data is for feature matrices (tritonclient: set_data_from_numpy(x, binary_data=False))")
+        }
+        let (_, inputs) = try InferenceProtocolHandlers.inputs(request)
         var columns: [(String, [JSONValue])] = []
         for t in inputs {
             guard let name = t["name"]?.stringValue, let data = t["data"] else {
@@ -152,55 +157,44 @@ struct InferenceProtocolHandlers: Sendable {
     }
 
     private func infer(_ request: HTTPRequest, _ serving: ServingModel) throws(APIError) -> HTTPResponse {
-        let features = serving.decoder.featureNames
-        let (doc, inputs) = try InferenceProtocolHandlers.inputs(request)
-        var rows: [Double] = []
-        var count = 0
-        do {
-            if inputs.count == 1, let shape = inputs[0]["shape"]?.arrayValue?.compactMap(\.intValue), shape.count == 2 {
-                // One [N, features] tensor in the model's feature order.
-                guard shape[1] == features.count else {
-                    throw FeatureRows.Problem(message: "input shape [\(shape[0]), \(shape[1])] needs \(features.count) columns: "
-                                              + features.joined(separator: ", "))
-                }
-                rows = try tensorData(inputs[0], expected: shape[0] * shape[1])
-                count = shape[0]
-            } else {
-                // One tensor per feature, named after it.
-                var columns: [String: [Double]] = [:]
-                for t in inputs {
-                    guard let name = t["name"]?.stringValue else { throw FeatureRows.Problem(message: "every input needs a name") }
-                    let n = t["shape"]?.arrayValue?.first?.intValue ?? -1
-                    columns[name] = try tensorData(t, expected: n)
-                }
-                count = columns.values.first?.count ?? 0
-                for f in features where columns[f] == nil && !app.scoring.allowMissingFeatures {
-                    throw FeatureRows.Problem(message: "no input named \"\(f)\" (the model's features: \(features.joined(separator: ", ")))")
-                }
-                for (name, values) in columns where values.count != count {
-                    throw FeatureRows.Problem(message: "input \"\(name)\" has \(values.count) values, others \(count)")
-                }
-                rows = [Double](repeating: .nan, count: count * features.count)
-                for (j, f) in features.enumerated() {
-                    guard let column = columns[f] else { continue }
-                    for r in 0..<count { rows[r * features.count + j] = column[r] }
-                }
-            }
-        } catch let p as FeatureRows.Problem {
-            throw .inference(.badRequest, p.message)
-        } catch let e {
-            throw .inference(.badRequest, "\(e)")
+        let headerLength = try InferenceProtocolHandlers.headerLength(request)
+        do throws(InferWireError) {
+            let decoded = try request.body.withUnsafeBytes { body in
+                Result { () throws(InferWireError) in try InferRequest.rest(body, headerLength: headerLength) }
+            }.get()
+            try InferenceScoring.checkOutputs(decoded)
+            let (rows, count) = try InferenceScoring.rows(decoded.inputs, features: serving.decoder.featureNames,
+                                                         allowMissing: app.scoring.allowMissingFeatures)
+            let predictions = InferenceScoring.predict(serving, rows: rows, count: count)
+            return inferResponse(serving, id: decoded.id, predictions: predictions,
+                                 binary: decoded.wantsBinary(InferenceScoring.output))
+        } catch {
+            throw .inference(.badRequest, error.message)
         }
-        var predictions = [Double](repeating: .nan, count: count)
-        rows.withUnsafeBufferPointer { r in
-            predictions.withUnsafeMutableBufferPointer { serving.loaded.model.predict(rows: r, into: $0) }
-        }
-        return inferResponse(serving, id: doc["id"]?.stringValue, predictions: predictions)
     }
 
-    private func inferResponse(_ serving: ServingModel, id: String?, predictions: [Double]) -> HTTPResponse {
+    /// The binary tensor extension's `Inference-Header-Content-Length`: the JSON part's size.
+    static func headerLength(_ request: HTTPRequest) throws(APIError) -> Int? {
+        let parsed: Int?? = request.headers.withValue(named: "inference-header-content-length") { value in
+            guard let value else { return .some(nil) }
+            var n = 0
+            for b in value {
+                guard b >= 48 && b <= 57, n < Int.max / 100 else { return nil }
+                n = n * 10 + Int(b - 48)
+            }
+            return value.isEmpty ? nil : .some(n)
+        }
+        guard let parsed else {
+            throw .inference(.badRequest, "Inference-Header-Content-Length must be the JSON header's size in bytes, a decimal number")
+        }
+        return parsed
+    }
+
+    /// The answer: the output as JSON data, or (when the request asks for binary data) as raw
+    /// little-endian FP64 bytes after the JSON header, whose size `Inference-Header-Content-Length` gives.
+    private func inferResponse(_ serving: ServingModel, id: String?, predictions: [Double], binary: Bool = false) -> HTTPResponse {
         let info = serving.loaded.info
-        return json(200) { w in
+        var response = json(200) { w in
             w.member("{\"model_name\":", info.name)
             w.member(",\"model_version\":", info.version)
             if let id {
@@ -208,6 +202,12 @@ struct InferenceProtocolHandlers: Sendable {
             }
             w.raw(",\"outputs\":[{\"name\":\"fraud_probability\",\"datatype\":\"FP64\",\"shape\":[")
             w.int(Int64(predictions.count))
+            if binary {
+                w.raw("],\"parameters\":{\"binary_data_size\":")
+                w.int(Int64(predictions.count * 8))
+                w.raw("}}]}")
+                return
+            }
             w.raw("],\"data\":[")
             for (i, p) in predictions.enumerated() {
                 if i > 0 { w.raw(",") }
@@ -215,28 +215,13 @@ struct InferenceProtocolHandlers: Sendable {
             }
             w.raw("]}]}")
         }
-    }
-
-    /// A tensor's values, flattened (row-major), checked against its datatype and shape.
-    private func tensorData(_ t: JSONValue, expected: Int) throws -> [Double] {
-        let name = t["name"]?.stringValue ?? "input"
-        guard let datatype = t["datatype"]?.stringValue, ["FP32", "FP64", "INT32", "INT64"].contains(datatype) else {
-            throw FeatureRows.Problem(message: "input \"\(name)\": datatype must be FP32, FP64, INT32 or INT64")
-        }
-        guard let data = t["data"] else { throw FeatureRows.Problem(message: "input \"\(name)\" has no data") }
-        var flat: [Double] = []
-        func walk(_ v: JSONValue) throws {
-            if let a = v.arrayValue { for x in a { try walk(x) } } else {
-                let d = try FeatureRows.number(v, "input \"\(name)\" value")
-                // FP32 tensors carry Float32 values: narrow as the client's float32 array would.
-                flat.append(datatype == "FP32" ? Double(Float(d)) : d)
-            }
-        }
-        try walk(data)
-        if expected >= 0 && flat.count != expected {
-            throw FeatureRows.Problem(message: "input \"\(name)\": shape says \(expected) values, data has \(flat.count)")
-        }
-        return flat
+        guard binary else { return response }
+        let headerCount = response.body.count
+        response.body.reserveCapacity(headerCount + predictions.count * 8)
+        for p in predictions { withUnsafeBytes(of: p.bitPattern.littleEndian) { response.body.append(contentsOf: $0) } }
+        response.contentType = "application/octet-stream"
+        response.headers.append(("Inference-Header-Content-Length", String(headerCount)))
+        return response
     }
 
     private func json(_ status: HTTPStatus, _ body: (inout JSONWriter) -> Void) -> HTTPResponse {

@@ -1,0 +1,2 @@
+// Declarations only (include/CFuzzDriver.h); libFuzzer defines them.
+#include "CFuzzDriver.h"
