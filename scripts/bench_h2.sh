@@ -90,6 +90,7 @@ wrk_run() {  # seconds url
 measure() {  # name tool(h2load|wrk) url server-pid
   local name="$1" tool="$2" url="$3" pid="$4" before after out rps p50 p99 non2xx failed requests st line
   "${tool}_run" "$WARMUP" "$url" >"$LOG/$name-warmup.txt" 2>&1 || { cat "$LOG/$name-warmup.txt" >&2; return 1; }
+  rm -f "$LOG/h2load-requests.tsv"  # h2load appends: each run's percentiles from its own requests only
   before="$(tree_cpu "$pid")"
   out="$("${tool}_run" "$DURATION" "$url" 2>&1)" || { echo "$out" >&2; return 1; }
   after="$(tree_cpu "$pid")"

@@ -4,8 +4,11 @@
 # callgrind, sends N keep-alive POSTs of the sample request (h2load --h1, exact count), and
 # prints the event-loop thread's instructions per request plus its top functions.
 # TLS=1 serves HTTPS (a fresh self-signed certificate) and counts TLS 1.3 with it.
+# KIND=oip-rest counts the Open Inference Protocol's REST call instead (one FP64 [1, 15] row, JSON,
+# over HTTP/1.1), KIND=oip-grpc its gRPC ModelInfer (h2c, one call at a time), both serving
+# tests/fixtures/models/xgb_model.json as "fraud" with scripts/bench/oip_bodies.py's bodies.
 # TOP=n lists the n costliest functions (23). BIN=path counts that binary instead of building (e.g. an older build, to compare in one run).
-#   N=2000 [TLS=1] [BIN=path] ./scripts/callgrind.sh
+#   N=2000 [TLS=1] [KIND=predict|oip-rest|oip-grpc] [BIN=path] ./scripts/callgrind.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 N="${N:-2000}"
@@ -33,14 +36,32 @@ if [ "${TLS:-0}" = 1 ]; then
   SCHEME=https
   TLSARGS=(--tls-cert "$OUT/cert.pem" --tls-key "$OUT/key.pem")
 fi
+KIND="${KIND:-predict}"
+MODEL=()
+URL_PATH=/predict
+BODY="$ROOT/examples/sample_request.json"
+LOAD=(--h1 -H 'content-type: application/json')
+case "$KIND" in
+  predict) ;;
+  oip-rest|oip-grpc)
+    MODEL=(--model "$ROOT/tests/fixtures/models/xgb_model.json" --model-name fraud)
+    python3 "$ROOT/scripts/bench/oip_bodies.py" "$OUT" fraud >/dev/null
+    if [ "$KIND" = oip-rest ]; then
+      URL_PATH=/v2/models/fraud/infer BODY="$OUT/infer.json"
+    else
+      URL_PATH=/inference.GRPCInferenceService/ModelInfer BODY="$OUT/modelinfer.bin"
+      LOAD=(-m 1 -H 'content-type: application/grpc' -H 'te: trailers')
+    fi ;;
+  *) echo "KIND must be predict, oip-rest or oip-grpc" >&2; exit 1 ;;
+esac
 SWIFT_DETERMINISTIC_HASHING=1 valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.out" --dump-instr=no --separate-threads=yes \
-  "$BIN" serve --host 127.0.0.1 --port "$PORT" --threads 1 --log-level warning "${TLSARGS[@]}" >"$OUT/server.log" 2>&1 &
+  "$BIN" serve --host 127.0.0.1 --port "$PORT" --threads 1 --log-level warning "${TLSARGS[@]}" "${MODEL[@]}" \
+  >"$OUT/server.log" 2>&1 &
 VG=$!
 trap 'kill -TERM $VG 2>/dev/null || true' EXIT
 for _ in $(seq 300); do curl -skf -o /dev/null "$SCHEME://127.0.0.1:$PORT/health/ready" && break; sleep 0.1; done
 load() {
-  h2load --h1 -n "$1" -c 1 -d "$ROOT/examples/sample_request.json" -H 'content-type: application/json' \
-    "$SCHEME://127.0.0.1:$PORT/predict" | grep -E '^(requests|status codes):'
+  h2load "${LOAD[@]}" -n "$1" -c 1 -d "$BODY" "$SCHEME://127.0.0.1:$PORT$URL_PATH" | grep -E '^(requests|status codes):'
 }
 load "$N"
 kill -TERM $VG
@@ -49,5 +70,5 @@ wait $VG || true
 # not in it, so its total over N requests is the cost per request (plus one connection's setup).
 DUMP="$OUT/cg.out-02"
 TOTAL=$(callgrind_annotate --inclusive=no "$DUMP" | sed -n 's/^\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
-echo "RESULT callgrind Ir/request=$(( TOTAL / N )) requests=$N total_Ir=$TOTAL"
+echo "RESULT callgrind kind=$KIND Ir/request=$(( TOTAL / N )) requests=$N total_Ir=$TOTAL"
 callgrind_annotate --inclusive=no "$DUMP" | sed -n '/file:function/,$p' | sed -n "3,$((2 + ${TOP:-23}))p" | cut -c1-160

@@ -29,6 +29,7 @@ public final class FraudScoreApp: Sendable {
         self.shadow = shadow
         self.canary = canary
         self.features = features
+        JSONNumber.prepareTables()
     }
 
 

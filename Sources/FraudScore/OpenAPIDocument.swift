@@ -20,8 +20,9 @@ enum OpenAPIDocument {
             "openapi": "3.1.0",
             "info": ["title": "fraudscore", "version": .string(info?.version ?? "no model"),
                      "description": .string("Real-time transaction-fraud scoring. Model: \(info?.name ?? "none") "
-                                             + "(\(info?.format.rawValue ?? "-")), features: \(features.joined(separator: ", ")).")],
-            "paths": paths(maxBatch: maxBatch, feedback: schema.onlineFeatures),
+                                             + "(\(info?.format.rawValue ?? "-")), features: \(features.joined(separator: ", ")). "
+                                             + OpenAPIDocument.inferenceProtocol)],
+            "paths": paths(maxBatch: maxBatch, feedback: schema.onlineFeatures, model: info?.name),
             "components": ["schemas": [
                 "Transaction": calendar.isEmpty
                     ? ["type": "object", "properties": properties, "required": .array(required)]
@@ -104,7 +105,66 @@ enum OpenAPIDocument {
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/" + name)] }
     static func response(_ description: String, _ schema: JSONValue) -> JSONValue { ["description": .string(description), "content": json(schema)] }
 
-    static func paths(maxBatch: Int, feedback: Bool) -> JSONValue {
+    /// The Open Inference Protocol's two transports, which JSON Schema cannot describe whole.
+    static let inferenceProtocol = "The same model answers the Open Inference Protocol v2 (KServe, Triton): over REST at "
+        + "/v2/models/{name}/infer, with JSON tensors or with the binary tensor data extension (the JSON request, "
+        + "Inference-Header-Content-Length bytes long, then each input's raw little-endian bytes; binary outputs on "
+        + "request), and over gRPC on this port (HTTP/2: h2c, or TLS with ALPN h2) as inference.GRPCInferenceService: "
+        + "ServerLive, ServerReady, ModelReady, ServerMetadata, ModelMetadata, ModelInfer."
+
+    static func tensor(data: Bool) -> JSONValue {
+        var properties: [(String, JSONValue)] = [
+            ("name", ["type": "string"]),
+            ("datatype", ["enum": ["BOOL", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64",
+                                   "FP16", "FP32", "FP64"]]),
+            ("shape", ["type": "array", "items": ["type": "integer", "minimum": 0]]),
+            ("parameters", ["type": "object", "properties": ["binary_data_size": ["type": "integer", "minimum": 0]]]),
+        ]
+        if data { properties.append(("data", ["type": "array", "description": "Row-major values, nested or flat; null is a missing value."])) }
+        return ["type": "object", "required": ["name", "datatype"], "properties": .object(properties)]
+    }
+
+    /// POST /v2/models/{name}/infer: JSON tensors, or JSON then binary tensor data.
+    static func infer(model: String) -> JSONValue {
+        let request: JSONValue = [
+            "type": "object", "required": ["inputs"],
+            "properties": [
+                "id": ["type": "string"],
+                "inputs": ["type": "array", "minItems": 1, "items": tensor(data: true),
+                           "description": "One input [N, features] in the model's feature order, or one input per feature named after it."],
+                "outputs": ["type": "array", "items": ["type": "object", "required": ["name"], "properties": [
+                    "name": ["enum": ["fraud_probability"]],
+                    "parameters": ["type": "object", "properties": ["binary_data": ["type": "boolean"]]]]]],
+                "parameters": ["type": "object", "properties": ["binary_data_output": ["type": "boolean"]]],
+            ]]
+        let answer: JSONValue = [
+            "type": "object", "required": ["model_name", "model_version", "outputs"],
+            "properties": ["model_name": ["type": "string"], "model_version": ["type": "string"], "id": ["type": "string"],
+                           "outputs": ["type": "array", "items": tensor(data: true)]]]
+        let error: JSONValue = ["type": "object", "required": ["error"], "properties": ["error": ["type": "string"]]]
+        let binary: JSONValue = ["schema": ["type": "string", "format": "binary",
+                                            "description": "The JSON request or answer, then raw tensor bytes (binary tensor data extension)"]]
+        return ["post": [
+            "summary": "Open Inference Protocol v2 inference",
+            "operationId": "infer",
+            "parameters": [
+                ["name": "model_name", "in": "path", "required": true, "schema": ["enum": [.string(model)]]],
+                ["name": "Inference-Header-Content-Length", "in": "header", "required": false,
+                 "description": "With binary tensor data: the size of the JSON part", "schema": ["type": "integer", "minimum": 0]],
+            ],
+            "requestBody": ["required": true, "content": ["application/json": ["schema": request],
+                                                          "application/octet-stream": binary]],
+            "responses": [
+                "200": ["description": "The fraud probability of each row, FP64 [N]",
+                        "content": ["application/json": ["schema": answer], "application/octet-stream": binary]],
+                "400": response("The request or a tensor is malformed; the message names it", error),
+                "404": response("Another model or version", error),
+                "503": response("No model loaded", error),
+            ],
+        ]]
+    }
+
+    static func paths(maxBatch: Int, feedback: Bool, model: String?) -> JSONValue {
         let errors: [(String, JSONValue)] = [
             ("413", response("Body too large", ref("Detail"))),
             ("415", response("Content-Type is not JSON", ref("ValidationError"))),
@@ -132,6 +192,10 @@ enum OpenAPIDocument {
                                  "responses": ["200": ["description": "Text exposition format",
                                                        "content": ["text/plain": ["schema": ["type": "string"]]]]]]],
         ]
+        if let model, case .object(var members) = paths {
+            members.append(("/v2/models/{model_name}/infer", infer(model: model)))
+            paths = .object(members)
+        }
         if feedback, case .object(var members) = paths {
             let maxItems = JSONValue.number(JSONNumber(double: Double(maxBatch), int64: Int64(maxBatch)))
             members.append(("/feedback", ["post": [

@@ -30,7 +30,7 @@ final class HTTP2Session {
         var method = HTTPMethod.GET
         var path = ""
         var query = ""
-        var headers = HTTPHeaders()
+        var headers = HTTPHeaders(reservingFields: 12, bytes: 256)
         var body: [UInt8] = []
         var headerBytes = 0
         var response: [UInt8] = []
@@ -52,6 +52,8 @@ final class HTTP2Session {
             }
         }
     }
+
+    static let host: StaticString = "host"
 
     /// The client connection preface that starts every HTTP/2 connection with prior knowledge.
     static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
@@ -386,18 +388,18 @@ final class HTTP2Session {
             stream.headers.add(name: n, value: value)
             return 0
         }
-        let v = String(decoding: value, as: UTF8.self)
-        switch String(decoding: n, as: UTF8.self) {
-        case ":method": stream.method = HTTPMethod(v)
-        case ":path":
-            if let q = v.firstIndex(of: "?") {
-                stream.path = String(v[..<q])
-                stream.query = String(v[v.index(after: q)...])
+        // Compared and split as bytes: a Character search through the path cost more than the rest.
+        if HTTPHeaders.equalsIgnoringCase(n, ":method") {
+            stream.method = HTTPMethod(value)
+        } else if HTTPHeaders.equalsIgnoringCase(n, ":path") {
+            if let q = value.firstIndex(of: UInt8(ascii: "?")) {
+                stream.path = String(decoding: value[..<q], as: UTF8.self)
+                stream.query = String(decoding: value[(q + 1)...], as: UTF8.self)
             } else {
-                stream.path = v
+                stream.path = String(decoding: value, as: UTF8.self)
             }
-        case ":authority": stream.headers.add(name: "host", value: v)
-        default: break
+        } else if HTTPHeaders.equalsIgnoringCase(n, ":authority") {
+            stream.headers.add(name: UnsafeRawBufferPointer(start: HTTP2Session.host.utf8Start, count: 4), value: value)
         }
         return 0
     }

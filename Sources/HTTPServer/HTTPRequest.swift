@@ -53,6 +53,13 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     public init() {}
 
+    /// Empty, with room for `fields` fields of `bytes` bytes in all (no regrowth while a request's
+    /// fields arrive).
+    init(reservingFields fields: Int, bytes: Int) {
+        text.reserveCapacity(bytes)
+        self.fields.reserveCapacity(fields)
+    }
+
     public init(_ pairs: [(String, String)]) {
         for (name, value) in pairs { add(name: name, value: value) }
     }

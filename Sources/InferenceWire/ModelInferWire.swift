@@ -179,11 +179,18 @@ public enum ModelInferWire {
         w.string(1, modelName)
         w.string(2, modelVersion)
         if let id, !id.isEmpty { w.string(3, id) }
-        w.message(5) { t in
-            t.string(1, output)
-            t.string(2, "FP64")
-            t.message(3) { $0.varint(UInt64(predictions.count)) }  // packed shape [n]
-        }
+        // InferOutputTensor {name, datatype "FP64", shape [n] (packed)}, its size known up front.
+        let n = UInt64(predictions.count)
+        let shapeSize = ProtoWriter.varintSize(n)
+        let nameSize = output.utf8.count
+        let tensorSize = (1 + ProtoWriter.varintSize(UInt64(nameSize)) + nameSize) + (1 + 1 + 4) + (1 + 1 + shapeSize)
+        w.tag(5, .lengthDelimited)
+        w.varint(UInt64(tensorSize))
+        w.string(1, output)
+        w.string(2, "FP64")
+        w.tag(3, .lengthDelimited)
+        w.varint(UInt64(shapeSize))
+        w.varint(n)
         w.tag(6, .lengthDelimited)
         w.varint(UInt64(predictions.count * 8))
         for p in predictions { w.fixed64(p.bitPattern) }

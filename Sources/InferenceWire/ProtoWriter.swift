@@ -16,6 +16,11 @@ public struct ProtoWriter {
         bytes.append(UInt8(v))
     }
 
+    /// The bytes `varint(value)` writes.
+    public static func varintSize(_ value: UInt64) -> Int {
+        value == 0 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
+    }
+
     public mutating func tag(_ field: UInt64, _ type: ProtoReader.WireType) {
         varint(field << 3 | UInt64(type.rawValue))
     }

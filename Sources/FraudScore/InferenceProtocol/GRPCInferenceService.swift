@@ -11,7 +11,10 @@ import SwiftProtobuf
 /// request path; the rarer RPCs use the messages generated from grpc_predict_v2.proto.
 struct GRPCInferenceService: Sendable {
     static let prefix = "/inference.GRPCInferenceService/"
-    static let methods = ["ServerLive", "ServerReady", "ModelReady", "ServerMetadata", "ModelMetadata", "ModelInfer"]
+    /// The RPCs served, named as in the path after the prefix.
+    enum Method: String, CaseIterable {
+        case ModelInfer, ServerLive, ServerReady, ModelReady, ServerMetadata, ModelMetadata
+    }
 
     let app: FraudScoreApp
 
@@ -25,15 +28,15 @@ struct GRPCInferenceService: Sendable {
     }
 
     /// The request's method and message, after the checks every call gets.
-    private static func call(_ request: HTTPRequest) throws(GRPCFailure) -> (String, [UInt8]) {
-        let method = String(request.path.dropFirst(prefix.count))
-        guard methods.contains(method) else {
+    private static func call(_ request: HTTPRequest) throws(GRPCFailure) -> (Method, [UInt8]) {
+        guard let method = Method(rawValue: String(request.path.utf8.dropFirst(prefix.utf8.count))!) else {
             throw GRPCFailure(.unimplemented, "unknown method \(request.path); GRPCInferenceService here serves "
-                              + methods.joined(separator: ", "))
+                              + Method.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        let encoding = request.headers["grpc-encoding"]
-        guard encoding == nil || encoding == "identity" else {
-            throw GRPCFailure(.unimplemented, "grpc-encoding \(encoding!) is not accepted; send uncompressed messages")
+        let identity = request.headers.withValue(named: "grpc-encoding") { v in v.map { $0.elementsEqual("identity".utf8) } ?? true }
+        guard identity else {
+            throw GRPCFailure(.unimplemented, "grpc-encoding \(request.headers["grpc-encoding"] ?? "") is not accepted; "
+                              + "send uncompressed messages")
         }
         let timeout: UInt64?? = request.headers.withValue(named: "grpc-timeout") { v in v.map { GRPCMessage.timeoutMicroseconds($0) } }
         switch timeout {
@@ -53,29 +56,29 @@ struct GRPCInferenceService: Sendable {
         return (method, message)
     }
 
-    private func answer(_ method: String, _ message: [UInt8]) throws(GRPCFailure) -> [UInt8] {
+    private func answer(_ method: Method, _ message: [UInt8]) throws(GRPCFailure) -> [UInt8] {
         switch method {
-        case "ServerLive":
+        case .ModelInfer:
+            return try infer(message)
+        case .ServerLive:
             return try GRPCInferenceService.encode(Inference_ServerLiveResponse.with { $0.live = true })
-        case "ServerReady":
+        case .ServerReady:
             return try GRPCInferenceService.encode(Inference_ServerReadyResponse.with {
                 $0.ready = app.currentModel != nil && !app.isDraining
             })
-        case "ServerMetadata":
+        case .ServerMetadata:
             return try GRPCInferenceService.encode(Inference_ServerMetadataResponse.with {
                 $0.name = "fraudscore"
                 $0.version = "1"
                 $0.extensions = ["binary_tensor_data"]
             })
-        case "ModelReady":
+        case .ModelReady:
             let r: Inference_ModelReadyRequest = try GRPCInferenceService.decode(message)
             _ = try resolve(r.name, r.version)
             return try GRPCInferenceService.encode(Inference_ModelReadyResponse.with { $0.ready = !app.isDraining })
-        case "ModelMetadata":
+        case .ModelMetadata:
             let r: Inference_ModelMetadataRequest = try GRPCInferenceService.decode(message)
             return try GRPCInferenceService.encode(metadata(try resolve(r.name, r.version)))
-        default:
-            return try infer(message)
         }
     }
 

@@ -56,6 +56,11 @@ struct InferenceProtocolHandlers: Sendable {
     private func resolve(_ request: HTTPRequest) throws(APIError) -> (ServingModel, Route) {
         guard let serving = app.currentModel else { throw .inference(.serviceUnavailable, APIError.noModel) }
         let info = serving.loaded.info
+        // The usual call, POST /v2/models/{name}/infer, without splitting the path.
+        if request.method == .POST, request.path.utf8.count == 17 + info.name.utf8.count,
+           request.path.utf8.suffix(6).elementsEqual("/infer".utf8), request.path.utf8.dropFirst(11).starts(with: info.name.utf8) {
+            return (serving, .infer)
+        }
         var parts = request.path.dropFirst("/v2/models/".count).split(separator: "/", omittingEmptySubsequences: false)
             .map(String.init)
         guard let name = parts.first, name == info.name else {
