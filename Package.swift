@@ -17,13 +17,13 @@ let package = Package(
     ],
     dependencies: [
         // CLI: options with help text and environment fallbacks.
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         // Structured logging API; we supply a JSON handler.
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         // YAML at load time only, never on the request path: the --config file and MLflow's MLmodel.
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         // ONNX models are protobuf: the runtime for the onnx-ml.proto messages generated into Sources/ONNXProto.
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         // C libraries, each a module map plus one shim header.

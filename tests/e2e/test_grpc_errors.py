@@ -140,3 +140,21 @@ def test_what_is_not_grpc_gets_an_http_answer(server):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req)
     assert e.value.code == 505 and "HTTP/2" in json.loads(e.value.read())["detail"]
+
+
+def test_with_online_features_inference_wants_raw_transactions_over_rest(start_server):
+    """The feature store computes features from raw transactions (strings and ids): gRPC's ModelInfer
+    and binary tensors carry feature matrices, so each says where to send transactions instead."""
+    server = start_server("--port", "0", "--model", str(MODEL), "--feature-store", "memory")
+    name = model_name(server)
+    code, text = status(call(server.port, "ModelInfer", framed(infer_request(name, [1, 15], fp64=[0.0] * 15)))[2])
+    assert code == 9 and "--feature-store" in text and f"/v2/models/{name}/infer" in text
+    header = json.dumps({"inputs": [{"name": "tx_amount", "datatype": "FP64", "shape": [1],
+                                     "parameters": {"binary_data_size": 8}}]}).encode()
+    req = urllib.request.Request(server.url + f"/v2/models/{name}/infer", data=header + struct.pack("<d", 1.0),
+                                 headers={"Inference-Header-Content-Length": str(len(header))})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req)
+    assert e.value.code == 400 and "binary_data=False" in json.loads(e.value.read())["error"]
+    # The rest of the service still answers over gRPC.
+    assert status(call(server.port, "ServerLive", framed(b""))[2])[0] == 0
