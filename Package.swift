@@ -78,6 +78,9 @@ let package = Package(
         .target(name: "FuzzReplay", dependencies: ["CFuzzDriver"], path: "Fuzz/FuzzReplay"),
         .executableTarget(name: "FuzzInferBody", dependencies: ["InferenceWire", "FuzzReplay"], path: "Fuzz/FuzzInferBody"),
         .executableTarget(name: "FuzzGRPCRequest", dependencies: ["InferenceWire", "FuzzReplay"], path: "Fuzz/FuzzGRPCRequest"),
+        .executableTarget(name: "FuzzHTTP1", dependencies: ["HTTPServer", "FuzzReplay"], path: "Fuzz/FuzzHTTP1"),
+        .executableTarget(name: "FuzzJSON", dependencies: ["JSON", "FuzzReplay"], path: "Fuzz/FuzzJSON"),
+        .executableTarget(name: "FuzzModels", dependencies: ["Models", "FuzzReplay"], path: "Fuzz/FuzzModels"),
 
         // Test helpers: a raw-socket HTTP client and the paths of the repo and its fixtures.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

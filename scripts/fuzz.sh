@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Fuzzes the parsers that read what clients send: each libFuzzer target in Fuzz/ built with
-# libFuzzer and AddressSanitizer (in .build-fuzz/), run for SECONDS from its seed corpus in
+# Fuzzes the parsers of bytes from outside (HTTP/1.1 requests, JSON and its numbers, inference
+# bodies, gRPC calls, model files): each libFuzzer target in Fuzz/ built with libFuzzer and
+# AddressSanitizer (in .build-fuzz/), run for SECONDS from its seed corpus in
 # Fuzz/corpus/<target>/ (copied: what a run finds stays in .build-fuzz/corpus/). A crash or a
 # sanitizer report fails the run and leaves the input in .build-fuzz/crashes/<target>/; replay it
 # with `swift run <target> FILE`, fix, and keep it as a seed.
 #   scripts/fuzz.sh [--seconds N] [TARGET...]      (default: 30 s each, every target)
+#   scripts/fuzz.sh --runs N [TARGET...]           N inputs each from a fixed seed: the same inputs
+#                                                  every time (CI: a run cannot turn red by chance)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_EACH=30
-if [ "${1:-}" = "--seconds" ]; then SECONDS_EACH="$2"; shift 2; fi
+LIMIT=(-max_total_time=30)
+WHAT="30s"
+case "${1:-}" in
+  --seconds) LIMIT=(-max_total_time="$2"); WHAT="$2s"; shift 2 ;;
+  --runs) LIMIT=(-runs="$2" -seed=20261207); WHAT="$2 inputs"; FRESH=1; shift 2 ;;
+esac
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzInferBody FuzzGRPCRequest)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzInferBody FuzzGRPCRequest FuzzHTTP1 FuzzJSON FuzzModels)
 # -sanitize=fuzzer would link libFuzzer's own main, which clashes with the one SwiftPM gives an
 # executable: the targets get libFuzzer's coverage instrumentation and its no-main runtime, and
 # their main hands over to LLVMFuzzerRunDriver (Fuzz/FuzzReplay).
@@ -25,10 +32,11 @@ done
 BIN="$(swift build "${FLAGS[@]}" --show-bin-path)"
 for t in "${TARGETS[@]}"; do
   corpus=".build-fuzz/corpus/$t" crashes=".build-fuzz/crashes/$t/"
+  [ -z "${FRESH:-}" ] || rm -rf "$corpus"  # from the seeds alone, as on a fresh clone
   mkdir -p "$corpus" "$crashes"
   cp -n Fuzz/corpus/"$t"/* "$corpus"/
-  echo "fuzzing $t for ${SECONDS_EACH}s"
-  if ! "$BIN/$t" -max_total_time="$SECONDS_EACH" -artifact_prefix="$crashes" -print_final_stats=1 "$corpus" \
+  echo "fuzzing $t: $WHAT"
+  if ! "$BIN/$t" "${LIMIT[@]}" -artifact_prefix="$crashes" -print_final_stats=1 "$corpus" \
       >".build-fuzz/$t.log" 2>&1; then
     tail -40 ".build-fuzz/$t.log" >&2
     echo "fuzz: $t failed; the input is in $crashes" >&2

@@ -1,7 +1,9 @@
 """Writes the fuzz targets' seed corpora (Fuzz/corpus/<target>/): a few well-formed inputs of each
-shape a client sends, for libFuzzer to mutate from. Deterministic; run it again after changing it.
+shape a client sends, and small models of each format (trained here: the fixtures' are too big for
+libFuzzer to mutate quickly), for libFuzzer to start from. Deterministic with the pinned packages;
+run it again after changing it. The models need the test venv's xgboost, lightgbm and onnx:
 
-    python3 scripts/make_fuzz_seeds.py"""
+    .venv/bin/python scripts/make_fuzz_seeds.py"""
 import json
 import struct
 import sys
@@ -16,6 +18,26 @@ from protowire import field, framed as grpc, tensor, varint  # noqa: E402
 def infer_body(doc, binary=b"", header=True):
     text = json.dumps(doc, separators=(",", ":")).encode()
     return struct.pack(">H", len(text) if header else 0xFFFF) + text + binary
+
+
+def small_models():
+    """An XGBoost model (JSON and UBJSON), a LightGBM one and a logistic regression as ONNX, each a
+    few trees or weights over 15 features with missing values in training."""
+    import numpy as np
+    import lightgbm as lgb
+    import xgboost as xgb
+    rng = np.random.default_rng(20261207)
+    x = rng.normal(size=(400, 15))
+    x[rng.random(x.shape) < 0.1] = np.nan
+    y = (np.nan_to_num(x[:, 0]) + np.nan_to_num(x[:, 3]) > 0.5).astype(int)
+    booster = xgb.train({"objective": "binary:logistic", "max_depth": 2, "nthread": 1, "seed": 1},
+                        xgb.DMatrix(x, label=y), num_boost_round=3)
+    out = {"xgboost.json": bytes(booster.save_raw("json")), "xgboost.ubj": bytes(booster.save_raw("ubj"))}
+    lgbm = lgb.train({"objective": "binary", "num_leaves": 4, "verbose": -1, "num_threads": 1, "deterministic": True,
+                      "seed": 1}, lgb.Dataset(x, label=y), num_boost_round=3)
+    out["lightgbm.txt"] = lgbm.model_to_string().encode()
+    out["logistic.onnx"] = (ROOT / "tests/fixtures/models/lr_pipeline.onnx").read_bytes()
+    return out
 
 
 def main():
@@ -51,6 +73,21 @@ def main():
                                        b"\x01\xff" + b"\x00\x3c\xff\x7b"),
         },
     }
+    seeds["FuzzHTTP1"] = {
+        "get": b"\x10GET /health HTTP/1.1\r\nHost: a\r\n\r\n",
+        "post_length": b"\x08POST /predict HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+                       b"Content-Length: 7\r\n\r\n{\"a\":1}",
+        "chunked_pipelined": b"\x20POST /p HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             b"3;x=y\r\nabc\r\n0\r\nT: v\r\n\r\nGET /q?x=1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        "expect_continue": b"\x04PUT /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok",
+    }
+    seeds["FuzzJSON"] = {
+        "sample_request": (ROOT / "examples/sample_request.json").read_bytes(),
+        "numbers": b"[0, -0.0, 1e400, 2.2250738585072011e-308, 4.9e-324, 0.1, 123456789012345678901234567890, 1E-7]",
+        "number_long": b"52.029999999999994",
+        "strings": b'{"a\\u00e9\\ud83d\\ude00": "\\n\\t\\"x", "b": [true, false, null, {}]}',
+    }
+    seeds["FuzzModels"] = small_models()
     for target, files in seeds.items():
         d = CORPUS / target
         d.mkdir(parents=True, exist_ok=True)

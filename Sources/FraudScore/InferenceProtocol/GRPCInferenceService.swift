@@ -29,7 +29,7 @@ struct GRPCInferenceService: Sendable {
 
     /// The request's method and message, after the checks every call gets.
     private static func call(_ request: HTTPRequest) throws(GRPCFailure) -> (Method, [UInt8]) {
-        guard let method = Method(rawValue: String(request.path.utf8.dropFirst(prefix.utf8.count))!) else {
+        guard let method = Method(rawValue: String(decoding: request.path.utf8.dropFirst(prefix.utf8.count), as: UTF8.self)) else {
             throw GRPCFailure(.unimplemented, "unknown method \(request.path); GRPCInferenceService here serves "
                               + Method.allCases.map(\.rawValue).joined(separator: ", "))
         }
