@@ -79,7 +79,9 @@ let package = Package(
         .executableTarget(name: "FuzzInferBody", dependencies: ["InferenceWire", "FuzzReplay"], path: "Fuzz/FuzzInferBody"),
         .executableTarget(name: "FuzzGRPCRequest", dependencies: ["InferenceWire", "FuzzReplay"], path: "Fuzz/FuzzGRPCRequest"),
         .executableTarget(name: "FuzzHTTP1", dependencies: ["HTTPServer", "FuzzReplay"], path: "Fuzz/FuzzHTTP1"),
+        .executableTarget(name: "FuzzHTTP2Frames", dependencies: ["HTTPServer", "FuzzReplay"], path: "Fuzz/FuzzHTTP2Frames"),
         .executableTarget(name: "FuzzJSON", dependencies: ["JSON", "FuzzReplay"], path: "Fuzz/FuzzJSON"),
+        .executableTarget(name: "FuzzTransaction", dependencies: ["FraudScore", "FuzzReplay"], path: "Fuzz/FuzzTransaction"),
         .executableTarget(name: "FuzzModels", dependencies: ["Models", "FuzzReplay"], path: "Fuzz/FuzzModels"),
 
         // Test helpers: a raw-socket HTTP client and the paths of the repo and its fixtures.

@@ -17,7 +17,7 @@ case "${1:-}" in
   --runs) LIMIT=(-runs="$2" -seed=20261207); WHAT="$2 inputs"; FRESH=1; shift 2 ;;
 esac
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzInferBody FuzzGRPCRequest FuzzHTTP1 FuzzJSON FuzzModels)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzInferBody FuzzGRPCRequest FuzzHTTP1 FuzzHTTP2Frames FuzzJSON FuzzTransaction FuzzModels)
 # -sanitize=fuzzer would link libFuzzer's own main, which clashes with the one SwiftPM gives an
 # executable: the targets get libFuzzer's coverage instrumentation and its no-main runtime, and
 # their main hands over to LLVMFuzzerRunDriver (Fuzz/FuzzReplay).

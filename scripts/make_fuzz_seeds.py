@@ -87,6 +87,24 @@ def main():
         "number_long": b"52.029999999999994",
         "strings": b'{"a\\u00e9\\ud83d\\ude00": "\\n\\t\\"x", "b": [true, false, null, {}]}',
     }
+    sample = (ROOT / "examples/sample_request.json").read_bytes()
+    seeds["FuzzTransaction"] = {
+        "sample_request": b"\x00" + sample,
+        "sample_request_missing_allowed": b"\x02" + sample,
+        "raw_transaction_online": b"\x01" + json.dumps({"transaction_id": 7, "tx_datetime": "2018-05-01T10:00:00Z",
+                                                         "customer_id": 1, "terminal_id": 2, "tx_amount": "12.5"}).encode(),
+        "nulls_and_strings": b"\x02" + json.dumps({"tx_amount": None, "tx_datetime": 1525168800,
+                                                     "customer_id_nb_tx_1day_window": "3", "unknown": [1, {"a": True}]}).encode(),
+    }
+    settings = bytes.fromhex("000000040000000000")
+    headers = bytes.fromhex("000005010500000001") + b"\x82\x86\x84\x41\x01"  # HEADERS END_STREAM|END_HEADERS
+    data = bytes.fromhex("000003000100000003") + b"abc"
+    priority_self = bytes.fromhex("0000050200000000030000000310")
+    seeds["FuzzHTTP2Frames"] = {
+        "settings_headers_data": b"\x07" + settings + headers + data,
+        "priority_self_dependency": b"\x00" + settings + priority_self,
+        "one_byte_reads": b"\x00" + settings + headers + bytes.fromhex("000008060000000000") + b"12345678",
+    }
     seeds["FuzzModels"] = small_models()
     for target, files in seeds.items():
         d = CORPUS / target

@@ -13,8 +13,13 @@ from modelrepo import http, metric, wait_until
 from redisserver import free_port
 
 
-def serve(start_server, store, *args):
-    return start_server("--port", "0", "--model", str(MODEL), "--feature-store", store, *args)
+def serve(start_server, store, *args, connected=True):
+    """A server on `store`; with `connected`, once it is ready: its first connection to Redis made
+    (until then it answers 503, and says so on /health/ready, as a load balancer would see)."""
+    server = start_server("--port", "0", "--model", str(MODEL), "--feature-store", store, *args)
+    if connected:
+        wait_until(lambda: http("GET", server.url + "/health/ready")[0] == 200, 30, "the store's first connection")
+    return server
 
 
 def test_two_replicas_sharing_redis_give_the_offline_features(start_server, redis):
@@ -133,7 +138,7 @@ def test_redis_killed_and_restarted_under_load(start_server, redis):
 @pytest.mark.parametrize("policy", ["reject", "score-without-history"])
 def test_the_store_error_policy(start_server, policy):
     nobody = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
-    server = serve(start_server, nobody, "--on-store-error", policy)
+    server = serve(start_server, nobody, "--on-store-error", policy, connected=False)
     # Until its first attempt fails, the store says "connecting"; after, it names the address.
     wait_until(lambda: "cannot reach Redis" in http("GET", server.url + "/health")[1]["feature_store"].get("reason", ""),
                what="the first connection attempt to fail")

@@ -29,3 +29,29 @@ public enum HTTP1Fuzzing {
         return requests
     }
 }
+
+/// The HTTP/2 frame scanner that guards a connection before nghttp2 sees its bytes, for the fuzz
+/// target (Fuzz/FuzzHTTP2Frames): not API.
+@_spi(Fuzzing)
+public enum HTTP2Fuzzing {
+    /// Feeds `input` (after the preface nghttp2 would have read) to the flood guard in reads of
+    /// `chunk` bytes, as a connection's reads arrive. Returns how many reads it admitted; traps if
+    /// a frame it reports lies outside its read.
+    public static func run(_ input: UnsafeRawBufferPointer, chunk: Int) -> Int {
+        var defences = HTTP2Defences(HTTPServerConfig(), nowMs: 0)
+        var scan = HTTP2FloodGuard.Scan()
+        let step = max(chunk, 1)
+        var start = 0, admitted = 0, now: UInt64 = 0
+        while start < input.count {
+            let end = min(start + step, input.count)
+            let read = UnsafeRawBufferPointer(rebasing: input[start..<end])
+            scan.clear()
+            guard defences.admit(read, nowMs: now, scan: &scan) else { return admitted }
+            for frame in scan.dataFrames { precondition(frame.offset >= 0 && frame.offset <= read.count, "frame outside its read") }
+            admitted += 1
+            start = end
+            now += 1
+        }
+        return admitted
+    }
+}
