@@ -27,16 +27,22 @@ public enum GRPCMessage {
 
     /// `message` with its 5-byte prefix.
     public static func frame(_ message: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
+        var out = [UInt8](repeating: 0, count: 5)
         out.reserveCapacity(message.count + 5)
-        let n = UInt32(message.count)
-        out.append(0)
-        out.append(UInt8(n >> 24))
-        out.append(UInt8(truncatingIfNeeded: n >> 16))
-        out.append(UInt8(truncatingIfNeeded: n >> 8))
-        out.append(UInt8(truncatingIfNeeded: n))
         out.append(contentsOf: message)
+        writePrefix(&out)
         return out
+    }
+
+    /// Fills in the prefix of `framed`: a message written after 5 placeholder bytes, so that an
+    /// encoder can write the frame in place instead of copying its message into one.
+    public static func writePrefix(_ framed: inout [UInt8]) {
+        let n = UInt32(framed.count - 5)
+        framed[0] = 0
+        framed[1] = UInt8(n >> 24)
+        framed[2] = UInt8(truncatingIfNeeded: n >> 16)
+        framed[3] = UInt8(truncatingIfNeeded: n >> 8)
+        framed[4] = UInt8(truncatingIfNeeded: n)
     }
 
     /// A `grpc-timeout` value ("100m", "5S": at most 8 digits and a unit of H, M, S, m, u or n) in

@@ -21,14 +21,14 @@ struct GRPCInferenceService: Sendable {
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         do throws(GRPCFailure) {
             let (method, message) = try GRPCInferenceService.call(request)
-            return GRPCInferenceService.ok(try answer(method, message))
+            return GRPCInferenceService.ok(framed: try answer(method, message))
         } catch {
             return GRPCInferenceService.failure(error)
         }
     }
 
     /// The request's method and message, after the checks every call gets.
-    private static func call(_ request: HTTPRequest) throws(GRPCFailure) -> (Method, [UInt8]) {
+    private static func call(_ request: HTTPRequest) throws(GRPCFailure) -> (Method, ArraySlice<UInt8>) {
         guard let method = Method(rawValue: String(decoding: request.path.utf8.dropFirst(prefix.utf8.count), as: UTF8.self)) else {
             throw GRPCFailure(.unimplemented, "unknown method \(request.path); GRPCInferenceService here serves "
                               + Method.allCases.map(\.rawValue).joined(separator: ", "))
@@ -50,13 +50,14 @@ struct GRPCInferenceService: Sendable {
         default:
             break
         }
-        let message = try request.body.withUnsafeBytes { body in
-            Result { () throws(GRPCFailure) in Array(try GRPCMessage.unary(body, maxBytes: Int(Int32.max))) }
+        try request.body.withUnsafeBytes { body in
+            Result { () throws(GRPCFailure) in _ = try GRPCMessage.unary(body, maxBytes: Int(Int32.max)) }
         }.get()
-        return (method, message)
+        return (method, request.body[5...])  // the one message after its prefix, not copied
     }
 
-    private func answer(_ method: Method, _ message: [UInt8]) throws(GRPCFailure) -> [UInt8] {
+    /// The answer's message, framed.
+    private func answer(_ method: Method, _ message: ArraySlice<UInt8>) throws(GRPCFailure) -> [UInt8] {
         switch method {
         case .ModelInfer:
             return try infer(message)
@@ -82,7 +83,7 @@ struct GRPCInferenceService: Sendable {
         }
     }
 
-    private func infer(_ message: [UInt8]) throws(GRPCFailure) -> [UInt8] {
+    private func infer(_ message: ArraySlice<UInt8>) throws(GRPCFailure) -> [UInt8] {
         let request: ModelInferWire.Request
         do throws(InferWireError) {
             request = try message.withUnsafeBytes { m in
@@ -105,12 +106,14 @@ struct GRPCInferenceService: Sendable {
         } catch {
             throw GRPCFailure(.invalidArgument, error.message)
         }
-        var w = ProtoWriter(capacity: 96 + predictions.count * 8)
+        var w = ProtoWriter(capacity: 101 + predictions.count * 8)
+        w.bytes.append(contentsOf: [0, 0, 0, 0, 0])  // the frame's prefix, filled in below
         let info = serving.loaded.info
         predictions.withUnsafeBufferPointer {
             ModelInferWire.encodeResponse(modelName: info.name, modelVersion: info.version, id: request.infer.id,
                                           output: InferenceScoring.output, predictions: $0, into: &w)
         }
+        GRPCMessage.writePrefix(&w.bytes)
         return w.bytes
     }
 
@@ -140,17 +143,18 @@ struct GRPCInferenceService: Sendable {
         }
     }
 
-    private static func decode<M: SwiftProtobuf.Message>(_ message: [UInt8]) throws(GRPCFailure) -> M {
+    private static func decode<M: SwiftProtobuf.Message>(_ message: ArraySlice<UInt8>) throws(GRPCFailure) -> M {
         do {
-            return try M(serializedBytes: message)
+            return try M(serializedBytes: Array(message))
         } catch {
             throw GRPCFailure(.invalidArgument, "the \(M.protoMessageName) message does not parse: \(error)")
         }
     }
 
+    /// `message` serialized and framed.
     private static func encode(_ message: some SwiftProtobuf.Message) throws(GRPCFailure) -> [UInt8] {
         do {
-            return try message.serializedBytes()
+            return GRPCMessage.frame(try message.serializedBytes())
         } catch {
             throw GRPCFailure(.internalError, "could not encode \(type(of: message).protoMessageName): \(error)")
         }
@@ -158,9 +162,9 @@ struct GRPCInferenceService: Sendable {
 
     // MARK: answers
 
-    static func ok(_ message: [UInt8]) -> HTTPResponse {
+    static func ok(framed: [UInt8]) -> HTTPResponse {
         var r = HTTPResponse(status: .ok, contentType: "application/grpc", headers: [("grpc-accept-encoding", "identity")],
-                             body: GRPCMessage.frame(message))
+                             body: framed)
         r.trailers = [("grpc-status", "0")]
         return r
     }
