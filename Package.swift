@@ -83,6 +83,7 @@ let package = Package(
         .executableTarget(name: "FuzzJSON", dependencies: ["JSON", "FuzzReplay"], path: "Fuzz/FuzzJSON"),
         .executableTarget(name: "FuzzTransaction", dependencies: ["FraudScore", "FuzzReplay"], path: "Fuzz/FuzzTransaction"),
         .executableTarget(name: "FuzzModels", dependencies: ["Models", "FuzzReplay"], path: "Fuzz/FuzzModels"),
+        .executableTarget(name: "FuzzCatBoost", dependencies: ["Models", "FuzzReplay"], path: "Fuzz/FuzzCatBoost"),
 
         // Test helpers: a raw-socket HTTP client and the paths of the repo and its fixtures.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

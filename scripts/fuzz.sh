@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers of bytes from outside (HTTP/1.1 requests, JSON and its numbers, inference
-# bodies, gRPC calls, model files): each libFuzzer target in Fuzz/ built with libFuzzer and
+# bodies, gRPC calls, model files, CatBoost's binary and JSON models): each libFuzzer target in Fuzz/ built with libFuzzer and
 # AddressSanitizer (in .build-fuzz/), run for SECONDS from its seed corpus in
 # Fuzz/corpus/<target>/ (copied: what a run finds stays in .build-fuzz/corpus/). A crash or a
 # sanitizer report fails the run and leaves the input in .build-fuzz/crashes/<target>/; replay it
@@ -17,7 +17,7 @@ case "${1:-}" in
   --runs) LIMIT=(-runs="$2" -seed=20261207); WHAT="$2 inputs"; FRESH=1; shift 2 ;;
 esac
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzInferBody FuzzGRPCRequest FuzzHTTP1 FuzzHTTP2Frames FuzzJSON FuzzTransaction FuzzModels)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzInferBody FuzzGRPCRequest FuzzHTTP1 FuzzHTTP2Frames FuzzJSON FuzzTransaction FuzzModels FuzzCatBoost)
 # -sanitize=fuzzer would link libFuzzer's own main, which clashes with the one SwiftPM gives an
 # executable: the targets get libFuzzer's coverage instrumentation and its no-main runtime, and
 # their main hands over to LLVMFuzzerRunDriver (Fuzz/FuzzReplay).

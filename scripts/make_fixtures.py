@@ -69,12 +69,12 @@ FEATURES = handbook.FEATURES
 INT_FEATURES = set(handbook.INT_FEATURES)
 
 
-def check_versions(allow_other: bool) -> dict:
-    found = {name: version(name) for name in PINS}
-    wrong = {n: v for n, v in found.items() if v != PINS[n]}
+def check_versions(allow_other: bool, pins: dict = PINS, tool: str = "make_fixtures") -> dict:
+    found = {name: version(name) for name in pins}
+    wrong = {n: v for n, v in found.items() if v != pins[n]}
     if wrong and not allow_other:
-        sys.exit("make_fixtures: these libraries are not at the pinned versions, so the files would differ: "
-                 + ", ".join(f"{n} {v} (pinned {PINS[n]})" for n, v in wrong.items())
+        sys.exit(f"{tool}: these libraries are not at the pinned versions, so the files would differ: "
+                 + ", ".join(f"{n} {v} (pinned {pins[n]})" for n, v in wrong.items())
                  + ". Run it in the venv scripts/test.sh makes (.venv/bin/python), or pass --any-versions.")
     return found
 
@@ -289,22 +289,25 @@ def differing(a: Path, b: Path) -> list[str]:
                                      and filecmp.cmp(a / n, b / n, shallow=False))]
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", type=Path, default=OUT, help="where to write (default: %(default)s)")
+def main(doc: str = __doc__, out: Path = OUT, pins: dict = PINS, make_files=None, tool: str = "make_fixtures") -> int:
+    """The command line of this script and of make_catboost_fixtures.py: `make_files(folder, versions)`
+    writes a fresh set, which replaces `--out` or, with --check, is compared with it byte for byte."""
+    make_files = make_files or make
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=out, help="where to write (default: %(default)s)")
     ap.add_argument("--check", action="store_true", help="regenerate into a temp dir and compare with --out")
     ap.add_argument("--any-versions", action="store_true", help="run with unpinned library versions")
     a = ap.parse_args()
-    versions = check_versions(a.any_versions)
+    versions = check_versions(a.any_versions, pins, tool)
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "fixtures"
-        make(fresh, versions)
+        make_files(fresh, versions)
         if a.check:
             diff = differing(a.out, fresh)
             if diff:
-                print("make_fixtures --check: these files differ from a fresh run: " + ", ".join(diff), file=sys.stderr)
+                print(f"{tool} --check: these files differ from a fresh run: " + ", ".join(diff), file=sys.stderr)
                 return 1
-            print(f"make_fixtures --check: {sum(1 for p in fresh.rglob('*') if p.is_file())} files identical")
+            print(f"{tool} --check: {sum(1 for p in fresh.rglob('*') if p.is_file())} files identical")
             return 0
         if a.out.exists():
             shutil.rmtree(a.out)

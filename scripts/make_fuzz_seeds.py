@@ -1,7 +1,7 @@
 """Writes the fuzz targets' seed corpora (Fuzz/corpus/<target>/): a few well-formed inputs of each
 shape a client sends, and small models of each format (trained here: the fixtures' are too big for
 libFuzzer to mutate quickly), for libFuzzer to start from. Deterministic with the pinned packages;
-run it again after changing it. The models need the test venv's xgboost, lightgbm and onnx:
+run it again after changing it. The models need the test venv's xgboost, lightgbm, catboost and onnx:
 
     .venv/bin/python scripts/make_fuzz_seeds.py"""
 import json
@@ -37,6 +37,32 @@ def small_models():
                       "seed": 1}, lgb.Dataset(x, label=y), num_boost_round=3)
     out["lightgbm.txt"] = lgbm.model_to_string().encode()
     out["logistic.onnx"] = (ROOT / "tests/fixtures/models/lr_pipeline.onnx").read_bytes()
+    out.update(small_catboost_models(x, y))
+    return out
+
+
+def small_catboost_models(x, y):
+    """CatBoost models of 3 trees of depth 2, nan_mode Min and Max, as .cbm and JSON. catboost stamps
+    each save with a fresh guid and time: they are fixed through a JSON round trip."""
+    import tempfile
+    import catboost
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode in ("Min", "Max"):
+            model = catboost.CatBoostClassifier(iterations=3, depth=2, nan_mode=mode, random_seed=1, thread_count=1,
+                                                verbose=0, allow_writing_files=False)
+            model.fit(catboost.Pool(x, y, feature_names=[f"f{i}" for i in range(x.shape[1])]))
+            path = Path(tmp) / "m.json"
+            model.save_model(str(path), format="json")
+            doc = json.loads(path.read_text())
+            doc["model_info"] = {"params": doc["model_info"]["params"], "model_guid": "seed", "train_finish_time": "seed"}
+            path.write_text(json.dumps(doc))
+            fixed = catboost.CatBoost()
+            fixed.load_model(str(path), format="json")
+            fixed.save_model(str(Path(tmp) / "m.cbm"))
+            fixed.save_model(str(path), format="json")
+            out[f"catboost_{mode.lower()}.cbm"] = (Path(tmp) / "m.cbm").read_bytes()
+            out[f"catboost_{mode.lower()}.json"] = path.read_bytes()
     return out
 
 
@@ -106,6 +132,7 @@ def main():
         "one_byte_reads": b"\x00" + settings + headers + bytes.fromhex("000008060000000000") + b"12345678",
     }
     seeds["FuzzModels"] = small_models()
+    seeds["FuzzCatBoost"] = {k: v for k, v in seeds["FuzzModels"].items() if k.startswith("catboost")}
     for target, files in seeds.items():
         d = CORPUS / target
         d.mkdir(parents=True, exist_ok=True)

@@ -12,5 +12,5 @@ swift build --build-tests
 swift test
 # The fuzz targets' corpora, crashers found once included, replayed through a plain build.
 BIN="$(swift build --show-bin-path)"
-for t in FuzzInferBody FuzzGRPCRequest FuzzHTTP1 FuzzHTTP2Frames FuzzJSON FuzzTransaction FuzzModels; do "$BIN/$t" "Fuzz/corpus/$t"; done
+for t in FuzzInferBody FuzzGRPCRequest FuzzHTTP1 FuzzHTTP2Frames FuzzJSON FuzzTransaction FuzzModels FuzzCatBoost; do "$BIN/$t" "Fuzz/corpus/$t"; done
 FRAUDSCORE_BIN="$(swift build --show-bin-path)/fraudscore" python -m pytest -q tests/e2e

@@ -2,7 +2,7 @@ import FuzzReplay
 import Models
 
 /// libFuzzer target: a model file of any of the formats fraudscore reads (XGBoost JSON and UBJSON,
-/// LightGBM text, ONNX), recognised by content as the server does. It loads or throws a
+/// LightGBM text, ONNX, CatBoost .cbm and JSON), recognised by content as the server does. It loads or throws a
 /// `ModelError`; a model that loads scores a row of zeros and a row of missing values.
 func fuzzModels(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data else { return 0 }

@@ -8,7 +8,7 @@ import Yams
 public struct MLflowModel: Sendable {
     public static let fileName = "MLmodel"
     /// Flavors whose file fraudscore reads natively, in order of preference.
-    static let flavors = ["onnx", "xgboost", "lightgbm"]
+    static let flavors = ["onnx", "xgboost", "lightgbm", "catboost"]
 
     public var flavor: String
     /// The model file, relative to the folder.
@@ -34,8 +34,8 @@ public struct MLflowModel: Sendable {
                 ?? (pyfunc?["model_path"] as? String) ?? (pyfunc?["data"] as? String)
             throw ModelError("\(source): an MLflow model with flavor(s) \(present)\(file.map { " (\($0))" } ?? "") is a "
                              + "pickled Python object, and loading one runs code from the file, so fraudscore does not. "
-                             + "Log the model with mlflow.onnx (convert scikit-learn with skl2onnx), mlflow.xgboost or "
-                             + "mlflow.lightgbm instead.")
+                             + "Log the model with mlflow.onnx (convert scikit-learn with skl2onnx), mlflow.xgboost, "
+                             + "mlflow.lightgbm or mlflow.catboost instead.")
         }
         guard let flavor = flavors[name] as? [String: Any], let data = flavor["data"] as? String, !data.isEmpty else {
             throw ModelError("\(source): the \(name) flavor names no data file")

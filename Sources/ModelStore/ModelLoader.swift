@@ -16,7 +16,8 @@ public enum ModelLoader {
     public static let featuresFileName = "features.json"
     /// File names looked for, in order, when the path is a folder without metadata naming the file.
     static let knownFiles = ["xgb_model.json", "model.json", "xgb_model.ubj", "model.ubj", "model.xgb",
-                             "lgbm_model.txt", "model.lgb", "model.txt", "model.onnx"]
+                             "lgbm_model.txt", "model.lgb", "model.txt", "catboost_model.cbm", "model.cbm",
+                             "model.cb", "catboost_model.json", "model.onnx"]
 
     /// `features` (`--features`) names the columns of a model whose file does not, after a
     /// `features.json` beside the file.

@@ -27,8 +27,9 @@ final class CorruptModelTests: XCTestCase {
     }
 
     func testMutatedReferenceModelsNeverCrash() throws {
-        for file in ["xgb_model.json", "xgb_model.ubj", "lgbm_model.txt"] {
-            let original = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.fixture("models/" + file))))
+        for file in ["models/xgb_model.json", "models/xgb_model.ubj", "models/lgbm_model.txt",
+                     "catboost/catboost_max.cbm", "catboost/catboost_max.json"] {
+            let original = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.fixture(file))))
             var rng = Random(seed: 42)
             var refused = 0
             for _ in 0..<300 {
@@ -78,6 +79,10 @@ final class CorruptModelTests: XCTestCase {
         let ubj = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.fixture("models/xgb_model.ubj"))))
         XCTAssertThrowsError(try ModelFormat.loadModel(Array(ubj.prefix(ubj.count / 2)))) {
             XCTAssertTrue("\($0)".contains("unexpected end of data") || "\($0)".contains("exceeds the data"), "\($0)")
+        }
+        let cbm = Array(try Data(contentsOf: URL(fileURLWithPath: try RepoFiles.fixture("catboost/catboost_max.cbm"))))
+        XCTAssertThrowsError(try ModelFormat.loadModel(Array(cbm.prefix(cbm.count / 2)))) {
+            XCTAssertTrue("\($0)".contains("truncated"), "\($0)")
         }
         XCTAssertThrowsError(try ModelFormat.loadModel([])) { XCTAssertTrue("\($0)".contains("unrecognised")) }
     }
