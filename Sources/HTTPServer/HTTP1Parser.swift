@@ -348,6 +348,8 @@ struct HTTP1Parser {
     private func parseFields(_ h: UnsafeRawBufferPointer, from start: Int, minor: Int, into headers: inout HTTPHeaders)
         throws(HeadError) -> FieldFacts {
         var facts = FieldFacts(keepAlive: minor == 1)
+        // The header block is copied once; each field is two ranges into the copy.
+        let base = headers.keep(UnsafeRawBufferPointer(rebasing: h[start...])) - start
         var p = start
         while p < h.count {
             guard let lf = findLF(h, from: p) else { break }
@@ -378,7 +380,8 @@ struct HTTP1Parser {
             }
             let name = UnsafeRawBufferPointer(rebasing: field[0..<colon])
             let value = UnsafeRawBufferPointer(rebasing: field[vs..<ve])
-            headers.add(name: name, value: value)
+            let lineStart = base + (lf - 1 - field.count)
+            headers.addField(name: lineStart..<(lineStart + colon), value: (lineStart + vs)..<(lineStart + ve))
 
             // Known fields compared in place, by length first: no Strings on the request path.
             switch colon {

@@ -77,6 +77,20 @@ public struct HTTPHeaders: Sendable, Sequence {
                             valueStart: Int32(start + name.count), valueCount: Int32(value.count)))
     }
 
+    /// Keeps a copy of `bytes` (a request's header block) for fields to point into with
+    /// `addField`: one copy for all of them instead of two per field. Returns where it starts.
+    mutating func keep(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let start = text.count
+        text.append(contentsOf: bytes)
+        return start
+    }
+
+    /// A field whose name and value lie in what `keep` copied (offsets into the kept text).
+    mutating func addField(name: Range<Int>, value: Range<Int>) {
+        fields.append(Field(nameStart: Int32(name.lowerBound), nameCount: Int32(name.count),
+                            valueStart: Int32(value.lowerBound), valueCount: Int32(value.count)))
+    }
+
     public var count: Int { fields.count }
 
     /// Empties the fields, keeping the storage for the next request's (when nothing else holds it).
@@ -106,7 +120,7 @@ public struct HTTPHeaders: Sendable, Sequence {
         text.withUnsafeBytes { all in
             for f in fields where Int(f.nameCount) == wanted.count {
                 let start = Int(f.nameStart), value = Int(f.valueStart)
-                if HTTPHeaders.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: all[start..<value]), wanted) {
+                if HTTPHeaders.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: all[start..<(start + wanted.count)]), wanted) {
                     return body(UnsafeRawBufferPointer(rebasing: all[value..<(value + Int(f.valueCount))]))
                 }
             }
@@ -121,7 +135,7 @@ public struct HTTPHeaders: Sendable, Sequence {
             let f = fields[i]
             i += 1
             return text.withUnsafeBytes { all in
-                (String(decoding: UnsafeRawBufferPointer(rebasing: all[Int(f.nameStart)..<Int(f.valueStart)]), as: UTF8.self),
+                (String(decoding: UnsafeRawBufferPointer(rebasing: all[Int(f.nameStart)..<Int(f.nameStart + f.nameCount)]), as: UTF8.self),
                  String(decoding: UnsafeRawBufferPointer(rebasing: all[Int(f.valueStart)..<Int(f.valueStart + f.valueCount)]),
                         as: UTF8.self))
             }

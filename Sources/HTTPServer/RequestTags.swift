@@ -14,21 +14,30 @@ struct RequestTags {
     /// Longest client-supplied request id taken as is.
     static let maxClientIDBytes = 128
 
-    func appendID(into out: inout [UInt8]) {
+    /// Calls `body` with the id's bytes: the client's, or sixteen hex digits built in registers.
+    @inline(__always)
+    func withIDBytes(_ body: (UnsafeRawBufferPointer) -> Void) {
         if !clientID.isEmpty {
             var id = clientID
-            id.withUTF8 { out.append(contentsOf: $0) }
+            id.withUTF8 { body(UnsafeRawBufferPointer($0)) }
         } else {
-            // Sixteen hex digits built in registers, appended once.
             var digits: (UInt64, UInt64) = (0, 0)
             withUnsafeMutableBytes(of: &digits) { d in
                 for k in 0..<16 {
                     let nibble = Int((generatedID >> UInt64(60 - 4 * k)) & 0xF)
                     d[k] = nibble < 10 ? UInt8(48 + nibble) : UInt8(87 + nibble)
                 }
-                out.append(contentsOf: UnsafeRawBufferPointer(d))
+                body(UnsafeRawBufferPointer(d))
             }
         }
+    }
+
+    func appendID(into out: inout [UInt8]) {
+        withIDBytes { out.append(contentsOf: $0) }
+    }
+
+    func writeID(into w: inout HeadWriter) {
+        withIDBytes { w.write($0) }
     }
 
     var id: String { requestID.description }

@@ -1,57 +1,68 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Serialises HTTP/1.1 responses into a connection's output buffer.
 enum ResponseEncoder {
     /// `date` and `server` are whole header lines, CRLF included (`server` may be empty: none).
+    /// The head is written into scratch memory sized for it and appended in one copy (each append
+    /// to an array costs more than the bytes it copies), then the body.
     static func encode(_ response: HTTPResponse, into out: inout [UInt8], date: [UInt8], server: [UInt8],
                        keepAlive: Bool, http10: Bool, omitBody: Bool, tags: RequestTags? = nil) {
-        appendStatusLine(response.status, into: &out)
-        out.append(contentsOf: date)
-        out.append(contentsOf: server)
-        if !response.contentType.isEmpty {
-            append("Content-Type: ", into: &out)
-            var ct = response.contentType
-            ct.withUTF8 { out.append(contentsOf: $0) }
-            append("\r\n", into: &out)
-        }
-        append("Content-Length: ", into: &out)
-        appendDecimal(response.body.count, into: &out)
-        append("\r\n", into: &out)
-        if !keepAlive {
-            append("Connection: close\r\n", into: &out)
-        } else if http10 {
-            append("Connection: keep-alive\r\n", into: &out)
-        }
-        for (name, value) in response.headers {
-            var n = name, v = value
-            n.withUTF8 { out.append(contentsOf: $0) }
-            append(": ", into: &out)
-            v.withUTF8 { out.append(contentsOf: $0) }
-            append("\r\n", into: &out)
-        }
-        if let tags {
-            append("X-Request-Id: ", into: &out)
-            tags.appendID(into: &out)
-            append("\r\n", into: &out)
-            if !tags.traceparent.isEmpty {
-                var tp = tags.traceparent
-                append("traceparent: ", into: &out)
-                tp.withUTF8 { out.append(contentsOf: $0) }
-                append("\r\n", into: &out)
+        var bound = 160 + date.count + server.count + response.contentType.utf8.count
+        for (name, value) in response.headers { bound += name.utf8.count + value.utf8.count + 4 }
+        if let tags { bound += 48 + tags.clientID.utf8.count + tags.traceparent.utf8.count }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { scratch in
+            var w = HeadWriter(scratch.baseAddress!)
+            writeStatusLine(response.status, into: &w)
+            w.write(date)
+            w.write(server)
+            if !response.contentType.isEmpty {
+                w.write("Content-Type: ")
+                w.write(response.contentType)
+                w.write("\r\n")
             }
+            w.write("Content-Length: ")
+            w.decimal(response.body.count)
+            w.write("\r\n")
+            if !keepAlive {
+                w.write("Connection: close\r\n")
+            } else if http10 {
+                w.write("Connection: keep-alive\r\n")
+            }
+            for (name, value) in response.headers {
+                w.write(name)
+                w.write(": ")
+                w.write(value)
+                w.write("\r\n")
+            }
+            if let tags {
+                w.write("X-Request-Id: ")
+                tags.writeID(into: &w)
+                w.write("\r\n")
+                if !tags.traceparent.isEmpty {
+                    w.write("traceparent: ")
+                    w.write(tags.traceparent)
+                    w.write("\r\n")
+                }
+            }
+            w.write("\r\n")
+            precondition(w.count <= bound, "response head larger than its bound")
+            out.append(contentsOf: UnsafeBufferPointer(start: scratch.baseAddress, count: w.count))
         }
-        append("\r\n", into: &out)
         if !omitBody { out.append(contentsOf: response.body) }
     }
 
-    static func appendStatusLine(_ status: HTTPStatus, into out: inout [UInt8]) {
+    private static func writeStatusLine(_ status: HTTPStatus, into w: inout HeadWriter) {
         switch status.code {
-        case 200: append("HTTP/1.1 200 OK\r\n", into: &out)
-        case 422: append("HTTP/1.1 422 Unprocessable Content\r\n", into: &out)
+        case 200: w.write("HTTP/1.1 200 OK\r\n")
+        case 422: w.write("HTTP/1.1 422 Unprocessable Content\r\n")
         default:
-            append("HTTP/1.1 ", into: &out)
-            appendDecimal(status.code, into: &out)
-            out.append(0x20)
-            out.append(contentsOf: status.reason.utf8)
-            append("\r\n", into: &out)
+            w.write("HTTP/1.1 ")
+            w.decimal(status.code)
+            w.write(" ")
+            w.write(status.reason)
+            w.write("\r\n")
         }
     }
 
@@ -63,5 +74,46 @@ enum ResponseEncoder {
     static func appendDecimal(_ v: Int, into out: inout [UInt8]) {
         if v >= 10 { appendDecimal(v / 10, into: &out) }
         out.append(UInt8(48 + v % 10))
+    }
+}
+
+/// Bytes written one after another into scratch memory the caller sized for them.
+struct HeadWriter {
+    private let base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+
+    init(_ base: UnsafeMutablePointer<UInt8>) { self.base = base }
+
+    @inline(__always)
+    mutating func write(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        memcpy(base + count, source, bytes.count)
+        count += bytes.count
+    }
+
+    @inline(__always)
+    mutating func write(_ s: StaticString) {
+        write(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    mutating func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write($0) }
+    }
+
+    mutating func write(_ s: String) {
+        var s = s
+        s.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `v` (not negative) in decimal.
+    mutating func decimal(_ v: Int) {
+        var digits = 1, rest = v / 10
+        while rest > 0 { digits += 1; rest /= 10 }
+        var x = v
+        for k in stride(from: digits - 1, through: 0, by: -1) {
+            base[count + k] = UInt8(48 + x % 10)
+            x /= 10
+        }
+        count += digits
     }
 }
