@@ -125,49 +125,54 @@ struct TransactionDecoder: Sendable {
                 var first = true
                 var next = 0          // the guess for the next key
                 var matched = false
-                while let keyToken = try guessText.withUnsafeBytes({ text -> JSONScanner.StringToken? in
-                    let g = next < guesses.count ? guesses[next] : Guess(offset: 0, length: 0, code: 0)
-                    return try scanner.nextMember(first: first,
-                                                  guess: UnsafeRawBufferPointer(rebasing: text[Int(g.offset)..<Int(g.offset + g.length)]),
-                                                  matchedGuess: &matched)
-                }) {
-                    first = false
-                    let code: Int?
-                    if matched {
-                        let c = Int(guesses[next].code)
-                        code = c == TransactionDecoder.ignored ? nil : c
-                        next += 1
-                    } else if keyToken.hasEscapes {
-                        let key = try scanner.unescaped(keyToken)
-                        code = key.withUnsafeBytes { keys.lookup($0) }
-                    } else {
-                        code = keys.lookup(UnsafeRawBufferPointer(rebasing: body[keyToken.range]))
-                    }
-                    if !matched, let code, guessIndex[code] >= 0 { next = Int(guessIndex[code]) + 1 }
-                    guard let code else { try scanner.skipValue(depth: 1); continue }
-                    let name = keyToken.range
-                    switch code {
-                    case TransactionDecoder.transactionID:
-                        if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.transactionID = v }
-                        sawID = true
-                    case TransactionDecoder.customerID:
-                        if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.customerID = v }
-                        sawCustomer = true
-                    case TransactionDecoder.terminalID:
-                        if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.terminalID = v }
-                        sawTerminal = true
-                    case TransactionDecoder.datetime:
-                        datetime = try readDatetime(&scanner, field: name, errors: &errors)
-                        sawDatetime = true
-                    case TransactionDecoder.amountOnly:
-                        if let v = try readFeature(&scanner, field: name, errors: &errors) { transaction.amount = v }
-                    default:
-                        let slot = code - TransactionDecoder.featureBase
-                        // A value of the wrong type is reported once, as such, not also as missing.
-                        seen[slot] = true
-                        if let v = try readFeature(&scanner, field: name, errors: &errors) {
-                            row[slot] = v
-                            if slot == amountSlot { transaction.amount = v }
+                // The guesses' storage is opened once for the whole object, not once per member.
+                try guessText.withUnsafeBytes { text in
+                    try guesses.withUnsafeBufferPointer { guessList in
+                        while let keyToken = try scanner.nextMember(
+                            first: first,
+                            guess: next < guessList.count
+                                ? UnsafeRawBufferPointer(rebasing: text[Int(guessList[next].offset)..<Int(guessList[next].offset + guessList[next].length)])
+                                : UnsafeRawBufferPointer(start: nil, count: 0),
+                            matchedGuess: &matched) {
+                            first = false
+                            let code: Int?
+                            if matched {
+                                let c = Int(guessList[next].code)
+                                code = c == TransactionDecoder.ignored ? nil : c
+                                next += 1
+                            } else if keyToken.hasEscapes {
+                                let key = try scanner.unescaped(keyToken)
+                                code = key.withUnsafeBytes { keys.lookup($0) }
+                            } else {
+                                code = keys.lookup(UnsafeRawBufferPointer(rebasing: body[keyToken.range]))
+                            }
+                            if !matched, let code, guessIndex[code] >= 0 { next = Int(guessIndex[code]) + 1 }
+                            guard let code else { try scanner.skipValue(depth: 1); continue }
+                            let name = keyToken.range
+                            switch code {
+                            case TransactionDecoder.transactionID:
+                                if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.transactionID = v }
+                                sawID = true
+                            case TransactionDecoder.customerID:
+                                if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.customerID = v }
+                                sawCustomer = true
+                            case TransactionDecoder.terminalID:
+                                if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.terminalID = v }
+                                sawTerminal = true
+                            case TransactionDecoder.datetime:
+                                datetime = try readDatetime(&scanner, field: name, errors: &errors)
+                                sawDatetime = true
+                            case TransactionDecoder.amountOnly:
+                                if let v = try readFeature(&scanner, field: name, errors: &errors) { transaction.amount = v }
+                            default:
+                                let slot = code - TransactionDecoder.featureBase
+                                // A value of the wrong type is reported once, as such, not also as missing.
+                                seen[slot] = true
+                                if let v = try readFeature(&scanner, field: name, errors: &errors) {
+                                    row[slot] = v
+                                    if slot == amountSlot { transaction.amount = v }
+                                }
+                            }
                         }
                     }
                 }

@@ -113,7 +113,7 @@ public struct JSONNumber: Sendable, Equatable {
         // Clinger's fast path: w and 10^|q| are exact doubles, so one IEEE operation rounds once.
         if w < (1 << 53) && q >= -22 && q <= 22 {
             let d = Double(w)
-            return q < 0 ? d / powersOfTen[-q] : d * powersOfTen[q]
+            return q < 0 ? d / exactPowerOfTen(-q) : d * exactPowerOfTen(q)
         }
         return eiselLemire(w, q)
     }
@@ -185,9 +185,34 @@ public struct JSONNumber: Sendable, Equatable {
             || b == UInt8(ascii: "-")
     }
 
-    static let powersOfTen: [Double] = (0...22).map { k in
-        var p = 1.0
-        for _ in 0..<k { p *= 10 }
-        return p
+    /// 10^k for k in 0...22, every one exact in a Double. A switch of literals becomes a constant
+    /// table: no lazily initialised global to check on each call.
+    @inline(__always) static func exactPowerOfTen(_ k: Int) -> Double {
+        switch k {
+        case 0: return 1e0
+        case 1: return 1e1
+        case 2: return 1e2
+        case 3: return 1e3
+        case 4: return 1e4
+        case 5: return 1e5
+        case 6: return 1e6
+        case 7: return 1e7
+        case 8: return 1e8
+        case 9: return 1e9
+        case 10: return 1e10
+        case 11: return 1e11
+        case 12: return 1e12
+        case 13: return 1e13
+        case 14: return 1e14
+        case 15: return 1e15
+        case 16: return 1e16
+        case 17: return 1e17
+        case 18: return 1e18
+        case 19: return 1e19
+        case 20: return 1e20
+        case 21: return 1e21
+        case 22: return 1e22
+        default: preconditionFailure("10^\(k) is not exact in a Double")
+        }
     }
 }

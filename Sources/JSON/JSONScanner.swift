@@ -304,7 +304,7 @@ public struct JSONScanner {
         }
         guard intDigits + scale <= 15, i == n || !JSONNumber.continuesNumber(p[i]) else { return nil }
         position = i
-        let d = scale == 0 ? Double(m) : Double(m) / JSONNumber.powersOfTen[scale]
+        let d = scale == 0 ? Double(m) : Double(m) / JSONNumber.exactPowerOfTen(scale)
         return negative ? -d : d
     }
 
