@@ -60,7 +60,7 @@ struct CivilTime: Equatable {
     }
 
     static func parse(_ b: UnsafeRawBufferPointer) -> CivilTime? {
-        func digits(_ at: Int, _ n: Int) -> Int? {
+        @inline(__always) func digits(_ at: Int, _ n: Int) -> Int? {
             guard at + n <= b.count else { return nil }
             var v = 0
             for k in at..<(at + n) {

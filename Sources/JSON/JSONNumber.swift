@@ -25,6 +25,35 @@ public struct JSONNumber: Sendable, Equatable {
     /// Reads the longest JSON number (RFC 8259 §6) that starts at `p[i]`, in one pass, and moves `i`
     /// past it; nil (and `i` unchanged) when none starts there. The caller decides what may follow.
     @inline(__always)
+    /// Moves `i` past a number literal (RFC 8259's grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)?
+    /// ([eE] [+-]? [0-9]+)?`) without converting it: what skipping an unused member needs. False,
+    /// with `i` unchanged, where no well-formed number starts.
+    static func skip(_ p: UnsafePointer<UInt8>, at i: inout Int, count n: Int) -> Bool {
+        var k = i
+        if k < n && p[k] == UInt8(ascii: "-") { k += 1 }
+        guard k < n else { return false }
+        if p[k] == UInt8(ascii: "0") {
+            k += 1
+        } else if isDigit(p[k]) {
+            while k < n && isDigit(p[k]) { k += 1 }
+        } else {
+            return false
+        }
+        if k < n && p[k] == UInt8(ascii: ".") {
+            k += 1
+            guard k < n && isDigit(p[k]) else { return false }
+            while k < n && isDigit(p[k]) { k += 1 }
+        }
+        if k < n && p[k] | 0x20 == UInt8(ascii: "e") {
+            k += 1
+            if k < n && (p[k] == UInt8(ascii: "+") || p[k] == UInt8(ascii: "-")) { k += 1 }
+            guard k < n && isDigit(p[k]) else { return false }
+            while k < n && isDigit(p[k]) { k += 1 }
+        }
+        i = k
+        return true
+    }
+
     static func scan(_ p: UnsafePointer<UInt8>, at i: inout Int, count n: Int) -> JSONNumber? {
         let start = i
         var k = i

@@ -344,7 +344,13 @@ public struct JSONScanner {
     public mutating func skipValue(depth: Int = 0) throws {
         switch try peekKind() {
         case .string: _ = try readString()
-        case .number: _ = try readNumber()
+        case .number:
+            // Checked as readNumber checks it, not converted.
+            var i = position
+            guard JSONNumber.skip(p, at: &i, count: n), i == n || !JSONNumber.continuesNumber(p[i]) else {
+                throw JSONError("Expecting value", at: position)
+            }
+            position = i
         case .bool: _ = try readBool()
         case .null: try readNull()
         case .object:

@@ -13,6 +13,22 @@ final class JSONScannerTests: XCTestCase {
         XCTAssertEqual(v["a2"], .object([]))
     }
 
+    /// An unused member's number is skipped without being converted, yet refused exactly where
+    /// reading it is refused, and skipped to where reading it ends.
+    func testSkippingANumberAcceptsWhatReadingAccepts() {
+        for text in ["0", "-0", "12", "-12.5", "1e5", "1E+5", "2.5e-3", "123456789012345678901234567890", "1e99999",
+                     "01", "-", "1.", ".5", "1e", "1e+", "+1", "1.2.3", "--1", "0x10", "1ee5", "-a", "5 ", "7,", "1.5]"] {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBytes { raw in
+                var reader = JSONScanner(raw), skipper = JSONScanner(raw)
+                let read = (try? reader.readNumber()) != nil
+                let skipped = (try? skipper.skipValue()) != nil
+                XCTAssertEqual(read, skipped, text)
+                if read { XCTAssertEqual(reader.position, skipper.position, text) }
+            }
+        }
+    }
+
     func testRepeatedKeyKeepsTheLastValueAsPythonDoes() throws {
         XCTAssertEqual(try parse(#"{"k": 1, "k": 2}"#)["k"]?.intValue, 2)
     }
