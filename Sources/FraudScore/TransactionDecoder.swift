@@ -274,6 +274,7 @@ struct TransactionDecoder: Sendable {
 
     private func readInt(_ s: inout JSONScanner, field: Range<Int>,
                          errors: inout [ValidationError]) throws -> Int64? {
+        if let v = s.readShortInteger() { return v }
         var number: JSONNumber
         switch try s.peekKind() {
         case .number:

@@ -308,6 +308,24 @@ public struct JSONScanner {
         return negative ? -d : d
     }
 
+    /// A plain integer of at most 18 digits (ids, counts): no fraction, no exponent. nil, with
+    /// nothing consumed, for anything else (`readNumber`).
+    @inline(__always)
+    public mutating func readShortInteger() -> Int64? {
+        skipWhitespace()
+        var i = position
+        let negative = i < n && p[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        let start = i
+        var v: Int64 = 0
+        while i < n && JSONNumber.isDigit(p[i]) { v = v &* 10 &+ Int64(p[i] &- 48); i += 1 }
+        let digits = i - start
+        guard digits > 0, digits <= 18, digits == 1 || p[start] != UInt8(ascii: "0"),
+              i == n || !JSONNumber.continuesNumber(p[i]) else { return nil }
+        position = i
+        return negative ? -v : v
+    }
+
     /// A number, read and converted in one pass.
     public mutating func readNumber() throws -> JSONNumber {
         skipWhitespace()

@@ -29,6 +29,26 @@ final class JSONScannerTests: XCTestCase {
         }
     }
 
+    /// The integer fast path reads what readNumber reads as an Int64 and leaves the rest to it.
+    func testShortIntegersAgreeWithReadNumber() {
+        for text in ["0", "-0", "7", "1261346", "-42", "999999999999999999", "9223372036854775807", "12.0", "1e3",
+                     "01", "-", "12a", "3,", "5]", "-9223372036854775808"] {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBytes { raw in
+                var fast = JSONScanner(raw), full = JSONScanner(raw)
+                let number = try? full.readNumber()
+                if let v = fast.readShortInteger() {
+                    XCTAssertEqual(v, number?.int64, text)
+                    XCTAssertEqual(fast.position, full.position, text)
+                } else {
+                    XCTAssertEqual(fast.position, 0, "\(text): nothing consumed")
+                    // Only what readNumber refuses, or what is not an 18-digit integer, is left to it.
+                    XCTAssertTrue(number == nil || text.count > 18 || text.contains(where: { ".eE".contains($0) }), text)
+                }
+            }
+        }
+    }
+
     func testRepeatedKeyKeepsTheLastValueAsPythonDoes() throws {
         XCTAssertEqual(try parse(#"{"k": 1, "k": 2}"#)["k"]?.intValue, 2)
     }
