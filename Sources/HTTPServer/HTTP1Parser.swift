@@ -491,10 +491,26 @@ struct HTTP1Parser {
         return true
     }
 
-    /// Every byte of `b[range]` is a tchar.
+    /// Every byte of `b[range]` is a tchar. Field names are letters and dashes nearly always: eight
+    /// bytes at a time are checked for just those, a byte at a time (the full tchar set) otherwise.
     @inline(__always)
     static func allTokenChars(_ b: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
-        for k in range where !isTokenChar(b[k]) { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        var k = range.lowerBound
+        while k + 8 <= range.upperBound {
+            let x = b.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            let y = x | (0x20 &* ones)
+            // Per byte (all below 0x80): high bit set where y >= 'a', and where y <= 'z'.
+            let letter = (y &+ (0x80 - 0x61) &* ones) & ~(y &+ (0x80 - 0x7B) &* ones) & highs
+            let d = x ^ (0x2D &* ones)  // zero where a dash
+            let dash = ~(((d & low7) &+ low7) | d) & highs
+            if x & highs != 0 || letter | dash != highs {
+                for i in k..<(k + 8) where !isTokenChar(b[i]) { return false }
+            }
+            k += 8
+        }
+        for i in k..<range.upperBound where !isTokenChar(b[i]) { return false }
         return true
     }
 

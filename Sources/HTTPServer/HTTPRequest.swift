@@ -155,10 +155,29 @@ public struct HTTPHeaders: Sendable, Sequence {
         return true
     }
 
-    /// `x` equals the lowercase ASCII `name` ignoring case.
+    /// `x` equals `name` ignoring ASCII case. `name` is lowercase letters, digits, dashes and colons; `x`
+    /// holds no control bytes (a checked field name or value): OR-ing 0x20 then folds exactly the
+    /// letters, so eight bytes compare at a time.
     @inline(__always)
     static func equalsIgnoringCase(_ x: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
-        equalsIgnoringCase(x, UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        let n = name.utf8CodeUnitCount
+        guard x.count == n else { return false }
+        let y = UnsafeRawPointer(name.utf8Start)
+        guard n >= 8 else {
+            for i in 0..<n where lower(x[i]) != y.load(fromByteOffset: i, as: UInt8.self) { return false }
+            return true
+        }
+        let fold: UInt64 = 0x2020_2020_2020_2020
+        var k = 0
+        while k + 8 <= n {
+            if x.loadUnaligned(fromByteOffset: k, as: UInt64.self) | fold != y.loadUnaligned(fromByteOffset: k, as: UInt64.self) {
+                return false
+            }
+            k += 8
+        }
+        // The last, partial word: the final eight bytes, overlapping the previous word.
+        return k == n || x.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) | fold
+            == y.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
     }
 
     @inline(__always) static func lower(_ c: UInt8) -> UInt8 {

@@ -14,6 +14,35 @@ final class HTTPByteRulesTests: XCTestCase {
         }
     }
 
+    /// Names checked eight bytes at a time: every byte at every position of a 16-byte name gives
+    /// what the byte-by-byte grammar gives.
+    func testWordAtATimeTokenCheckAgreesWithTheGrammar() {
+        let base = Array("Content-Length-x".utf8)
+        for c in 0...255 {
+            for position in 0..<base.count {
+                var name = base
+                name[position] = UInt8(c)
+                let fast = name.withUnsafeBytes { HTTP1Parser.allTokenChars($0, 0..<name.count) }
+                XCTAssertEqual(fast, name.allSatisfy(HTTP1Parser.isTokenChar), "byte \(c) at \(position)")
+            }
+        }
+    }
+
+    /// The word-at-a-time compare against a lowercase name agrees with a byte-by-byte fold of ASCII
+    /// case for every byte a checked name or value can hold (no control bytes), at every position.
+    func testWordAtATimeCompareAgreesWithByteByByteFolding() {
+        let expected = Array("content-length".utf8)
+        for c in 0x20...0xFF where c != 0x7F {
+            for position in 0..<expected.count {
+                var name = expected
+                name[position] = UInt8(c)
+                let fast = name.withUnsafeBytes { HTTPHeaders.equalsIgnoringCase($0, "content-length") }
+                let plain = zip(name, expected).allSatisfy { HTTPHeaders.lower($0) == $1 }
+                XCTAssertEqual(fast, plain, "byte \(c) at \(position)")
+            }
+        }
+    }
+
     func testHeaderNamesCompareIgnoringASCIICaseOnly() {
         func eq(_ a: String, _ b: StaticString) -> Bool {
             Array(a.utf8).withUnsafeBytes { HTTPHeaders.equalsIgnoringCase($0, b) }
