@@ -359,14 +359,20 @@ struct HTTP1Parser {
             if field[0] == 0x20 || field[0] == 0x09 {
                 throw HeadError(400, "Obsolete line folding (obs-fold) is not accepted")
             }
-            guard let colon = find(UInt8(ascii: ":"), in: field, from: 0), colon > 0 else {
-                throw HeadError(400, "Header line without a field name and colon")
-            }
-            if !HTTP1Parser.allTokenChars(field, 0..<colon) {
-                let bad = (0..<colon).first { !HTTP1Parser.isTokenChar(field[$0]) }!
-                throw HeadError(400, field[bad] == 0x20 || field[bad] == 0x09
-                              ? "Whitespace between header field name and colon"
-                              : "Invalid character in header field name")
+            let colon: Int
+            if let plain = HTTP1Parser.plainNameColon(field) {
+                colon = plain
+            } else {
+                guard let found = find(UInt8(ascii: ":"), in: field, from: 0), found > 0 else {
+                    throw HeadError(400, "Header line without a field name and colon")
+                }
+                if !HTTP1Parser.allTokenChars(field, 0..<found) {
+                    let bad = (0..<found).first { !HTTP1Parser.isTokenChar(field[$0]) }!
+                    throw HeadError(400, field[bad] == 0x20 || field[bad] == 0x09
+                                  ? "Whitespace between header field name and colon"
+                                  : "Invalid character in header field name")
+                }
+                colon = found
             }
             var vs = colon + 1
             var ve = field.count
@@ -489,6 +495,37 @@ struct HTTP1Parser {
         }
         for i in k..<range.upperBound where (b[i] < 0x20 && b[i] != 0x09) || b[i] == 0x7F { return false }
         return true
+    }
+
+    /// Where a field name made of letters and dashes ends, when the byte there is its colon (nearly
+    /// every field): one pass, eight bytes at a time, instead of a search for the colon and a check
+    /// of the name. nil for anything else, which takes that general path.
+    @inline(__always)
+    static func plainNameColon(_ f: UnsafeRawBufferPointer) -> Int? {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        var k = 0
+        while k + 8 <= f.count {
+            let x = f.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            let y = x | (0x20 &* ones)
+            let letter = (y &+ (0x80 - 0x61) &* ones) & ~(y &+ (0x80 - 0x7B) &* ones) & highs
+            let d = x ^ (0x2D &* ones)
+            let dash = ~(((d & low7) &+ low7) | d) & highs
+            // A byte of 0x80 or more flags itself; carries it causes reach only later bytes.
+            let other = (highs & ~(letter | dash)) | (x & highs)
+            if other != 0 {
+                let i = k + other.trailingZeroBitCount / 8
+                return i > 0 && f[i] == UInt8(ascii: ":") ? i : nil
+            }
+            k += 8
+        }
+        while k < f.count {
+            let c = f[k]
+            if c == UInt8(ascii: ":") { return k > 0 ? k : nil }
+            guard c | 0x20 &- 0x61 < 26 || c == 0x2D else { return nil }
+            k += 1
+        }
+        return nil
     }
 
     /// Every byte of `b[range]` is a tchar. Field names are letters and dashes nearly always: eight

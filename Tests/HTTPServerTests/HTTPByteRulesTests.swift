@@ -28,6 +28,26 @@ final class HTTPByteRulesTests: XCTestCase {
         }
     }
 
+    /// The one-pass colon finder gives the colon of a letters-and-dashes name, and nothing it should
+    /// not: every byte at every position of a line, against a plain scan.
+    func testPlainNameColonAgreesWithAPlainScan() {
+        for line in ["Content-Length: 3", "Host: a", "X: y", "user-agent: h2load", "content-type:x", "A-very-long-field-name-here: v"] {
+            let base = Array(line.utf8)
+            for c in 0...255 {
+                for position in 0..<base.count {
+                    var bytes = base
+                    bytes[position] = UInt8(c)
+                    let fast = bytes.withUnsafeBytes { HTTP1Parser.plainNameColon($0) }
+                    let colon = bytes.firstIndex(of: UInt8(ascii: ":"))
+                    let plain = colon.flatMap { i in
+                        i > 0 && bytes[0..<i].allSatisfy { ($0 | 0x20) &- 0x61 < 26 || $0 == 0x2D } ? i : nil
+                    }
+                    XCTAssertEqual(fast, plain, "\(line): byte \(c) at \(position)")
+                }
+            }
+        }
+    }
+
     /// The word-at-a-time compare against a lowercase name agrees with a byte-by-byte fold of ASCII
     /// case for every byte a checked name or value can hold (no control bytes), at every position.
     func testWordAtATimeCompareAgreesWithByteByByteFolding() {
