@@ -52,10 +52,8 @@ let package = Package(
         // grpc_predict_v2.proto's messages, generated once (scripts/generate-inference-proto.sh).
         .target(name: "InferenceProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["grpc_predict_v2.proto"]),
-        // Eight trees walked at once with AVX2 gathers: the one kernel Swift cannot express (no gather).
-        .target(name: "CTreeWalk"),
         .target(name: "Models", dependencies: [
-            "JSON", "ONNXProto", "CTreeWalk", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            "JSON", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], swiftSettings: hotPath),
         .target(name: "ModelStore", dependencies: [
             "Models", "JSON", "Support", "COpenSSL", "CCurl",

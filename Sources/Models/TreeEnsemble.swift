@@ -1,5 +1,3 @@
-import CTreeWalk
-
 /// Binary decision trees flattened into contiguous per-field arrays, walked without recursion or branches.
 ///
 /// Node `i` is `thresholds[i]`, `links[i]` (feature and left child) and `defaultLeft[i]`; nodes are numbered
@@ -107,7 +105,6 @@ public struct TreeEnsemble: Sendable {
         let defaultLeft: UnsafePointer<Bool>
         let values: UnsafePointer<Float>
         let groupRoots: UnsafePointer<Int32>
-        let groupSteps: UnsafePointer<Int32>
     }
 
     /// One step down from node `i` for `row`: its left or right child (itself for a leaf).
@@ -129,9 +126,6 @@ public struct TreeEnsemble: Sendable {
         return Int(link.left) &+ (row[Int(link.feature)] >= n.thresholds[i] ? 1 : 0)
     }
 
-    /// Whether this CPU walks eight trees at once with AVX2 gathers (`CTreeWalk`).
-    public static let hasAVX2 = fs_tree_walk_avx2() != 0
-
     /// Sum of the leaf values each tree gives `row`, added in Float32 in tree order onto `start`
     /// (XGBoost's accumulation). `row` holds Float32 features, NaN for missing.
     public func sum(_ row: UnsafePointer<Float>, start: Float) -> Float {
@@ -140,14 +134,10 @@ public struct TreeEnsemble: Sendable {
         return acc
     }
 
-    /// Adds every tree's leaf value to `acc[r]` for `count` rows of `width` Float32 features, a few
-    /// groups of eight trees at a time (which stay in L1 while the rows pass), each row adding trees
-    /// in order. A row of finite values is walked with AVX2 gathers when `vectorized` (and the CPU
-    /// has them), else, like a row with a missing value, by the scalar walk; both give the same bits.
-    public func addBatch(_ rows: UnsafePointer<Float>, width: Int, count: Int, into acc: UnsafeMutablePointer<Float>,
-                         vectorized: Bool = TreeEnsemble.hasAVX2) {
+    /// Adds every tree's leaf value to `acc[r]` for `count` rows of `width` Float32 features, group by
+    /// group of eight trees (which stay in L1 while the rows pass), each row adding trees in order.
+    public func addBatch(_ rows: UnsafePointer<Float>, width: Int, count: Int, into acc: UnsafeMutablePointer<Float>) {
         guard !roots.isEmpty else { return }  // no trees: nothing to add (and no group roots)
-        let vector = vectorized && TreeEnsemble.hasAVX2
         withUnsafeTemporaryAllocation(of: Bool.self, capacity: count) { finite in
             // Rows of finite values take the cheaper step (no NaN test, no default direction).
             for r in 0..<count {
@@ -157,25 +147,7 @@ public struct TreeEnsemble: Sendable {
             }
             withNodeArrays { n in
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: TreeEnsemble.group) { at in
-                    var forest = fs_forest(thresholds: n.thresholds, links: UnsafeRawPointer(n.links).assumingMemoryBound(to: Int32.self),
-                                           values: n.values, group_roots: n.groupRoots, group_steps: n.groupSteps,
-                                           tree_count: Int32(roots.count))
-                    // One row: every group in one go. Several: four groups (32 trees) per pass over the rows.
-                    let groups = groupSteps.count
-                    let block = count == 1 ? groups : 4
-                    for first in stride(from: 0, to: groups, by: block) {
-                        let end = min(groups, first + block)
-                        for r in 0..<count {
-                            let row = rows + r * width
-                            if vector && finite[r] {
-                                fs_tree_walk_groups(&forest, Int32(first), Int32(end), row, acc + r)
-                            } else {
-                                for g in first..<end {
-                                    walk(n, group: g, row, finite: finite[r], into: acc + r, at: at.baseAddress!)
-                                }
-                            }
-                        }
-                    }
+                    walk(n, rows, width: width, count: count, finite: finite.baseAddress!, into: acc, at: at.baseAddress!)
                 }
             }
         }
@@ -187,10 +159,8 @@ public struct TreeEnsemble: Sendable {
                 defaultLeft.withUnsafeBufferPointer { d in
                     values.withUnsafeBufferPointer { v in
                         groupRoots.withUnsafeBufferPointer { r in
-                            groupSteps.withUnsafeBufferPointer { g in
-                                body(NodeArrays(thresholds: t.baseAddress!, links: l.baseAddress!, defaultLeft: d.baseAddress!,
-                                                values: v.baseAddress!, groupRoots: r.baseAddress!, groupSteps: g.baseAddress!))
-                            }
+                            body(NodeArrays(thresholds: t.baseAddress!, links: l.baseAddress!, defaultLeft: d.baseAddress!,
+                                            values: v.baseAddress!, groupRoots: r.baseAddress!))
                         }
                     }
                 }
@@ -198,44 +168,49 @@ public struct TreeEnsemble: Sendable {
         }
     }
 
-    /// The scalar walk of group `g` for one row; `at` holds the eight leaves of a partial group.
-    private func walk(_ n: NodeArrays, group g: Int, _ row: UnsafePointer<Float>, finite: Bool,
-                      into acc: UnsafeMutablePointer<Float>, at: UnsafeMutablePointer<Int>) {
+    /// The group-by-group walk of `addBatch`; `at` holds the eight leaves of a partial group.
+    private func walk(_ n: NodeArrays, _ rows: UnsafePointer<Float>, width: Int, count: Int,
+                      finite: UnsafePointer<Bool>, into acc: UnsafeMutablePointer<Float>, at: UnsafeMutablePointer<Int>) {
         let lanes = TreeEnsemble.group
-        let first = g * lanes
-        let steps = n.groupSteps[g]
-        // Each tree's root; node 0 pads the last group.
-        let trees = min(lanes, roots.count - first)
-        let start = n.groupRoots + first
-        // The eight walks in locals (registers): an array would put a store and a reload into
-        // every step's dependency chain.
-        var a0 = Int(start[0]), a1 = Int(start[1]), a2 = Int(start[2]), a3 = Int(start[3])
-        var a4 = Int(start[4]), a5 = Int(start[5]), a6 = Int(start[6]), a7 = Int(start[7])
-        if finite {
-            for _ in 0..<steps {
-                a0 = TreeEnsemble.stepPlain(n, a0, row); a1 = TreeEnsemble.stepPlain(n, a1, row)
-                a2 = TreeEnsemble.stepPlain(n, a2, row); a3 = TreeEnsemble.stepPlain(n, a3, row)
-                a4 = TreeEnsemble.stepPlain(n, a4, row); a5 = TreeEnsemble.stepPlain(n, a5, row)
-                a6 = TreeEnsemble.stepPlain(n, a6, row); a7 = TreeEnsemble.stepPlain(n, a7, row)
+        var first = 0
+        for steps in groupSteps {
+            // Each tree's root; node 0 pads the last group.
+            let trees = min(lanes, roots.count - first)
+            let start = n.groupRoots + first
+            for r in 0..<count {
+                let row = rows + r * width
+                // The eight walks in locals (registers): an array would put a store and a reload into
+                // every step's dependency chain.
+                var a0 = Int(start[0]), a1 = Int(start[1]), a2 = Int(start[2]), a3 = Int(start[3])
+                var a4 = Int(start[4]), a5 = Int(start[5]), a6 = Int(start[6]), a7 = Int(start[7])
+                if finite[r] {
+                    for _ in 0..<steps {
+                        a0 = TreeEnsemble.stepPlain(n, a0, row); a1 = TreeEnsemble.stepPlain(n, a1, row)
+                        a2 = TreeEnsemble.stepPlain(n, a2, row); a3 = TreeEnsemble.stepPlain(n, a3, row)
+                        a4 = TreeEnsemble.stepPlain(n, a4, row); a5 = TreeEnsemble.stepPlain(n, a5, row)
+                        a6 = TreeEnsemble.stepPlain(n, a6, row); a7 = TreeEnsemble.stepPlain(n, a7, row)
+                    }
+                } else {
+                    for _ in 0..<steps {
+                        a0 = TreeEnsemble.step(n, a0, row); a1 = TreeEnsemble.step(n, a1, row)
+                        a2 = TreeEnsemble.step(n, a2, row); a3 = TreeEnsemble.step(n, a3, row)
+                        a4 = TreeEnsemble.step(n, a4, row); a5 = TreeEnsemble.step(n, a5, row)
+                        a6 = TreeEnsemble.step(n, a6, row); a7 = TreeEnsemble.step(n, a7, row)
+                    }
+                }
+                var a = acc[r]
+                if trees == lanes {
+                    // Straight from the registers, still one tree after the other (Float32 order).
+                    a += n.values[a0]; a += n.values[a1]; a += n.values[a2]; a += n.values[a3]
+                    a += n.values[a4]; a += n.values[a5]; a += n.values[a6]; a += n.values[a7]
+                } else {
+                    at[0] = a0; at[1] = a1; at[2] = a2; at[3] = a3
+                    at[4] = a4; at[5] = a5; at[6] = a6; at[7] = a7
+                    for k in 0..<trees { a += n.values[at[k]] }
+                }
+                acc[r] = a
             }
-        } else {
-            for _ in 0..<steps {
-                a0 = TreeEnsemble.step(n, a0, row); a1 = TreeEnsemble.step(n, a1, row)
-                a2 = TreeEnsemble.step(n, a2, row); a3 = TreeEnsemble.step(n, a3, row)
-                a4 = TreeEnsemble.step(n, a4, row); a5 = TreeEnsemble.step(n, a5, row)
-                a6 = TreeEnsemble.step(n, a6, row); a7 = TreeEnsemble.step(n, a7, row)
-            }
+            first += lanes
         }
-        var a = acc.pointee
-        if trees == lanes {
-            // Straight from the registers, still one tree after the other (Float32 order).
-            a += n.values[a0]; a += n.values[a1]; a += n.values[a2]; a += n.values[a3]
-            a += n.values[a4]; a += n.values[a5]; a += n.values[a6]; a += n.values[a7]
-        } else {
-            at[0] = a0; at[1] = a1; at[2] = a2; at[3] = a3
-            at[4] = a4; at[5] = a5; at[6] = a6; at[7] = a7
-            for k in 0..<trees { a += n.values[at[k]] }
-        }
-        acc.pointee = a
     }
 }

@@ -99,37 +99,4 @@ final class GoldenTests: XCTestCase {
             XCTAssertEqual(p, line["expected_prob"]?.doubleValue)
         }
     }
-
-    /// The AVX2 walk (eight trees per gather) and the scalar walk give the same Float32 margins, bit for
-    /// bit, on every golden row, singly and in batches. Rows with a missing value always take the
-    /// scalar walk, so both are exact against XGBoost through the golden tests above.
-    func testVectorAndScalarWalksGiveTheSameBits() throws {
-        try XCTSkipUnless(TreeEnsemble.hasAVX2, "this CPU has no AVX2: only the scalar walk runs here")
-        let model = try load(try RepoFiles.fixture("models/xgb_model.json"))
-        let golden = try rows(try RepoFiles.fixture("golden/golden_test_2000.jsonl"), features: model.featureNames)
-        let width = model.featureNames.count
-        let features = golden.flatMap { $0.row.map(Float.init) }
-        for vectorized in [true, false] {
-            var single: [Float] = []
-            for r in 0..<golden.count {
-                var acc = model.baseMargin
-                features.withUnsafeBufferPointer {
-                    model.trees.addBatch($0.baseAddress! + r * width, width: width, count: 1, into: &acc, vectorized: vectorized)
-                }
-                single.append(acc)
-            }
-            var batch = [Float](repeating: model.baseMargin, count: golden.count)
-            features.withUnsafeBufferPointer { f in
-                batch.withUnsafeMutableBufferPointer {
-                    model.trees.addBatch(f.baseAddress!, width: width, count: golden.count, into: $0.baseAddress!,
-                                         vectorized: vectorized)
-                }
-            }
-            let expected = golden.map { Float($0.line["xgb_margin"]!.doubleValue!) }
-            let wrongSingle = zip(single, expected).filter { $0.bitPattern != $1.bitPattern }.count
-            let wrongBatch = zip(batch, expected).filter { $0.bitPattern != $1.bitPattern }.count
-            XCTAssertEqual(wrongSingle, 0, "rows whose margin differs from XGBoost's, vectorized: \(vectorized)")
-            XCTAssertEqual(wrongBatch, 0, "rows whose margin differs from XGBoost's in a batch, vectorized: \(vectorized)")
-        }
-    }
 }
