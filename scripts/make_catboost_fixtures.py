@@ -5,7 +5,8 @@ catboost's own predictions, most of them with missing values.
     .venv/bin/python scripts/make_catboost_fixtures.py            # rewrite tests/fixtures/catboost/
     .venv/bin/python scripts/make_catboost_fixtures.py --check    # regenerate into a temp dir, compare bytes
 
-The data is scripts/make_fixtures.py's (same seed, same split); 10% of the training values and 20%
+scripts/make_fixtures.py makes this folder too (with every other fixture, and checks it with --check);
+this script remakes or checks just it. The data is scripts/make_fixtures.py's (same seed, same split); 10% of the training values and 20%
 of the golden rows' values are made missing (NaN), so the models learn NaN borders and the golden
 rows take them. What it writes:
 
@@ -130,7 +131,7 @@ def make(out: Path, versions: dict) -> None:
             "params": params,
             "files": {f: {"sha256": hashlib.sha256((out / f).read_bytes()).hexdigest(),
                           "bytes": (out / f).stat().st_size} for f in files},
-            "versions": versions}
+            "versions": {name: versions[name] for name in PINS if name in versions}}
     (out / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
 
 

@@ -31,6 +31,8 @@ the Fraud Detection Handbook's simulator, with the handbook's rolling-window fea
                                         rolling windows give them (scripts/feature_stream.py):
                                         what the online features must reproduce
   features/stream_meta.json             its seed, size and span
+  catboost/                             CatBoost models in each NaN mode and their golden rows
+                                        (scripts/make_catboost_fixtures.py, which remakes just them)
   golden/http_examples.jsonl            20 request/response pairs of the FastAPI service users run
                                         (scripts/bench/fastapi_app.py's answer: the xgboost model
                                         above, inplace_predict on the float32 row, is_fraud = p >= 0.5)
@@ -64,7 +66,7 @@ MODEL_VERSION = "xgb-fixture-1.0.0"
 # The libraries whose output lands in the files; other versions may write other bytes.
 PINS = {"xgboost": "3.2.0", "lightgbm": "4.7.0", "numpy": "2.4.6", "pandas": "3.1.1",
         "scikit-learn": "1.9.1", "skl2onnx": "1.20.0", "onnx": "1.23.2", "onnxruntime": "1.31.1",
-        "mlflow-skinny": "3.17.2"}
+        "mlflow-skinny": "3.17.2", "catboost": "1.2.10"}
 FEATURES = handbook.FEATURES
 INT_FEATURES = set(handbook.INT_FEATURES)
 
@@ -275,6 +277,9 @@ def make(out: Path, versions: dict) -> None:
         "versions": versions,
     }
     (out / "models" / "model_meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    # catboost/: its own script, which can also remake just that folder.
+    import make_catboost_fixtures
+    make_catboost_fixtures.make(out / "catboost", versions)
 
 
 def request_fields_order():

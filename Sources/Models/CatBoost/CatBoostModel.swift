@@ -140,58 +140,64 @@ public struct CatBoostModel: Model {
         output == .probability ? 1 / (1 + exp(-raw)) : raw
     }
 
-    /// Raw values of `count` rows, in blocks of 64 rows that walk each tree in turn while its splits
-    /// and leaves are in cache; every row still adds the trees in order.
+    /// Raw values of `count` rows, in blocks of 64 rows. A block is narrowed column by column
+    /// (feature-major), so each split compares one border against 64 consecutive values, a loop the
+    /// compiler turns into vector compares; every row still adds the trees in order.
     private func rawBatch(rows: UnsafeBufferPointer<Double>, count: Int, into out: UnsafeMutablePointer<Double>) {
         let width = featureNames.count
-        let block = 64
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: min(block, count) * width) { x in
-            var first = 0
-            while first < count {
-                let n = min(block, count - first)
-                narrow(rows, from: first, count: n, into: x.baseAddress!)
-                addTrees(x.baseAddress!, width: width, count: n, into: out + first)
-                first += n
-            }
-        }
-    }
-
-    /// Rows `first..<first+count` as Float32, each missing value replaced by its feature's substitute.
-    private func narrow(_ rows: UnsafeBufferPointer<Double>, from first: Int, count: Int, into x: UnsafeMutablePointer<Float>) {
-        let width = featureNames.count
-        missingAs.withUnsafeBufferPointer { missing in
-            for r in 0..<count {
-                let source = (first + r) * width, target = r * width
-                for i in 0..<width {
-                    let v = rows[source + i]
-                    x[target + i] = v.isNaN ? missing[i] : Float(v)
+        let block = min(64, count)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: block * width) { x in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: block) { index in
+                var first = 0
+                while first < count {
+                    let n = min(block, count - first)
+                    narrow(rows, from: first, count: n, into: x.baseAddress!)
+                    addTrees(x.baseAddress!, count: n, index: index.baseAddress!, into: out + first)
+                    first += n
                 }
             }
         }
     }
 
-    private func addTrees(_ x: UnsafeMutablePointer<Float>, width: Int, count: Int, into out: UnsafeMutablePointer<Double>) {
-        for r in 0..<count { out[r] = 0 }
+    /// Rows `first..<first+count` as Float32 columns (feature i of row r at `i * count + r`), each
+    /// missing value replaced by its feature's substitute.
+    private func narrow(_ rows: UnsafeBufferPointer<Double>, from first: Int, count: Int, into x: UnsafeMutablePointer<Float>) {
+        let width = featureNames.count
+        missingAs.withUnsafeBufferPointer { missing in
+            for r in 0..<count {
+                let source = (first + r) * width
+                for i in 0..<width {
+                    let v = rows[source + i]
+                    x[i * count + r] = v.isNaN ? missing[i] : Float(v)
+                }
+            }
+        }
+    }
+
+    /// Each tree's leaf index for every row of the block, split by split, then its leaf value added.
+    private func addTrees(_ x: UnsafeMutablePointer<Float>, count n: Int, index: UnsafeMutablePointer<UInt32>,
+                          into out: UnsafeMutablePointer<Double>) {
+        for r in 0..<n { out[r] = 0 }
         splitFeatures.withUnsafeBufferPointer { features in
             splitBorders.withUnsafeBufferPointer { borders in
                 leafValues.withUnsafeBufferPointer { leaves in
                     var split = 0, leaf = 0
                     for depth in depths {
                         let d = Int(depth)
-                        for r in 0..<count {
-                            let row = x + r * width
-                            var index = 0
-                            for k in 0..<d {
-                                index |= (row[Int(features[split + k])] > borders[split + k] ? 1 : 0) << k
-                            }
-                            out[r] += leaves[leaf + index]
+                        for r in 0..<n { index[r] = 0 }
+                        for k in 0..<d {
+                            let column = x + Int(features[split + k]) * n
+                            let border = borders[split + k]
+                            let bit = UInt32(1) << UInt32(k)
+                            for r in 0..<n { index[r] |= column[r] > border ? bit : 0 }
                         }
+                        for r in 0..<n { out[r] += leaves[leaf + Int(index[r])] }
                         split += d
                         leaf += 1 << d
                     }
                 }
             }
         }
-        for r in 0..<count { out[r] = scale * out[r] + bias }
+        for r in 0..<n { out[r] = scale * out[r] + bias }
     }
 }
