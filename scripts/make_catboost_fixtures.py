@@ -84,16 +84,6 @@ def train(name: str, spec: dict, X, Xmissing, y, out: Path):
     return fixed, params
 
 
-def onnx_probabilities(path: Path, X) -> list[float]:
-    """onnxruntime's P(class 1) for the rows; catboost's export ends in a ZipMap (one {label: p} per row)."""
-    import onnxruntime as ort
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = options.inter_op_num_threads = 1
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    _, probabilities = session.run(None, {session.get_inputs()[0].name: X})
-    return [float(p[1]) for p in probabilities]
-
-
 def make(out: Path, versions: dict) -> None:
     out.mkdir(parents=True)
     train_rows, test = make_fixtures.dataset()
@@ -112,7 +102,7 @@ def make(out: Path, versions: dict) -> None:
         if kind == "Probability":
             predictions[name + "_prob"] = model.predict(Gmissing, prediction_type="Probability")[:, 1]
         predictions[name + "_raw"] = model.predict(Gmissing, prediction_type="RawFormulaVal")
-    onnx_prob = onnx_probabilities(out / "catboost_model.onnx", Gmissing[:200].astype(np.float32))
+    onnx_prob = make_fixtures.onnx_probabilities(out / "catboost_model.onnx", Gmissing[:200].astype(np.float32))
 
     with (out / "golden_catboost.jsonl").open("w") as fh:
         for i, row in enumerate(golden.itertuples(index=False)):

@@ -140,6 +140,8 @@ def onnx_probabilities(path: Path, X) -> np.ndarray:
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     _, probabilities = session.run(None, {session.get_inputs()[0].name: X})
+    if isinstance(probabilities, list):  # a ZipMap (catboost's export): one {label: p} per row
+        return np.array([p[1] for p in probabilities], dtype=np.float64)
     return probabilities[:, 1].astype(np.float64)
 
 

@@ -174,11 +174,14 @@ def main():
     stop = threading.Event()
     start = time.monotonic()
 
+    def sample(mid_cycle):
+        for name, server in servers.items():
+            samples.append({"t": time.monotonic() - start, "server": name, "rss_kb": rss_kb(server.proc.pid),
+                            "fds": open_fds(server.proc.pid), "mid_cycle": mid_cycle})
+
     def sampler():
         while not stop.wait(5):
-            for name, server in servers.items():
-                samples.append({"t": time.monotonic() - start, "server": name, "rss_kb": rss_kb(server.proc.pid),
-                                "fds": open_fds(server.proc.pid), "mid_cycle": False})
+            sample(False)
 
     failures = []
     try:
@@ -212,9 +215,7 @@ def main():
                 marks.append({"t": time.monotonic() - start, "kind": "rotation"})
             # Mid-cycle, every client connected: the samples judged for flatness.
             time.sleep(at(args.swap_every / 2 - 5))
-            for name, server in servers.items():
-                samples.append({"t": time.monotonic() - start, "server": name, "rss_kb": rss_kb(server.proc.pid),
-                                "fds": open_fds(server.proc.pid), "mid_cycle": True})
+            sample(True)
             # The storage refuses connections; both servers notice, keep serving, and recover.
             if cycle % every(args.fault_every) == 0:
                 time.sleep(at(args.swap_every / 2))

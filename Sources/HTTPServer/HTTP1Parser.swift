@@ -497,22 +497,34 @@ struct HTTP1Parser {
         return true
     }
 
+    /// The high bit of each byte of `x` (eight bytes of a name) that is not an ASCII letter or a
+    /// dash. A byte of 0x80 or more flags itself, and the carries it causes reach only later bytes,
+    /// so the lowest flag is always exact; a word of letters and dashes gives 0.
+    @inline(__always)
+    static func notLetterOrDash(_ x: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let y = x | (0x20 &* ones)
+        // Per byte below 0x80: high bit set where y >= 'a' and y <= 'z'.
+        let letter = (y &+ (0x80 - 0x61) &* ones) & ~(y &+ (0x80 - 0x7B) &* ones) & highs
+        let d = x ^ (0x2D &* ones)  // zero where a dash
+        let dash = ~(((d & low7) &+ low7) | d) & highs
+        return (highs & ~(letter | dash)) | (x & highs)
+    }
+
+    @inline(__always)
+    static func isLetterOrDash(_ c: UInt8) -> Bool {
+        c | 0x20 &- 0x61 < 26 || c == 0x2D
+    }
+
     /// Where a field name made of letters and dashes ends, when the byte there is its colon (nearly
     /// every field): one pass, eight bytes at a time, instead of a search for the colon and a check
     /// of the name. nil for anything else, which takes that general path.
     @inline(__always)
     static func plainNameColon(_ f: UnsafeRawBufferPointer) -> Int? {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
         var k = 0
         while k + 8 <= f.count {
-            let x = f.loadUnaligned(fromByteOffset: k, as: UInt64.self)
-            let y = x | (0x20 &* ones)
-            let letter = (y &+ (0x80 - 0x61) &* ones) & ~(y &+ (0x80 - 0x7B) &* ones) & highs
-            let d = x ^ (0x2D &* ones)
-            let dash = ~(((d & low7) &+ low7) | d) & highs
-            // A byte of 0x80 or more flags itself; carries it causes reach only later bytes.
-            let other = (highs & ~(letter | dash)) | (x & highs)
+            let other = notLetterOrDash(f.loadUnaligned(fromByteOffset: k, as: UInt64.self))
             if other != 0 {
                 let i = k + other.trailingZeroBitCount / 8
                 return i > 0 && f[i] == UInt8(ascii: ":") ? i : nil
@@ -522,7 +534,7 @@ struct HTTP1Parser {
         while k < f.count {
             let c = f[k]
             if c == UInt8(ascii: ":") { return k > 0 ? k : nil }
-            guard c | 0x20 &- 0x61 < 26 || c == 0x2D else { return nil }
+            guard isLetterOrDash(c) else { return nil }
             k += 1
         }
         return nil
@@ -532,17 +544,9 @@ struct HTTP1Parser {
     /// bytes at a time are checked for just those, a byte at a time (the full tchar set) otherwise.
     @inline(__always)
     static func allTokenChars(_ b: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
         var k = range.lowerBound
         while k + 8 <= range.upperBound {
-            let x = b.loadUnaligned(fromByteOffset: k, as: UInt64.self)
-            let y = x | (0x20 &* ones)
-            // Per byte (all below 0x80): high bit set where y >= 'a', and where y <= 'z'.
-            let letter = (y &+ (0x80 - 0x61) &* ones) & ~(y &+ (0x80 - 0x7B) &* ones) & highs
-            let d = x ^ (0x2D &* ones)  // zero where a dash
-            let dash = ~(((d & low7) &+ low7) | d) & highs
-            if x & highs != 0 || letter | dash != highs {
+            if notLetterOrDash(b.loadUnaligned(fromByteOffset: k, as: UInt64.self)) != 0 {
                 for i in k..<(k + 8) where !isTokenChar(b[i]) { return false }
             }
             k += 8

@@ -101,30 +101,27 @@ struct FlatBufferTable {
         return try vector(at: at, elementSize: 1).count
     }
 
-    func int32s(_ slot: Int) throws -> [Int32] {
+    /// The elements of a vector field (none when absent), each `size` bytes read by `element` at its offset.
+    private func elements<T>(_ slot: Int, size: Int, _ element: (Int) throws -> T) throws -> [T] {
         guard let at = try target(slot) else { return [] }
-        let (start, count) = try vector(at: at, elementSize: 4)
-        return try (0..<count).map { Int32(bitPattern: try FlatBufferTable.u32(bytes, start + 4 * $0)) }
+        let (start, count) = try vector(at: at, elementSize: size)
+        return try (0..<count).map { try element(start + size * $0) }
+    }
+
+    func int32s(_ slot: Int) throws -> [Int32] {
+        try elements(slot, size: 4) { Int32(bitPattern: try FlatBufferTable.u32(bytes, $0)) }
     }
 
     func floats(_ slot: Int) throws -> [Float] {
-        guard let at = try target(slot) else { return [] }
-        let (start, count) = try vector(at: at, elementSize: 4)
-        return try (0..<count).map { Float(bitPattern: try FlatBufferTable.u32(bytes, start + 4 * $0)) }
+        try elements(slot, size: 4) { Float(bitPattern: try FlatBufferTable.u32(bytes, $0)) }
     }
 
     func doubles(_ slot: Int) throws -> [Double] {
-        guard let at = try target(slot) else { return [] }
-        let (start, count) = try vector(at: at, elementSize: 8)
-        return try (0..<count).map { Double(bitPattern: try FlatBufferTable.u64(bytes, start + 8 * $0)) }
+        try elements(slot, size: 8) { Double(bitPattern: try FlatBufferTable.u64(bytes, $0)) }
     }
 
+    /// A vector of tables: each element is an offset to its table, relative to where it is stored.
     func tables(_ slot: Int) throws -> [FlatBufferTable] {
-        guard let at = try target(slot) else { return [] }
-        let (start, count) = try vector(at: at, elementSize: 4)
-        return try (0..<count).map { i in
-            let element = start + 4 * i
-            return try FlatBufferTable(bytes, at: element + Int(try FlatBufferTable.u32(bytes, element)))
-        }
+        try elements(slot, size: 4) { try FlatBufferTable(bytes, at: $0 + Int(try FlatBufferTable.u32(bytes, $0))) }
     }
 }
