@@ -52,8 +52,12 @@ let package = Package(
         // grpc_predict_v2.proto's messages, generated once (scripts/generate-inference-proto.sh).
         .target(name: "InferenceProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["grpc_predict_v2.proto"]),
+        // Tree ensembles scored a block of rows at a time with AVX2 compares (QuickScorer within each
+        // tree): the one kernel Swift cannot express, since it needs per-function CPU targets and a
+        // runtime check, not a build-wide -mavx2.
+        .target(name: "CTreeKernels"),
         .target(name: "Models", dependencies: [
-            "JSON", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            "JSON", "ONNXProto", "CTreeKernels", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], swiftSettings: hotPath),
         .target(name: "ModelStore", dependencies: [
             "Models", "JSON", "Support", "COpenSSL", "CCurl",

@@ -1,39 +1,40 @@
-/// Binary decision trees flattened into contiguous per-field arrays, walked without recursion or branches.
+import CTreeKernels
+
+/// Binary decision trees, scored two ways: one row at a time by walking them (CTreeKernels' tree_walk.c),
+/// and batches a block of rows at a time by the block kernel (`TreeBlocks`) where the CPU runs it.
 ///
-/// Node `i` is `thresholds[i]`, `links[i]` (feature and left child) and `defaultLeft[i]`; nodes are numbered
-/// breadth-first per tree, so a split's right child is its left child + 1 and a step is one compare
-/// added to one load (each array indexed by the node number with a plain scaled address: no mask,
-/// no multiply). A leaf has threshold +inf, goes left on a missing value and is its own left child,
-/// so stepping a leaf is a no-op: trees are walked eight at a time for a fixed number of steps (the
-/// deepest of the eight), which lets the CPU overlap eight independent chains of loads instead of
-/// waiting on one and mispredicting every data-dependent branch. Leaf values are then added in tree
-/// order, so the Float32 sum is exactly the library's.
+/// For the walk, node `i` is `fs_walk_split` (the split's threshold as an order-preserving unsigned
+/// key and the column it compares) and `fs_walk_link` (its right child, a leaf's value). Nodes are
+/// numbered breadth-first per tree, so a split's left child is its right child - 1 and a step is one
+/// unsigned compare whose borrow is subtracted from the right child. A row's values become keys once
+/// (`RowKeys`): two columns per feature, which differ only for a missing value, below every key for
+/// splits that send it left and above every split's key for those that send it right; so a step
+/// never tests for NaN. A leaf is its own left child with a threshold above every key: trees are
+/// walked eight at a time for a fixed number of steps (the deepest of the eight), which lets the CPU
+/// overlap eight independent chains of loads instead of waiting on one and mispredicting every
+/// data-dependent branch. Leaf values are then added in tree order, so the Float32 sum is exactly
+/// the library's.
 public struct TreeEnsemble: Sendable {
 
-    static let group = 8
+    static let group = Int(FS_WALK_GROUP)
 
-    /// Node 0 is a self-looping leaf of value 0 that pads the last group of trees.
-    private var thresholds: [Float] = [.infinity]
-    /// The feature a node compares and its left child, side by side: one base register fewer in
-    /// the walk loops, which keeps all eight walks in registers.
-    private var links: [Link] = [Link(feature: 0, left: 0)]
-    /// A missing value (NaN) goes left at this node.
-    private var defaultLeft: [Bool] = [true]
-    /// Per node: a leaf's value (0 for a split).
-    public private(set) var values: [Float] = [0]
-    /// The node number of each tree's root, in the order the trees are summed.
-    public private(set) var roots: [Int32] = []
-    /// `roots` in groups of eight, the last group padded with node 0: a walk's start needs no test.
-    private var groupRoots: [Int32] = []
+    /// Node i is `splits[i]` and `links[i]`. Node 0 is a self-looping leaf of value 0 that pads the
+    /// last group of trees.
+    private var splits: [fs_walk_split] = [fs_walk_split(threshold: .max, column: 0)]
+    private var links: [fs_walk_link] = [fs_walk_link(right: 1, value: 0)]
+    public private(set) var treeCount = 0
+    /// Each tree's root in groups of eight, in the order the trees are summed; the last group is padded
+    /// with node 0, so a walk's start needs no test.
+    private var groupRoots: [UInt32] = []
     /// Per group of eight trees: the steps that bring every one of them to a leaf (their max depth).
     private var groupSteps: [Int32] = []
+    /// The same trees for the block kernel (batches of rows).
+    private var blocks = TreeBlocks()
     public let featureCount: Int
 
     public init(featureCount: Int) {
         self.featureCount = featureCount
     }
-
-    public var treeCount: Int { roots.count }
 
     /// Adds a tree given in a format's own per-tree arrays, with child indices local to the tree and
     /// `-1` as the left child of a leaf. Checks every index, so evaluation can trust them, and renumbers
@@ -42,13 +43,16 @@ public struct TreeEnsemble: Sendable {
         left: [Int], right: [Int], feature: [Int], threshold: [Float], defaultLeft: [Bool]
     ) throws {
         let n = left.count
-        let t = roots.count
+        let t = treeCount
         guard n > 0, right.count == n, feature.count == n, threshold.count == n, defaultLeft.count == n else {
             throw ModelError("tree \(t): node arrays have different lengths")
         }
         for i in 0..<n where left[i] != -1 {
             guard left[i] >= 0, left[i] < n, right[i] >= 0, right[i] < n else {
                 throw ModelError("tree \(t): node \(i) has a child index out of range")
+            }
+            guard !threshold[i].isNaN else {
+                throw ModelError("tree \(t): node \(i) splits at NaN, which no value is below or above")
             }
             guard feature[i] >= 0, feature[i] < featureCount else {
                 throw ModelError("tree \(t): node \(i) splits on feature \(feature[i]) "
@@ -76,141 +80,99 @@ public struct TreeEnsemble: Sendable {
             }
             q += 1
         }
-        let base = thresholds.count
+        let base = splits.count
         guard base + order.count < Int(Int32.max) else { throw ModelError("model too large") }
         for (position, old) in order.enumerated() {
-            let leaf = left[old] == -1
-            thresholds.append(leaf ? .infinity : threshold[old])
-            links.append(Link(feature: leaf ? 0 : UInt32(feature[old]),
-                              left: Int32(leaf ? base + position : base + newIndex[left[old]])))
-            self.defaultLeft.append(leaf || defaultLeft[old])
-            values.append(leaf ? threshold[old] : 0)
+            if left[old] == -1 {
+                splits.append(fs_walk_split(threshold: .max, column: 0))
+                links.append(fs_walk_link(right: UInt32(base + position + 1), value: threshold[old]))
+            } else {
+                splits.append(fs_walk_split(threshold: RowKeys.key(threshold[old]),
+                                            column: UInt32(RowKeys.column(feature: feature[old], defaultLeft: defaultLeft[old]))))
+                links.append(fs_walk_link(right: UInt32(base + newIndex[left[old]] + 1), value: 0))
+            }
         }
-        roots.append(Int32(base))
+        treeCount += 1
         if t % TreeEnsemble.group == 0 { groupRoots += repeatElement(0, count: TreeEnsemble.group) }
-        groupRoots[t] = Int32(base)
+        groupRoots[t] = UInt32(base)
         if t % TreeEnsemble.group == 0 { groupSteps.append(0) }
         groupSteps[groupSteps.count - 1] = max(groupSteps[groupSteps.count - 1], Int32(deepest))
+        blocks.append(left: left, right: right, feature: feature, threshold: threshold, defaultLeft: defaultLeft)
     }
 
-    private struct Link: Sendable {
-        var feature: UInt32
-        var left: Int32
-    }
+    /// Batches of at least this many rows go to the block kernel when it runs here (a block costs the
+    /// same for 8 rows as for 32).
+    static let fewestBlockRows = 8
 
-    /// The node arrays' storage, for the walks.
-    private struct NodeArrays {
-        let thresholds: UnsafePointer<Float>
-        let links: UnsafePointer<Link>
-        let defaultLeft: UnsafePointer<Bool>
-        let values: UnsafePointer<Float>
-        let groupRoots: UnsafePointer<Int32>
-    }
-
-    /// One step down from node `i` for `row`: its left or right child (itself for a leaf).
-    @inline(__always)
-    private static func step(_ n: NodeArrays, _ i: Int, _ row: UnsafePointer<Float>) -> Int {
-        let x = row[Int(n.links[i].feature)]
-        // NaN compares false, so it goes left only when the node says so (a leaf always does).
-        let less: UInt8 = x < n.thresholds[i] ? 1 : 0
-        let missing: UInt8 = x.isNaN && n.defaultLeft[i] ? 1 : 0
-        return Int(n.links[i].left) &+ Int(1 &- (less | missing))
-    }
-
-    /// `step` for a row whose features are all finite.
-    @inline(__always)
-    private static func stepPlain(_ n: NodeArrays, _ i: Int, _ row: UnsafePointer<Float>) -> Int {
-        // right == left + 1, so the child's index does not wait for a load that depends on the compare.
-        // A leaf's +inf threshold keeps every finite x on it.
-        let link = n.links[i]
-        return Int(link.left) &+ (row[Int(link.feature)] >= n.thresholds[i] ? 1 : 0)
-    }
+    /// Whether batches take the block kernel (CPU with AVX2, trees of at most 32 leaves).
+    public var scoresBlocks: Bool { blocks.usable }
 
     /// Sum of the leaf values each tree gives `row`, added in Float32 in tree order onto `start`
     /// (XGBoost's accumulation). `row` holds Float32 features, NaN for missing.
     public func sum(_ row: UnsafePointer<Float>, start: Float) -> Float {
-        var acc = start
-        addBatch(row, width: 0, count: 1, into: &acc)
-        return acc
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * featureCount) { keys in
+            RowKeys.fill(keys.baseAddress!, from: row, count: featureCount)
+            return walk(keys.baseAddress!, start: start)
+        }
     }
 
-    /// Adds every tree's leaf value to `acc[r]` for `count` rows of `width` Float32 features, group by
-    /// group of eight trees (which stay in L1 while the rows pass), each row adding trees in order.
+    /// Adds every tree's leaf value to `acc[r]` for `count` rows of `width` Float32 features, each row
+    /// adding the trees in order: blocks of rows through the block kernel where it runs, the rest
+    /// (and everything elsewhere) walked row by row.
     public func addBatch(_ rows: UnsafePointer<Float>, width: Int, count: Int, into acc: UnsafeMutablePointer<Float>) {
-        guard !roots.isEmpty else { return }  // no trees: nothing to add (and no group roots)
-        withUnsafeTemporaryAllocation(of: Bool.self, capacity: count) { finite in
-            // Rows of finite values take the cheaper step (no NaN test, no default direction).
-            for r in 0..<count {
-                var all = true
-                for i in 0..<featureCount where !rows[r * width + i].isFinite { all = false }
-                finite[r] = all
-            }
-            withNodeArrays { n in
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: TreeEnsemble.group) { at in
-                    walk(n, rows, width: width, count: count, finite: finite.baseAddress!, into: acc, at: at.baseAddress!)
-                }
+        var done = 0
+        if count >= TreeEnsemble.fewestBlockRows && blocks.usable {
+            done = addBlocks(rows, width: width, count: count, into: acc)
+        }
+        guard done < count else { return }
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * featureCount) { keys in
+            for r in done..<count {
+                RowKeys.fill(keys.baseAddress!, from: rows + r * width, count: featureCount)
+                acc[r] = walk(keys.baseAddress!, start: acc[r])
             }
         }
     }
 
-    private func withNodeArrays<R>(_ body: (NodeArrays) -> R) -> R {
-        thresholds.withUnsafeBufferPointer { t in
+    private func walk(_ keys: UnsafePointer<UInt32>, start: Float) -> Float {
+        guard treeCount > 0 else { return start }  // no trees: nothing to add (and no group roots)
+        return splits.withUnsafeBufferPointer { sp in
             links.withUnsafeBufferPointer { l in
-                defaultLeft.withUnsafeBufferPointer { d in
-                    values.withUnsafeBufferPointer { v in
-                        groupRoots.withUnsafeBufferPointer { r in
-                            body(NodeArrays(thresholds: t.baseAddress!, links: l.baseAddress!, defaultLeft: d.baseAddress!,
-                                            values: v.baseAddress!, groupRoots: r.baseAddress!))
-                        }
+                groupRoots.withUnsafeBufferPointer { r in
+                    groupSteps.withUnsafeBufferPointer { s in
+                        var model = fs_walk_model(split: sp.baseAddress, link: l.baseAddress, group_roots: r.baseAddress,
+                                                  group_steps: s.baseAddress, group_count: Int32(s.count),
+                                                  tree_count: Int32(treeCount))
+                        return fs_tree_walk(&model, keys, start)
                     }
                 }
             }
         }
     }
 
-    /// The group-by-group walk of `addBatch`; `at` holds the eight leaves of a partial group.
-    private func walk(_ n: NodeArrays, _ rows: UnsafePointer<Float>, width: Int, count: Int,
-                      finite: UnsafePointer<Bool>, into acc: UnsafeMutablePointer<Float>, at: UnsafeMutablePointer<Int>) {
-        let lanes = TreeEnsemble.group
-        var first = 0
-        for steps in groupSteps {
-            // Each tree's root; node 0 pads the last group.
-            let trees = min(lanes, roots.count - first)
-            let start = n.groupRoots + first
-            for r in 0..<count {
-                let row = rows + r * width
-                // The eight walks in locals (registers): an array would put a store and a reload into
-                // every step's dependency chain.
-                var a0 = Int(start[0]), a1 = Int(start[1]), a2 = Int(start[2]), a3 = Int(start[3])
-                var a4 = Int(start[4]), a5 = Int(start[5]), a6 = Int(start[6]), a7 = Int(start[7])
-                if finite[r] {
-                    for _ in 0..<steps {
-                        a0 = TreeEnsemble.stepPlain(n, a0, row); a1 = TreeEnsemble.stepPlain(n, a1, row)
-                        a2 = TreeEnsemble.stepPlain(n, a2, row); a3 = TreeEnsemble.stepPlain(n, a3, row)
-                        a4 = TreeEnsemble.stepPlain(n, a4, row); a5 = TreeEnsemble.stepPlain(n, a5, row)
-                        a6 = TreeEnsemble.stepPlain(n, a6, row); a7 = TreeEnsemble.stepPlain(n, a7, row)
+    /// Rows to the block kernel while at least `fewestBlockRows` remain, 32 at a time (the last block
+    /// padded); returns how many it scored.
+    private func addBlocks(_ rows: UnsafePointer<Float>, width: Int, count: Int, into acc: UnsafeMutablePointer<Float>) -> Int {
+        let b = TreeBlocks.rows
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: (2 * featureCount + 1) * b) { buffer in
+            let columns = buffer.baseAddress!, sums = columns + 2 * featureCount * b
+            var start = 0
+            while count - start >= TreeEnsemble.fewestBlockRows {
+                let n = min(b, count - start)
+                for f in 0..<featureCount {
+                    let low = columns + 2 * f * b, high = low + b
+                    for r in 0..<n {
+                        let x = rows[(start + r) * width + f]
+                        low[r] = x.isNaN ? -.infinity : x
+                        high[r] = x.isNaN ? .infinity : x
                     }
-                } else {
-                    for _ in 0..<steps {
-                        a0 = TreeEnsemble.step(n, a0, row); a1 = TreeEnsemble.step(n, a1, row)
-                        a2 = TreeEnsemble.step(n, a2, row); a3 = TreeEnsemble.step(n, a3, row)
-                        a4 = TreeEnsemble.step(n, a4, row); a5 = TreeEnsemble.step(n, a5, row)
-                        a6 = TreeEnsemble.step(n, a6, row); a7 = TreeEnsemble.step(n, a7, row)
-                    }
+                    for r in n..<b { low[r] = 0; high[r] = 0 }
                 }
-                var a = acc[r]
-                if trees == lanes {
-                    // Straight from the registers, still one tree after the other (Float32 order).
-                    a += n.values[a0]; a += n.values[a1]; a += n.values[a2]; a += n.values[a3]
-                    a += n.values[a4]; a += n.values[a5]; a += n.values[a6]; a += n.values[a7]
-                } else {
-                    at[0] = a0; at[1] = a1; at[2] = a2; at[3] = a3
-                    at[4] = a4; at[5] = a5; at[6] = a6; at[7] = a7
-                    for k in 0..<trees { a += n.values[at[k]] }
-                }
-                acc[r] = a
+                for r in 0..<b { sums[r] = r < n ? acc[start + r] : 0 }
+                blocks.add(columns: columns, into: sums)
+                for r in 0..<n { acc[start + r] = sums[r] }
+                start += n
             }
-            first += lanes
+            return start
         }
     }
 }

@@ -1,0 +1,2 @@
+#include "tree_kernels.h"
+#include "tree_walk.h"
