@@ -9,8 +9,9 @@
 enum RowKeys {
     @inline(__always)
     static func key(_ x: Float) -> UInt32 {
-        let b = (x == 0 ? 0 : x).bitPattern
-        return b ^ (UInt32(bitPattern: Int32(bitPattern: b) >> 31) | 0x8000_0000)
+        let b = x.bitPattern
+        let k = b ^ (UInt32(bitPattern: Int32(bitPattern: b) >> 31) | 0x8000_0000)
+        return k == 0x7FFF_FFFF ? 0x8000_0000 : k  // -0's key is +0's
     }
 
     /// The column a split compares: its feature's, for missing values going left or right.
@@ -18,17 +19,19 @@ enum RowKeys {
         feature * 2 + (defaultLeft ? 0 : 1)
     }
 
+    @inline(__always)
+    private static func put(_ x: Float, at f: Int, in keys: UnsafeMutablePointer<UInt32>) {
+        let k = key(x), missing = x.isNaN
+        keys[2 * f] = missing ? 0 : k
+        keys[2 * f + 1] = missing ? .max - 1 : k
+    }
+
     static func fill(_ keys: UnsafeMutablePointer<UInt32>, from row: UnsafePointer<Float>, count: Int) {
-        for f in 0..<count {
-            let x = row[f]
-            if x.isNaN {
-                keys[2 * f] = 0
-                keys[2 * f + 1] = .max - 1
-            } else {
-                let k = key(x)
-                keys[2 * f] = k
-                keys[2 * f + 1] = k
-            }
-        }
+        for f in 0..<count { put(row[f], at: f, in: keys) }
+    }
+
+    /// The same for a row of Double values, each first rounded to Float32 (as XGBoost does).
+    static func fill(_ keys: UnsafeMutablePointer<UInt32>, from row: UnsafePointer<Double>, count: Int) {
+        for f in 0..<count { put(Float(row[f]), at: f, in: keys) }
     }
 }

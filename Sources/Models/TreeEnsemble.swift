@@ -3,15 +3,16 @@ import CTreeKernels
 /// Binary decision trees, scored two ways: one row at a time by walking them (CTreeKernels' tree_walk.c),
 /// and batches a block of rows at a time by the block kernel (`TreeBlocks`) where the CPU runs it.
 ///
-/// For the walk, node `i` is `fs_walk_split` (the split's threshold as an order-preserving unsigned
-/// key and the column it compares) and `fs_walk_link` (its right child, a leaf's value). Nodes are
+/// For the walk, node `i` is an `fs_walk_split` (the split's threshold as an order-preserving unsigned
+/// key and the column it compares, packed with its right child when the ensemble is small enough),
+/// its right child and a leaf's value (`tree_walk.h`). Nodes are
 /// numbered breadth-first per tree, so a split's left child is its right child - 1 and a step is one
 /// unsigned compare whose borrow is subtracted from the right child. A row's values become keys once
 /// (`RowKeys`): two columns per feature, which differ only for a missing value, below every key for
 /// splits that send it left and above every split's key for those that send it right; so a step
 /// never tests for NaN. A leaf is its own left child with a threshold above every key: trees are
-/// walked eight at a time for a fixed number of steps (the deepest of the eight), which lets the CPU
-/// overlap eight independent chains of loads instead of waiting on one and mispredicting every
+/// walked ten at a time for a fixed number of steps (the deepest of the ten), which lets the CPU
+/// overlap ten independent chains of loads instead of waiting on one and mispredicting every
 /// data-dependent branch. Leaf values are then added in tree order, so the Float32 sum is exactly
 /// the library's.
 public struct TreeEnsemble: Sendable {
@@ -21,12 +22,16 @@ public struct TreeEnsemble: Sendable {
     /// Node i is `splits[i]` and `links[i]`. Node 0 is a self-looping leaf of value 0 that pads the
     /// last group of trees.
     private var splits: [fs_walk_split] = [fs_walk_split(threshold: .max, column: 0)]
-    private var links: [fs_walk_link] = [fs_walk_link(right: 1, value: 0)]
+    private var rights: [UInt32] = [1]
+    private var values: [Float] = [0]
+    /// The splits packed with their right child (`tree_walk.h`) while the ensemble is small enough
+    /// (fewer than 2^24 nodes, 256 columns); nil past that.
+    private var packed: [fs_walk_split]? = [fs_walk_split(threshold: .max, column: 1 << 8)]
     public private(set) var treeCount = 0
-    /// Each tree's root in groups of eight, in the order the trees are summed; the last group is padded
+    /// Each tree's root in groups of ten, in the order the trees are summed; the last group is padded
     /// with node 0, so a walk's start needs no test.
     private var groupRoots: [UInt32] = []
-    /// Per group of eight trees: the steps that bring every one of them to a leaf (their max depth).
+    /// Per group of ten trees: the steps that bring every one of them to a leaf (their max depth).
     private var groupSteps: [Int32] = []
     /// The same trees for the block kernel (batches of rows).
     private var blocks = TreeBlocks()
@@ -85,12 +90,19 @@ public struct TreeEnsemble: Sendable {
         for (position, old) in order.enumerated() {
             if left[old] == -1 {
                 splits.append(fs_walk_split(threshold: .max, column: 0))
-                links.append(fs_walk_link(right: UInt32(base + position + 1), value: threshold[old]))
+                rights.append(UInt32(base + position + 1)); values.append(threshold[old])
             } else {
                 splits.append(fs_walk_split(threshold: RowKeys.key(threshold[old]),
                                             column: UInt32(RowKeys.column(feature: feature[old], defaultLeft: defaultLeft[old]))))
-                links.append(fs_walk_link(right: UInt32(base + newIndex[left[old]] + 1), value: 0))
+                rights.append(UInt32(base + newIndex[left[old]] + 1)); values.append(0)
             }
+        }
+        if packed != nil, splits.count < 1 << 24, 2 * featureCount <= 256 {
+            for k in base..<splits.count {
+                packed!.append(fs_walk_split(threshold: splits[k].threshold, column: rights[k] << 8 | splits[k].column))
+            }
+        } else {
+            packed = nil
         }
         treeCount += 1
         if t % TreeEnsemble.group == 0 { groupRoots += repeatElement(0, count: TreeEnsemble.group) }
@@ -116,6 +128,14 @@ public struct TreeEnsemble: Sendable {
         }
     }
 
+    /// `sum` for a row of Double features, each rounded to Float32 first (XGBoost's input type).
+    public func sum(_ row: UnsafePointer<Double>, start: Float) -> Float {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * featureCount) { keys in
+            RowKeys.fill(keys.baseAddress!, from: row, count: featureCount)
+            return walk(keys.baseAddress!, start: start)
+        }
+    }
+
     /// Adds every tree's leaf value to `acc[r]` for `count` rows of `width` Float32 features, each row
     /// adding the trees in order: blocks of rows through the block kernel where it runs, the rest
     /// (and everything elsewhere) walked row by row.
@@ -135,17 +155,18 @@ public struct TreeEnsemble: Sendable {
 
     private func walk(_ keys: UnsafePointer<UInt32>, start: Float) -> Float {
         guard treeCount > 0 else { return start }  // no trees: nothing to add (and no group roots)
-        return splits.withUnsafeBufferPointer { sp in
-            links.withUnsafeBufferPointer { l in
+        let compact = packed != nil
+        return (packed ?? splits).withUnsafeBufferPointer { sp in
+            rights.withUnsafeBufferPointer { l in values.withUnsafeBufferPointer { v in
                 groupRoots.withUnsafeBufferPointer { r in
                     groupSteps.withUnsafeBufferPointer { s in
-                        var model = fs_walk_model(split: sp.baseAddress, link: l.baseAddress, group_roots: r.baseAddress,
+                        var model = fs_walk_model(split: sp.baseAddress, right: compact ? nil : l.baseAddress, value: v.baseAddress, group_roots: r.baseAddress,
                                                   group_steps: s.baseAddress, group_count: Int32(s.count),
                                                   tree_count: Int32(treeCount))
                         return fs_tree_walk(&model, keys, start)
                     }
                 }
-            }
+            }}
         }
     }
 

@@ -141,10 +141,7 @@ public struct XGBoostModel: Model {
     /// The margin before the objective's transform.
     public func margin(_ row: UnsafeBufferPointer<Double>) -> Float {
         precondition(row.count == featureNames.count)
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: row.count) { f in
-            for i in 0..<row.count { f[i] = Float(row[i]) }
-            return trees.sum(UnsafePointer(f.baseAddress!), start: baseMargin)
-        }
+        return trees.sum(row.baseAddress!, start: baseMargin)
     }
 
     public func predict(_ row: UnsafeBufferPointer<Double>) -> Double {

@@ -95,6 +95,15 @@ final class TreeBlocksTests: XCTestCase {
         }
     }
 
+    /// Past 128 features the walk's splits are not packed with their right child (tree_walk.h): that
+    /// layout scores the same.
+    func testWideRowsScoreExactlyAsTheReference() throws {
+        let e = try ensemble(trees: 23, leaves: 1...32, features: 140, cuts: cuts, seed: 8)
+        for count in [1, 9, 40] {
+            assertBatchEqualsRows(e, count: count, features: 140, cuts: cuts, seed: UInt64(100 + count))
+        }
+    }
+
     func testTreesOfExactly32LeavesUseTheBlocks() throws {
         let e = try ensemble(trees: 20, leaves: 32...32, features: 3, cuts: cuts, seed: 2)
         if isX86WithAVX2 { XCTAssertTrue(e.0.scoresBlocks) }
