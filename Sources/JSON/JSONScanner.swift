@@ -280,6 +280,12 @@ public struct JSONScanner {
         return String(decoding: try unescaped(token), as: UTF8.self)
     }
 
+    /// Decimal digits from `i` onto `m` (wrapping: callers bound the digit count), `i` past them.
+    @inline(__always)
+    private func readDigits(_ i: inout Int, into m: inout UInt64) {
+        while i < n && JSONNumber.isDigit(p[i]) { m = m &* 10 &+ UInt64(p[i] &- 48); i += 1 }
+    }
+
     /// A plain decimal of at most 15 digits and no exponent (what clients send for amounts and
     /// counts), read and converted in one loop: below 2^53 over an exact power of ten, one IEEE
     /// division rounds correctly. nil, with nothing consumed, for anything else (`readNumber`).
@@ -291,14 +297,14 @@ public struct JSONScanner {
         if negative { i += 1 }
         var m: UInt64 = 0
         let intStart = i
-        while i < n && JSONNumber.isDigit(p[i]) { m = m &* 10 &+ UInt64(p[i] &- 48); i += 1 }
+        readDigits(&i, into: &m)
         let intDigits = i - intStart
         guard intDigits > 0, intDigits == 1 || p[intStart] != UInt8(ascii: "0") else { return nil }
         var scale = 0
         if i < n && p[i] == UInt8(ascii: ".") {
             i += 1
             let fractionStart = i
-            while i < n && JSONNumber.isDigit(p[i]) { m = m &* 10 &+ UInt64(p[i] &- 48); i += 1 }
+            readDigits(&i, into: &m)
             scale = i - fractionStart
             guard scale > 0 else { return nil }
         }
@@ -317,12 +323,13 @@ public struct JSONScanner {
         let negative = i < n && p[i] == UInt8(ascii: "-")
         if negative { i += 1 }
         let start = i
-        var v: Int64 = 0
-        while i < n && JSONNumber.isDigit(p[i]) { v = v &* 10 &+ Int64(p[i] &- 48); i += 1 }
+        var m: UInt64 = 0
+        readDigits(&i, into: &m)
         let digits = i - start
         guard digits > 0, digits <= 18, digits == 1 || p[start] != UInt8(ascii: "0"),
               i == n || !JSONNumber.continuesNumber(p[i]) else { return nil }
         position = i
+        let v = Int64(m)  // at most 18 digits: below Int64.max
         return negative ? -v : v
     }
 

@@ -49,7 +49,8 @@ struct TreeBlocks: Sendable {
             let t = threshold[i]
             guard t != -.infinity else { return drop() }  // NaN is refused by appendTree
             let l = left[i]
-            let mask = (end[l] - first[l] == 32 ? UInt32.max : (UInt32(1) << UInt32(end[l] - first[l])) &- 1) << UInt32(first[l])
+            // Bits first ..< end: the left subtree's leaves (at most 31: the right subtree has one).
+            let mask = ((UInt32(1) << UInt32(end[l] - first[l])) &- 1) << UInt32(first[l])
             column.append(UInt32(RowKeys.column(feature: feature[i], defaultLeft: defaultLeft[i]) * TreeBlocks.rows))
             self.threshold.append(t)
             leftLeaves.append(mask)

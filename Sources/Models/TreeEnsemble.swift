@@ -19,14 +19,14 @@ public struct TreeEnsemble: Sendable {
 
     static let group = Int(FS_WALK_GROUP)
 
-    /// Node i is `splits[i]` and `links[i]`. Node 0 is a self-looping leaf of value 0 that pads the
-    /// last group of trees.
-    private var splits: [fs_walk_split] = [fs_walk_split(threshold: .max, column: 0)]
-    private var rights: [UInt32] = [1]
+    /// Node i's split. While `rights` is empty (fewer than 2^24 nodes, at most 256 columns) its column
+    /// word also holds its right child, `right << 8 | column` (`tree_walk.h`), so a step reads one
+    /// line. Node 0 is a self-looping leaf of value 0 that pads the last group of trees.
+    private var splits: [fs_walk_split] = [fs_walk_split(threshold: .max, column: 1 << 8)]
+    /// Each node's right child, once the ensemble is too large to pack its splits; empty until then.
+    private var rights: [UInt32] = []
+    /// Each node's value: a leaf's, 0 for a split.
     private var values: [Float] = [0]
-    /// The splits packed with their right child (`tree_walk.h`) while the ensemble is small enough
-    /// (fewer than 2^24 nodes, 256 columns); nil past that.
-    private var packed: [fs_walk_split]? = [fs_walk_split(threshold: .max, column: 1 << 8)]
     public private(set) var treeCount = 0
     /// Each tree's root in groups of ten, in the order the trees are summed; the last group is padded
     /// with node 0, so a walk's start needs no test.
@@ -87,22 +87,20 @@ public struct TreeEnsemble: Sendable {
         }
         let base = splits.count
         guard base + order.count < Int(Int32.max) else { throw ModelError("model too large") }
+        if rights.isEmpty && (base + order.count >= 1 << 24 || 2 * featureCount > 256) { unpack() }
         for (position, old) in order.enumerated() {
-            if left[old] == -1 {
-                splits.append(fs_walk_split(threshold: .max, column: 0))
-                rights.append(UInt32(base + position + 1)); values.append(threshold[old])
+            let leaf = left[old] == -1
+            let right = UInt32(base + (leaf ? position : newIndex[left[old]]) + 1)
+            let split = leaf ? fs_walk_split(threshold: .max, column: 0)
+                : fs_walk_split(threshold: RowKeys.key(threshold[old]),
+                                column: UInt32(RowKeys.column(feature: feature[old], defaultLeft: defaultLeft[old])))
+            if rights.isEmpty {
+                splits.append(fs_walk_split(threshold: split.threshold, column: right << 8 | split.column))
             } else {
-                splits.append(fs_walk_split(threshold: RowKeys.key(threshold[old]),
-                                            column: UInt32(RowKeys.column(feature: feature[old], defaultLeft: defaultLeft[old]))))
-                rights.append(UInt32(base + newIndex[left[old]] + 1)); values.append(0)
+                splits.append(split)
+                rights.append(right)
             }
-        }
-        if packed != nil, splits.count < 1 << 24, 2 * featureCount <= 256 {
-            for k in base..<splits.count {
-                packed!.append(fs_walk_split(threshold: splits[k].threshold, column: rights[k] << 8 | splits[k].column))
-            }
-        } else {
-            packed = nil
+            values.append(leaf ? threshold[old] : 0)
         }
         treeCount += 1
         if t % TreeEnsemble.group == 0 { groupRoots += repeatElement(0, count: TreeEnsemble.group) }
@@ -110,6 +108,12 @@ public struct TreeEnsemble: Sendable {
         if t % TreeEnsemble.group == 0 { groupSteps.append(0) }
         groupSteps[groupSteps.count - 1] = max(groupSteps[groupSteps.count - 1], Int32(deepest))
         blocks.append(left: left, right: right, feature: feature, threshold: threshold, defaultLeft: defaultLeft)
+    }
+
+    /// Splits and right children in separate arrays, for an ensemble past what packing holds.
+    private mutating func unpack() {
+        rights = splits.map { $0.column >> 8 }
+        splits = splits.map { fs_walk_split(threshold: $0.threshold, column: $0.column & 0xff) }
     }
 
     /// Batches of at least this many rows go to the block kernel when it runs here (a block costs the
@@ -128,7 +132,9 @@ public struct TreeEnsemble: Sendable {
         }
     }
 
-    /// `sum` for a row of Double features, each rounded to Float32 first (XGBoost's input type).
+    /// `sum` for a row of Double features, each rounded to Float32 first (XGBoost's input type). The
+    /// same body as above rather than a shared helper taking the fill as a closure: that cost ~400
+    /// instructions of retain/release per /predict (callgrind.sh).
     public func sum(_ row: UnsafePointer<Double>, start: Float) -> Float {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * featureCount) { keys in
             RowKeys.fill(keys.baseAddress!, from: row, count: featureCount)
@@ -155,18 +161,20 @@ public struct TreeEnsemble: Sendable {
 
     private func walk(_ keys: UnsafePointer<UInt32>, start: Float) -> Float {
         guard treeCount > 0 else { return start }  // no trees: nothing to add (and no group roots)
-        let compact = packed != nil
-        return (packed ?? splits).withUnsafeBufferPointer { sp in
-            rights.withUnsafeBufferPointer { l in values.withUnsafeBufferPointer { v in
-                groupRoots.withUnsafeBufferPointer { r in
-                    groupSteps.withUnsafeBufferPointer { s in
-                        var model = fs_walk_model(split: sp.baseAddress, right: compact ? nil : l.baseAddress, value: v.baseAddress, group_roots: r.baseAddress,
-                                                  group_steps: s.baseAddress, group_count: Int32(s.count),
-                                                  tree_count: Int32(treeCount))
-                        return fs_tree_walk(&model, keys, start)
+        return splits.withUnsafeBufferPointer { sp in
+            rights.withUnsafeBufferPointer { rt in
+                values.withUnsafeBufferPointer { v in
+                    groupRoots.withUnsafeBufferPointer { r in
+                        groupSteps.withUnsafeBufferPointer { s in
+                            var model = fs_walk_model(split: sp.baseAddress, right: rights.isEmpty ? nil : rt.baseAddress,
+                                                      value: v.baseAddress, group_roots: r.baseAddress,
+                                                      group_steps: s.baseAddress, group_count: Int32(s.count),
+                                                      tree_count: Int32(treeCount))
+                            return fs_tree_walk(&model, keys, start)
+                        }
                     }
                 }
-            }}
+            }
         }
     }
 
