@@ -242,11 +242,11 @@ public struct JSONScanner {
             return true
         }
         var k = 0
-        while k + 8 < count {
+        while k &+ 8 < count {  // count is a key's length: no overflow
             if a.loadUnaligned(fromByteOffset: k, as: UInt64.self) != b.loadUnaligned(fromByteOffset: k, as: UInt64.self) {
                 return false
             }
-            k += 8
+            k &+= 8
         }
         return a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
     }
