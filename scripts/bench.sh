@@ -7,7 +7,8 @@
 # Prints per target: req/s, p50, p99, non-2xx, socket errors, and server CPU per request: user +
 # system CPU time of the server process and all its descendants (nginx master and workers,
 # uvicorn parent and workers), from /proc/<pid>/stat before and after the measured wrk run,
-# divided by the requests wrk completed. Then the ratios, a chart (docs/bench.png) and
+# divided by the requests wrk completed; and the server's resident memory (VmRSS of the same
+# processes, summed) after the measured run. Then the ratios, a chart (docs/bench.png) and
 # summary.json in the run's log directory. Exits 1 if fraudscore answered any non-2xx or a
 # socket error. Every process it starts is stopped on exit, failed or not.
 #
@@ -86,7 +87,7 @@ check_predict fraudscore "http://127.0.0.1:$PORT/predict" "$BODY_FILE"
 
 # --- measure ----------------------------------------------------------------------------------
 HZ="$(getconf CLK_TCK)"
-declare -A REQUESTS RPS P50 P99 NON2XX SOCKERR CPU_S CPU_US PROCS
+declare -A REQUESTS RPS P50 P99 NON2XX SOCKERR CPU_S CPU_US PROCS RSS
 run_wrk() {  # duration url -> wrk's RESULT line
   timeout 3600 wrk -t"$WRK_T" -c"$WRK_C" -d"$1" --timeout 5s -s "$BENCH/post.lua" "$2"
 }
@@ -96,6 +97,7 @@ measure() {  # name url server-pid
   before="$(tree_cpu "$pid")"
   out="$(run_wrk "$WRK_D" "$url" 2>&1)" || { echo "$out" >&2; return 1; }
   after="$(tree_cpu "$pid")"
+  RSS[$name]="$(tree_rss_mb "$pid")"
   echo "$out" >"$LOG/wrk-$name.txt"
   line="$(grep '^RESULT' <<<"$out")" || { echo "$out" >&2; return 1; }
   [ "${before#* }" = "${after#* }" ] || echo "warning: $name's process count changed during the run (${before#* } -> ${after#* })" >&2
@@ -119,10 +121,10 @@ measure fastapi "http://127.0.0.1:$FASTAPI_PORT/predict" "$FASTAPI_PID"
 measure fraudscore "http://127.0.0.1:$PORT/predict" "$FRAUD_PID"
 
 echo
-printf '%-11s %10s %9s %9s %8s %9s %12s %10s %6s\n' target req/s p50_ms p99_ms non2xx sock_err cpu_us/req requests procs
+printf '%-11s %10s %9s %9s %8s %9s %12s %10s %6s %7s\n' target req/s p50_ms p99_ms non2xx sock_err cpu_us/req requests procs rss_mb
 for t in "${TARGETS[@]}"; do
-  printf '%-11s %10.0f %9.3f %9.3f %8d %9d %12.2f %10d %6d\n' "$t" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" \
-    "${NON2XX[$t]}" "${SOCKERR[$t]}" "${CPU_US[$t]}" "${REQUESTS[$t]}" "${PROCS[$t]}"
+  printf '%-11s %10.0f %9.3f %9.3f %8d %9d %12.2f %10d %6d %7.1f\n' "$t" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" \
+    "${NON2XX[$t]}" "${SOCKERR[$t]}" "${CPU_US[$t]}" "${REQUESTS[$t]}" "${PROCS[$t]}" "${RSS[$t]}"
 done
 RATIO_RPS_NGINX="$(awk -v a="${RPS[fraudscore]}" -v b="${RPS[nginx]}" 'BEGIN { printf "%.2f", a / b }')"
 RATIO_RPS_FASTAPI="$(awk -v a="${RPS[fraudscore]}" -v b="${RPS[fastapi]}" 'BEGIN { printf "%.1f", a / b }')"
@@ -145,9 +147,9 @@ echo "fastapi/fraudscore CPU per request        = $RATIO_CPU_FASTAPI  (goal >= 6
   printf '  "targets": [\n'
   sep=""
   for t in "${TARGETS[@]}"; do
-    printf '%s    {"name": "%s", "requests": %d, "req_per_s": %s, "p50_ms": %s, "p99_ms": %s, "non2xx": %d, "socket_errors": %d, "server_cpu_s": %s, "cpu_us_per_request": %s, "server_processes": %d}' \
+    printf '%s    {"name": "%s", "requests": %d, "req_per_s": %s, "p50_ms": %s, "p99_ms": %s, "non2xx": %d, "socket_errors": %d, "server_cpu_s": %s, "cpu_us_per_request": %s, "server_processes": %d, "server_rss_mb": %s}' \
       "$sep" "$t" "${REQUESTS[$t]}" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" "${NON2XX[$t]}" "${SOCKERR[$t]}" \
-      "${CPU_S[$t]}" "${CPU_US[$t]}" "${PROCS[$t]}"
+      "${CPU_S[$t]}" "${CPU_US[$t]}" "${PROCS[$t]}" "${RSS[$t]}"
     sep=$',\n'
   done
   printf '\n  ],\n  "ratios": {"fraudscore_over_nginx_req_per_s": %s, "fraudscore_over_nginx_cpu_per_request": %s, "fraudscore_over_fastapi_req_per_s": %s, "fastapi_over_fraudscore_cpu_per_request": %s}\n}\n' \

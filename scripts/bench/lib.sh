@@ -80,6 +80,16 @@ tree_cpu() {
   echo "$total $n"
 }
 
+# tree_rss_mb PID: the resident memory (VmRSS) of PID and its descendants together, in MB.
+tree_rss_mb() {
+  local p kb total=0
+  for p in $(proc_tree "$1"); do
+    kb="$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$p/status" 2>/dev/null)" || continue
+    total=$((total + ${kb:-0}))
+  done
+  awk -v k="$total" 'BEGIN { printf "%.1f", k / 1024 }'
+}
+
 # stop_tree PID: SIGTERM to PID, up to 10 s for it and its descendants to exit, then SIGKILL to
 # whichever of them is left.
 stop_tree() {
