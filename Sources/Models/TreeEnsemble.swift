@@ -1,7 +1,9 @@
 import CTreeKernels
 
-/// Binary decision trees, scored two ways: one row at a time by walking them (CTreeKernels' tree_walk.c),
-/// and batches a block of rows at a time by the block kernel (`TreeBlocks`) where the CPU runs it.
+/// Binary decision trees, scored three ways: one row at a time eight trees at once, a tree per
+/// vector lane (`TreeLanes`, CTreeKernels' tree_lanes.c), where the CPU runs AVX2 and no tree is
+/// deeper than 8; one row at a time by walking them otherwise (tree_walk.c); and batches a block of
+/// rows at a time by the block kernel (`TreeBlocks`) where the CPU runs it.
 ///
 /// For the walk, node `i` is an `fs_walk_split` (the split's threshold as an order-preserving unsigned
 /// key and the column it compares, packed with its right child when the ensemble is small enough),
@@ -14,7 +16,7 @@ import CTreeKernels
 /// walked ten at a time for a fixed number of steps (the deepest of the ten), which lets the CPU
 /// overlap ten independent chains of loads instead of waiting on one and mispredicting every
 /// data-dependent branch. Leaf values are then added in tree order, so the Float32 sum is exactly
-/// the library's.
+/// the library's; the lanes kernel compares the same keys and adds in the same order.
 public struct TreeEnsemble: Sendable {
 
     static let group = Int(FS_WALK_GROUP)
@@ -35,10 +37,15 @@ public struct TreeEnsemble: Sendable {
     private var groupSteps: [Int32] = []
     /// The same trees for the block kernel (batches of rows).
     private var blocks = TreeBlocks()
+    /// The same trees for the lanes kernel (one row, eight trees at a time).
+    private var lanes: TreeLanes
+    /// Whether single rows take the lanes kernel: it runs here and every tree fits it.
+    private var walksLanes = false
     public let featureCount: Int
 
     public init(featureCount: Int) {
         self.featureCount = featureCount
+        lanes = TreeLanes(featureCount: featureCount)
     }
 
     /// Adds a tree given in a format's own per-tree arrays, with child indices local to the tree and
@@ -108,6 +115,8 @@ public struct TreeEnsemble: Sendable {
         if t % TreeEnsemble.group == 0 { groupSteps.append(0) }
         groupSteps[groupSteps.count - 1] = max(groupSteps[groupSteps.count - 1], Int32(deepest))
         blocks.append(left: left, right: right, feature: feature, threshold: threshold, defaultLeft: defaultLeft)
+        lanes.append(left: left, right: right, feature: feature, threshold: threshold, defaultLeft: defaultLeft, depth: deepest)
+        walksLanes = lanes.usable
     }
 
     /// Splits and right children in separate arrays, for an ensemble past what packing holds.
@@ -122,6 +131,9 @@ public struct TreeEnsemble: Sendable {
 
     /// Whether batches take the block kernel (CPU with AVX2, trees of at most 32 leaves).
     public var scoresBlocks: Bool { blocks.usable }
+
+    /// Whether single rows take the lanes kernel (CPU with AVX2, trees at most 8 deep).
+    public var scoresLanes: Bool { walksLanes }
 
     /// Sum of the leaf values each tree gives `row`, added in Float32 in tree order onto `start`
     /// (XGBoost's accumulation). `row` holds Float32 features, NaN for missing.
@@ -161,6 +173,7 @@ public struct TreeEnsemble: Sendable {
 
     private func walk(_ keys: UnsafePointer<UInt32>, start: Float) -> Float {
         guard treeCount > 0 else { return start }  // no trees: nothing to add (and no group roots)
+        if walksLanes { return lanes.sum(keys: keys, start: start) }
         return splits.withUnsafeBufferPointer { sp in
             rights.withUnsafeBufferPointer { rt in
                 values.withUnsafeBufferPointer { v in
