@@ -48,6 +48,10 @@ struct HTTP1Parser {
     let limits: Limits
     /// Bytes of the current head already scanned for its end.
     private var scanned = 0
+    /// The offsets, in the input, of the current head's line ends (LF) found so far: its lines are
+    /// found once, by the scan for its end, not again by the field parser.
+    /// Room for the request line and `maxHeaderCount` fields.
+    private let lineEnds: LineEnds
     private var head: Head?
     private var continueSent = false
     // Chunked body state; `bodyConsumed` counts input bytes already decoded into `body`.
@@ -63,6 +67,7 @@ struct HTTP1Parser {
 
     init(limits: Limits) {
         self.limits = limits
+        lineEnds = LineEnds(capacity: limits.maxHeaderCount + 1)
     }
 
     /// True when part of a request has been seen (deadlines then apply to it).
@@ -234,6 +239,7 @@ struct HTTP1Parser {
         while start + 1 < n, input[start] == 0x0D, input[start + 1] == 0x0A { start += 2 }
         let limit = min(n, start + limits.maxHeaderBytes + 1)
         var i = max(scanned, start)
+        if scanned == 0 { lineEnds.removeAll() }
         // Line by line (memchr for LF): every LF must follow a CR, and CRLF CRLF ends the head.
         // Bare CRs inside lines are caught by the character checks of parseHead.
         while i < limit, let lf = findLF(input, from: i, to: limit) {
@@ -242,8 +248,9 @@ struct HTTP1Parser {
             }
             if lf >= start + 3, input[lf - 2] == 0x0A {
                 scanned = 0
-                return parseHead(UnsafeRawBufferPointer(rebasing: input[start...lf]), totalLength: lf + 1)
+                return parseHead(UnsafeRawBufferPointer(rebasing: input[start...lf]), start: start, totalLength: lf + 1)
             }
+            guard lineEnds.append(lf) else { return .error(431, "More than \(limits.maxHeaderCount) header fields") }
             i = lf + 1
         }
         if n - start > limits.maxHeaderBytes {
@@ -279,14 +286,17 @@ struct HTTP1Parser {
         var expectContinue = false
     }
 
-    /// Parses a complete head (request line + fields + the final CRLF CRLF).
-    private mutating func parseHead(_ h: UnsafeRawBufferPointer, totalLength: Int) -> HeadResult {
+    /// Parses a complete head (request line + fields + the final CRLF CRLF), which starts at `start`
+    /// in the input and whose line ends scanHead noted in `lineEnds`.
+    private mutating func parseHead(_ h: UnsafeRawBufferPointer, start: Int, totalLength: Int) -> HeadResult {
         do throws(HeadError) {
-            var lineEnd = 0
-            var request = try parseRequestLine(h, end: &lineEnd)
+            let ends = lineEnds.offsets
+            let lineEnd = ends[0] - start
+            var request = try parseRequestLine(h, end: lineEnd)
             swap(&request.headers, &spareHeaders)
             let minor = request.version.minor
-            let facts = try parseFields(h, from: lineEnd + 1, minor: minor, into: &request.headers)
+            let facts = try parseFields(h, from: lineEnd + 1, lineEnds: UnsafeBufferPointer(rebasing: ends[1...]),
+                                        headStart: start, minor: minor, into: &request.headers)
             let framing = try Self.framing(facts, minor: minor)
             return .head(Head(request: request, framing: framing, keepAlive: facts.keepAlive,
                               expectContinue: facts.expectContinue, length: totalLength))
@@ -295,11 +305,10 @@ struct HTTP1Parser {
         }
     }
 
-    /// Request line: method SP target SP version CRLF. The request comes back without fields;
-    /// `end` is the index of the line's LF.
+    /// Request line: method SP target SP version CRLF, whose LF is at `lineEnd`. The request comes
+    /// back without fields.
     @inline(__always)
-    private func parseRequestLine(_ h: UnsafeRawBufferPointer, end: inout Int) throws(HeadError) -> HTTPRequest {
-        guard let lineEnd = findLF(h, from: 0) else { throw HeadError(400, "Malformed request line") }
+    private func parseRequestLine(_ h: UnsafeRawBufferPointer, end lineEnd: Int) throws(HeadError) -> HTTPRequest {
         let line = UnsafeRawBufferPointer(rebasing: h[0..<(lineEnd - 1)])
         guard let sp1 = find(0x20, in: line, from: 0), sp1 > 0 else { throw HeadError(400, "Malformed request line") }
         guard let sp2 = find(0x20, in: line, from: sp1 + 1), sp2 > sp1 + 1 else {
@@ -338,22 +347,21 @@ struct HTTP1Parser {
             query = ""
         }
 
-        end = lineEnd
         return HTTPRequest(method: method, path: path, query: query, version: (1, minor), headers: HTTPHeaders())
     }
 
-    /// The header fields after the request line, each checked, added to `headers`, and the ones that
-    /// frame the request or steer the connection noted.
+    /// The header fields from `start` on (their LFs at `lineEnds`, input offsets of a head that
+    /// starts at `headStart`), each checked, added to `headers`, and the ones that frame the request
+    /// or steer the connection noted.
     @inline(__always)
-    private func parseFields(_ h: UnsafeRawBufferPointer, from start: Int, minor: Int, into headers: inout HTTPHeaders)
-        throws(HeadError) -> FieldFacts {
+    private func parseFields(_ h: UnsafeRawBufferPointer, from start: Int, lineEnds: UnsafeBufferPointer<Int>, headStart: Int,
+                             minor: Int, into headers: inout HTTPHeaders) throws(HeadError) -> FieldFacts {
         var facts = FieldFacts(keepAlive: minor == 1)
         // The header block is copied once; each field is two ranges into the copy.
         let base = headers.keep(UnsafeRawBufferPointer(rebasing: h[start...])) - start
         var p = start
-        while p < h.count {
-            guard let lf = findLF(h, from: p) else { break }
-            if lf == p + 1 { break }  // the final empty line
+        for end in lineEnds {
+            let lf = end - headStart
             let field = UnsafeRawBufferPointer(rebasing: h[p..<(lf - 1)])
             p = lf + 1
             if field[0] == 0x20 || field[0] == 0x09 {

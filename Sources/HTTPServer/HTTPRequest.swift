@@ -112,8 +112,18 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// As `withValue(_:_:)` for a name known at compile time: no String, no extra closures (the
     /// request path looks up Content-Type, X-Request-Id and traceparent).
+    /// `name` is lowercase letters, digits and dashes (compared eight bytes at a time).
     public func withValue<R>(named name: StaticString, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
-        withValue(bytes: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), body)
+        text.withUnsafeBytes { all in
+            let n = name.utf8CodeUnitCount
+            for f in fields where Int(f.nameCount) == n {
+                let start = Int(f.nameStart), value = Int(f.valueStart)
+                if HTTPHeaders.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: all[start..<(start + n)]), name) {
+                    return body(UnsafeRawBufferPointer(rebasing: all[value..<(value + Int(f.valueCount))]))
+                }
+            }
+            return body(nil)
+        }
     }
 
     private func withValue<R>(bytes wanted: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) -> R) -> R {

@@ -19,7 +19,7 @@ enum ResponseEncoder {
             w.write(server)
             if !response.contentType.isEmpty {
                 w.write("Content-Type: ")
-                w.write(response.contentType)
+                w.write(string: response.contentType)
                 w.write("\r\n")
             }
             w.write("Content-Length: ")
@@ -31,9 +31,9 @@ enum ResponseEncoder {
                 w.write("Connection: keep-alive\r\n")
             }
             for (name, value) in response.headers {
-                w.write(name)
+                w.write(string: name)
                 w.write(": ")
-                w.write(value)
+                w.write(string: value)
                 w.write("\r\n")
             }
             if let tags {
@@ -42,7 +42,7 @@ enum ResponseEncoder {
                 w.write("\r\n")
                 if !tags.traceparent.isEmpty {
                     w.write("traceparent: ")
-                    w.write(tags.traceparent)
+                    w.write(string: tags.traceparent)
                     w.write("\r\n")
                 }
             }
@@ -61,7 +61,7 @@ enum ResponseEncoder {
             w.write("HTTP/1.1 ")
             w.decimal(status.code)
             w.write(" ")
-            w.write(status.reason)
+            w.write(string: status.reason)
             w.write("\r\n")
         }
     }
@@ -100,7 +100,9 @@ struct HeadWriter {
         bytes.withUnsafeBytes { write($0) }
     }
 
-    mutating func write(_ s: String) {
+    /// A String's bytes. Named apart from `write(_: StaticString)`: with both as `write(_:)`, a
+    /// literal would pick this one (String is the default literal type) and pay for a String.
+    mutating func write(string s: String) {
         var s = s
         s.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
