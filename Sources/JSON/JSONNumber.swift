@@ -137,7 +137,7 @@ public struct JSONNumber: Sendable, Equatable {
     /// `w` × 10^`q` correctly rounded, for an exact `w` of at most 19 digits; nil in the rare case
     /// that needs more precision than 128 bits give (then strtod decides).
     @inline(__always)
-    static func toDouble(_ w: UInt64, _ q: Int) -> Double? {
+    public static func toDouble(_ w: UInt64, _ q: Int) -> Double? {
         if w == 0 { return 0 }
         // Clinger's fast path: w and 10^|q| are exact doubles, so one IEEE operation rounds once.
         if w < (1 << 53) && q >= -22 && q <= 22 {
@@ -205,11 +205,11 @@ public struct JSONNumber: Sendable, Equatable {
         }
     }
 
-    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b &- 48 < 10 }
+    @inlinable @inline(__always) public static func isDigit(_ b: UInt8) -> Bool { b &- 48 < 10 }
 
     /// A byte that can continue a number literal: after a complete number, one of these means the
     /// literal is malformed (`1.2.3`, `01`), not that the number ended.
-    @inline(__always) static func continuesNumber(_ b: UInt8) -> Bool {
+    @inlinable @inline(__always) public static func continuesNumber(_ b: UInt8) -> Bool {
         isDigit(b) || b == UInt8(ascii: ".") || b | 0x20 == UInt8(ascii: "e") || b == UInt8(ascii: "+")
             || b == UInt8(ascii: "-")
     }

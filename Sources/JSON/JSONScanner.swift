@@ -286,9 +286,10 @@ public struct JSONScanner {
         while i < n && JSONNumber.isDigit(p[i]) { m = m &* 10 &+ UInt64(p[i] &- 48); i += 1 }
     }
 
-    /// A plain decimal of at most 15 digits and no exponent (what clients send for amounts and
-    /// counts), read and converted in one loop: below 2^53 over an exact power of ten, one IEEE
-    /// division rounds correctly. nil, with nothing consumed, for anything else (`readNumber`).
+    /// A plain decimal of at most 19 digits and no exponent (what clients send for amounts, counts
+    /// and Python's shortest float reprs, up to 17 digits), read and converted in one loop: an exact
+    /// mantissa of at most 19 digits goes to `JSONNumber.toDouble` (one IEEE division below 2^53,
+    /// else Eisel-Lemire). nil, with nothing consumed, for anything else (`readNumber`).
     @inline(__always)
     public mutating func readShortDecimal() -> Double? {
         skipWhitespace()
@@ -308,9 +309,9 @@ public struct JSONScanner {
             scale = i - fractionStart
             guard scale > 0 else { return nil }
         }
-        guard intDigits + scale <= 15, i == n || !JSONNumber.continuesNumber(p[i]) else { return nil }
+        guard intDigits + scale <= 19, i == n || !JSONNumber.continuesNumber(p[i]),
+              let d = JSONNumber.toDouble(m, -scale) else { return nil }
         position = i
-        let d = scale == 0 ? Double(m) : Double(m) / JSONNumber.exactPowerOfTen(scale)
         return negative ? -d : d
     }
 

@@ -146,9 +146,11 @@ final class ShortDecimalTests: XCTestCase {
 
     func testAgreesWithTheGeneralParserAndDeclinesWhatItCannotDo() {
         var rng = SystemRandomNumberGenerator()
-        var literals = ["0", "-0", "55.48", "0.0", "47.675", "999999999999999", "99999999999999.9", "0.00000000000001", "7"]
-        for _ in 0..<20_000 {
-            let digits = Int.random(in: 1...15, using: &rng)
+        var literals = ["0", "-0", "55.48", "0.0", "47.675", "999999999999999", "99999999999999.9", "0.00000000000001", "7",
+                        "58.474242424242426", "9999999999999999", "0.000000000000001", "9999999999999999999",
+                        "0.000000000000000001", "1.000000000000000001", "9007199254740993", "0.30000000000000004"]
+        for _ in 0..<40_000 {
+            let digits = Int.random(in: 1...19, using: &rng)
             var s = String(UInt64.random(in: 1...UInt64.max, using: &rng)).prefix(digits)
             if s.count > 1 && s.first == "0" { s = "1" + s.dropFirst() }
             let point = Int.random(in: 0...s.count, using: &rng)
@@ -163,8 +165,8 @@ final class ShortDecimalTests: XCTestCase {
             XCTAssertEqual(v?.bitPattern, general?.double.bitPattern, literal)
             XCTAssertEqual(end, literal.utf8.count, literal)
         }
-        // Longer, exponents, malformed: nothing consumed, the general path decides.
-        for literal in ["58.474242424242426", "1e5", "1.5E-3", "01", "1.", "-", ".5", "1.2.3", "12a", "9999999999999999", "0.000000000000001"] {
+        // Past 19 digits, exponents, malformed: nothing consumed, the general path decides.
+        for literal in ["12345678901234567890", "0.1234567890123456789", "1e5", "1.5E-3", "01", "1.", "-", ".5", "1.2.3", "12a"] {
             let (v, end) = short(literal)
             if literal == "12a" {
                 XCTAssertEqual(v, 12, literal)   // what follows a number is the caller's to judge
