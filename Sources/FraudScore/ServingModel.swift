@@ -52,12 +52,15 @@ final class ServingModel: Sendable {
     /// The same, with more members (`extra`) before `model_version`.
     @inline(__always)
     func writePrediction(id: Int64, probability p: Double, into w: inout JSONWriter, extra: (inout JSONWriter) -> Void) {
-        w.raw("{\"transaction_id\":")
-        w.int(id)
-        w.raw(",\"fraud_probability\":")
-        w.double(p)
-        w.raw(",\"is_fraud\":")
-        w.bool(p >= threshold)
+        // One copy for the members before `extra`: 18 + 20 + 21 + 24 + 12 + 5 bytes at most.
+        w.buffered(capacity: 112) { s in
+            s.raw("{\"transaction_id\":")
+            s.int(id)
+            s.raw(",\"fraud_probability\":")
+            s.double(p)
+            s.raw(",\"is_fraud\":")
+            s.bool(p >= threshold)
+        }
         extra(&w)
         w.bytes.append(contentsOf: responseTail)
     }

@@ -84,22 +84,8 @@ public struct JSONWriter {
     /// Shortest decimal that reads back as the same Double, in Python's notation
     /// (`0.0004246292810421437`, `1e-05`, `1.0`). Non-finite values have no JSON form: `null`.
     public mutating func double(_ v: Double) {
-        guard v.isFinite else { raw("null"); return }
-        // The same digits as `description`, streamed into the buffer without a String in between.
-        var sink = ByteSink(bytes: bytes)
-        bytes = []
-        v.write(to: &sink)
-        bytes = sink.bytes
-    }
-
-    /// Receives a number's text: the standard library hands floating-point digits to `_writeASCII`
-    /// (its fast path, a stack buffer), or to `write` as a String if that ever changes.
-    private struct ByteSink: TextOutputStream {
-        var bytes: [UInt8]
-
-        mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
-
-        mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
+        // The same digits as `description`, through a stack buffer: no String in between.
+        buffered(capacity: 32) { $0.double(v) }
     }
 
     public mutating func bool(_ v: Bool) {
