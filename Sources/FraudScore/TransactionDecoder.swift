@@ -36,30 +36,30 @@ struct TransactionDecoder: Sendable {
     /// The row slots a feature store fills, each with its index in `OnlineFeatures.columns`
     /// (empty without a store).
     let storeColumns: [(slot: Int, column: Int)]
-    private let keys: KeyTable
+    let keys: KeyTable
     /// The keys in the order clients send them (the handbook's columns, then the model's other
     /// features): after key i, key i + 1 is tried before any scan or hash (see `nextMember`).
-    private let guessText: [UInt8]
-    private let guesses: [Guess]
+    let guessText: [UInt8]
+    let guesses: [Guess]
     /// For each key code, the index of its guess (-1 if none): where to resume after a miss.
-    private let guessIndex: [Int32]
+    let guessIndex: [Int32]
     private let weekendSlot: Int?
     private let nightSlot: Int?
-    private let amountSlot: Int?
+    let amountSlot: Int?
 
     // Key codes below `featureBase` are the transaction's own fields: their index in
     // `TransactionSchema.identity`.
-    private static let transactionID = 0
-    private static let datetime = 1
-    private static let customerID = 2
-    private static let terminalID = 3
+    static let transactionID = 0
+    static let datetime = 1
+    static let customerID = 2
+    static let terminalID = 3
     /// `tx_amount` when the model does not take it but the online features need it.
-    private static let amountOnly = 4
-    private static let featureBase = 16
+    static let amountOnly = 4
+    static let featureBase = 16
     /// A handbook column the model does not use: recognised by its guess, then skipped.
-    private static let ignored = -1
+    static let ignored = -1
 
-    private struct Guess: Sendable {
+    struct Guess: Sendable {
         var offset: Int32
         var length: Int32
         var code: Int32
@@ -101,99 +101,126 @@ struct TransactionDecoder: Sendable {
         amountSlot = featureNames.firstIndex(of: TransactionSchema.amountField)
     }
 
+    /// What the members of a transaction said besides the row: which identity fields came, and the
+    /// time.
+    struct Found {
+        var sawID = false, sawCustomer = false, sawTerminal = false, sawDatetime = false
+        var datetime: CivilTime? = nil
+    }
+
     /// Fills `row` (featureNames.count Doubles) from `body`; on failure returns the errors instead.
+    /// The common shape of request goes through `decodePlain` in one pass; anything else, or
+    /// `plainPath: false`, through the general path, which gives the same row for what both take.
     func decode(_ body: UnsafeRawBufferPointer, into row: UnsafeMutableBufferPointer<Double>,
-                transaction: inout Transaction) -> [ValidationError]? {
+                transaction: inout Transaction, plainPath: Bool = true) -> [ValidationError]? {
         if body.isEmpty { return [ValidationError(type: .missing, loc: .body, msg: "Field required")] }
         // Which row slots were set; rows have at most a few hundred features, so a stack bitmap would
         // do, but a small flag per slot keeps this simple and allocation-free.
-        return withUnsafeTemporaryAllocation(of: Bool.self, capacity: row.count) { seenBuffer in
-            let seen = seenBuffer
+        return withUnsafeTemporaryAllocation(of: Bool.self, capacity: row.count) { seen in
             seen.initialize(repeating: false)
             for (slot, _) in storeColumns { seen[slot] = true }
             var errors: [ValidationError] = []
-            var sawID = false
-            var datetime: CivilTime? = nil
-            var sawCustomer = false, sawTerminal = false, sawDatetime = false
-            var scanner = JSONScanner(body)
-            do {
-                guard try scanner.peekKind() == .object else {
-                    return [ValidationError(type: .modelAttributesType, loc: .body,
-                                            msg: "Input should be a valid dictionary or object to extract fields from")]
+            var found = Found()
+            let given = transaction
+            if !plainPath || !decodePlain(body, into: row, seen: seen, transaction: &transaction, found: &found) {
+                // Everything the plain path wrote is written again from the same members, or the
+                // request is refused.
+                seen.initialize(repeating: false)
+                for (slot, _) in storeColumns { seen[slot] = true }
+                transaction = given
+                found = Found()
+                if let invalidJSON = decodeGeneral(body, into: row, seen: seen, transaction: &transaction, found: &found,
+                                                   errors: &errors) {
+                    return [invalidJSON]
                 }
-                _ = scanner.consume(UInt8(ascii: "{"))
-                var first = true
-                var next = 0          // the guess for the next key
-                var matched = false
-                // The guesses' storage is opened once for the whole object, not once per member.
-                try guessText.withUnsafeBytes { text in
-                    try guesses.withUnsafeBufferPointer { guessList in
-                        while let keyToken = try scanner.nextMember(
-                            first: first,
-                            guess: next < guessList.count
-                                ? UnsafeRawBufferPointer(rebasing: text[Int(guessList[next].offset)..<Int(guessList[next].offset + guessList[next].length)])
-                                : UnsafeRawBufferPointer(start: nil, count: 0),
-                            matchedGuess: &matched) {
-                            first = false
-                            let code: Int?
-                            if matched {
-                                let c = Int(guessList[next].code)
-                                code = c == TransactionDecoder.ignored ? nil : c
-                                next += 1
-                            } else if keyToken.hasEscapes {
-                                let key = try scanner.unescaped(keyToken)
-                                code = key.withUnsafeBytes { keys.lookup($0) }
-                            } else {
-                                code = keys.lookup(UnsafeRawBufferPointer(rebasing: body[keyToken.range]))
-                            }
-                            if !matched, let code, guessIndex[code] >= 0 { next = Int(guessIndex[code]) + 1 }
-                            guard let code else { try scanner.skipValue(depth: 1); continue }
-                            let name = keyToken.range
-                            switch code {
-                            case TransactionDecoder.transactionID:
-                                if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.transactionID = v }
-                                sawID = true
-                            case TransactionDecoder.customerID:
-                                if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.customerID = v }
-                                sawCustomer = true
-                            case TransactionDecoder.terminalID:
-                                if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.terminalID = v }
-                                sawTerminal = true
-                            case TransactionDecoder.datetime:
-                                datetime = try readDatetime(&scanner, field: name, errors: &errors)
-                                sawDatetime = true
-                            case TransactionDecoder.amountOnly:
-                                if let v = try readFeature(&scanner, field: name, errors: &errors) { transaction.amount = v }
-                            default:
-                                let slot = code - TransactionDecoder.featureBase
-                                // A value of the wrong type is reported once, as such, not also as missing.
-                                seen[slot] = true
-                                if let v = try readFeature(&scanner, field: name, errors: &errors) {
-                                    row[slot] = v
-                                    if slot == amountSlot { transaction.amount = v }
-                                }
+            }
+            if !found.sawID { errors.insert(.missing(TransactionSchema.requiredIdentity), at: 0) }
+            if onlineFeatures {
+                transaction.time = found.datetime?.unixMicroseconds
+                // An unsent amount the model takes is reported with the other missing features.
+                let reportedLater = amountSlot.map { !seen[$0] && !allowMissingFeatures } ?? false
+                checkOnline(transaction, sawCustomer: found.sawCustomer, sawTerminal: found.sawTerminal,
+                            sawDatetime: found.sawDatetime, amountReportedLater: reportedLater, errors: &errors)
+            }
+            fillUnsent(row, seen: seen, datetime: found.datetime, errors: &errors)
+            return errors.isEmpty ? nil : errors
+        }
+    }
+
+    /// The members of `body`, any shape, into `row`, `seen`, `transaction` and `found`, with per-field
+    /// problems added to `errors`; returns the error for a body that is not JSON (nil if it is).
+    private func decodeGeneral(_ body: UnsafeRawBufferPointer, into row: UnsafeMutableBufferPointer<Double>,
+                               seen: UnsafeMutableBufferPointer<Bool>, transaction: inout Transaction, found: inout Found,
+                               errors: inout [ValidationError]) -> ValidationError? {
+        var scanner = JSONScanner(body)
+        do {
+            guard try scanner.peekKind() == .object else {
+                return ValidationError(type: .modelAttributesType, loc: .body,
+                                       msg: "Input should be a valid dictionary or object to extract fields from")
+            }
+            _ = scanner.consume(UInt8(ascii: "{"))
+            var first = true
+            var next = 0          // the guess for the next key
+            var matched = false
+            // The guesses' storage is opened once for the whole object, not once per member.
+            try guessText.withUnsafeBytes { text in
+                try guesses.withUnsafeBufferPointer { guessList in
+                    while let keyToken = try scanner.nextMember(
+                        first: first,
+                        guess: next < guessList.count
+                            ? UnsafeRawBufferPointer(rebasing: text[Int(guessList[next].offset)..<Int(guessList[next].offset + guessList[next].length)])
+                            : UnsafeRawBufferPointer(start: nil, count: 0),
+                        matchedGuess: &matched) {
+                        first = false
+                        let code: Int?
+                        if matched {
+                            let c = Int(guessList[next].code)
+                            code = c == TransactionDecoder.ignored ? nil : c
+                            next += 1
+                        } else if keyToken.hasEscapes {
+                            let key = try scanner.unescaped(keyToken)
+                            code = key.withUnsafeBytes { keys.lookup($0) }
+                        } else {
+                            code = keys.lookup(UnsafeRawBufferPointer(rebasing: body[keyToken.range]))
+                        }
+                        if !matched, let code, guessIndex[code] >= 0 { next = Int(guessIndex[code]) + 1 }
+                        guard let code else { try scanner.skipValue(depth: 1); continue }
+                        let name = keyToken.range
+                        switch code {
+                        case TransactionDecoder.transactionID:
+                            if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.transactionID = v }
+                            found.sawID = true
+                        case TransactionDecoder.customerID:
+                            if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.customerID = v }
+                            found.sawCustomer = true
+                        case TransactionDecoder.terminalID:
+                            if let v = try readInt(&scanner, field: name, errors: &errors) { transaction.terminalID = v }
+                            found.sawTerminal = true
+                        case TransactionDecoder.datetime:
+                            found.datetime = try readDatetime(&scanner, field: name, errors: &errors)
+                            found.sawDatetime = true
+                        case TransactionDecoder.amountOnly:
+                            if let v = try readFeature(&scanner, field: name, errors: &errors) { transaction.amount = v }
+                        default:
+                            let slot = code - TransactionDecoder.featureBase
+                            // A value of the wrong type is reported once, as such, not also as missing.
+                            seen[slot] = true
+                            if let v = try readFeature(&scanner, field: name, errors: &errors) {
+                                row[slot] = v
+                                if slot == amountSlot { transaction.amount = v }
                             }
                         }
                     }
                 }
-                try scanner.expectEnd()
-            } catch let e as JSONError {
-                return [ValidationError(type: .jsonInvalid, loc: .offset(e.offset), msg: "JSON decode error",
-                                        context: e.message)]
-            } catch {
-                return [ValidationError(type: .jsonInvalid, loc: .body, msg: "JSON decode error")]
             }
-            if !sawID { errors.insert(.missing(TransactionSchema.requiredIdentity), at: 0) }
-            if onlineFeatures {
-                transaction.time = datetime?.unixMicroseconds
-                // An unsent amount the model takes is reported with the other missing features.
-                let reportedLater = amountSlot.map { !seen[$0] && !allowMissingFeatures } ?? false
-                checkOnline(transaction, sawCustomer: sawCustomer, sawTerminal: sawTerminal, sawDatetime: sawDatetime,
-                            amountReportedLater: reportedLater, errors: &errors)
-            }
-            fillUnsent(row, seen: seen, datetime: datetime, errors: &errors)
-            return errors.isEmpty ? nil : errors
+            try scanner.expectEnd()
+        } catch let e as JSONError {
+            return ValidationError(type: .jsonInvalid, loc: .offset(e.offset), msg: "JSON decode error",
+                                   context: e.message)
+        } catch {
+            return ValidationError(type: .jsonInvalid, loc: .body, msg: "JSON decode error")
         }
+        return nil
     }
 
     /// With online features, the fields they are computed from must be there (a value of the wrong
