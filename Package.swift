@@ -7,7 +7,7 @@ import PackageDescription
 // class's stored property through inout (the connection's buffers, the parser) cost a
 // swift_beginAccess/endAccess pair, about 2,000 instructions per /predict (callgrind). Debug builds,
 // which the tests run, keep the checks, so a violation still traps there.
-let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"], .when(configuration: .release))]
 
 let package = Package(
     name: "fraudscore",
