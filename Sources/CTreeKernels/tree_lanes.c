@@ -105,25 +105,64 @@ AVX2 float lanes(const fs_lanes_model *m, const keyset *k, float acc, int regs) 
     return acc;
 }
 
-__attribute__((target("avx2")))
-float fs_tree_lanes(const fs_lanes_model *m, const uint32_t *keys, float acc) {
-    int32_t n = m->column_count, padded = n <= 32 ? 32 : n;
-    int32_t flipped[padded];
-    for (int32_t i = 0; i < n; i++) flipped[i] = (int32_t)(keys[m->columns[i]] ^ 0x80000000u);
-    for (int32_t i = n; i < padded; i++) flipped[i] = 0;
-    keyset k = {
-        _mm256_loadu_si256((const __m256i *)flipped), _mm256_loadu_si256((const __m256i *)flipped + 1),
-        _mm256_loadu_si256((const __m256i *)flipped + 2), _mm256_loadu_si256((const __m256i *)flipped + 3), flipped};
-    if (n <= 8) return lanes(m, &k, acc, 1);
-    if (n <= 16) return lanes(m, &k, acc, 2);
-    if (n <= 32) return lanes(m, &k, acc, 4);
+/*
+ * Column c's key for a row, sign bit flipped (tree_lanes.h): feature c / 2 rounded to Float32, a
+ * missing value below every threshold in even columns and above every one in odd columns.
+ */
+static inline int32_t flipped_key(float x, uint32_t column) {
+    uint32_t k;
+    if (x != x) {
+        k = (column & 1) ? 0xFFFFFFFEu : 0u;
+    } else {
+        uint32_t b;
+        __builtin_memcpy(&b, &x, sizeof b);
+        k = b ^ ((uint32_t)((int32_t)b >> 31) | 0x80000000u);
+        if (k == 0x7FFFFFFFu) k = 0x80000000u; /* -0 is +0 */
+    }
+    return (int32_t)(k ^ 0x80000000u);
+}
+
+/* The row's keys for the used columns, into registers (up to 32) or memory, then the groups. */
+#define LANES_BODY(VALUE)                                                                              \
+    int32_t n = m->column_count, padded = n <= 32 ? 32 : n;                                            \
+    int32_t flipped[padded];                                                                           \
+    for (int32_t i = 0; i < n; i++) {                                                                  \
+        uint32_t c = (uint32_t)m->columns[i];                                                          \
+        flipped[i] = flipped_key(VALUE(c >> 1), c);                                                    \
+    }                                                                                                  \
+    for (int32_t i = n; i < padded; i++) flipped[i] = 0;                                               \
+    keyset k = {                                                                                       \
+        _mm256_loadu_si256((const __m256i *)flipped), _mm256_loadu_si256((const __m256i *)flipped + 1),  \
+        _mm256_loadu_si256((const __m256i *)flipped + 2), _mm256_loadu_si256((const __m256i *)flipped + 3), \
+        flipped};                                                                                      \
+    if (n <= 8) return lanes(m, &k, acc, 1);                                                           \
+    if (n <= 16) return lanes(m, &k, acc, 2);                                                          \
+    if (n <= 32) return lanes(m, &k, acc, 4);                                                          \
     return lanes(m, &k, acc, 0);
+
+__attribute__((target("avx2")))
+float fs_tree_lanes_f32(const fs_lanes_model *m, const float *row, float acc) {
+#define F32(f) row[f]
+    LANES_BODY(F32)
+#undef F32
+}
+
+__attribute__((target("avx2")))
+float fs_tree_lanes_f64(const fs_lanes_model *m, const double *row, float acc) {
+#define F64(f) ((float)row[f])
+    LANES_BODY(F64)
+#undef F64
 }
 
 #else
 
-float fs_tree_lanes(const fs_lanes_model *m, const uint32_t *keys, float acc) {
-    (void)m; (void)keys;
+float fs_tree_lanes_f32(const fs_lanes_model *m, const float *row, float acc) {
+    (void)m; (void)row;
+    return acc;
+}
+
+float fs_tree_lanes_f64(const fs_lanes_model *m, const double *row, float acc) {
+    (void)m; (void)row;
     return acc;
 }
 

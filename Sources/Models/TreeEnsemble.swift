@@ -138,7 +138,8 @@ public struct TreeEnsemble: Sendable {
     /// Sum of the leaf values each tree gives `row`, added in Float32 in tree order onto `start`
     /// (XGBoost's accumulation). `row` holds Float32 features, NaN for missing.
     public func sum(_ row: UnsafePointer<Float>, start: Float) -> Float {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * featureCount) { keys in
+        if walksLanes { return lanes.sum(row, start: start) }
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * featureCount) { keys in
             RowKeys.fill(keys.baseAddress!, from: row, count: featureCount)
             return walk(keys.baseAddress!, start: start)
         }
@@ -148,7 +149,8 @@ public struct TreeEnsemble: Sendable {
     /// same body as above rather than a shared helper taking the fill as a closure: that cost ~400
     /// instructions of retain/release per /predict (callgrind.sh).
     public func sum(_ row: UnsafePointer<Double>, start: Float) -> Float {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * featureCount) { keys in
+        if walksLanes { return lanes.sum(row, start: start) }
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * featureCount) { keys in
             RowKeys.fill(keys.baseAddress!, from: row, count: featureCount)
             return walk(keys.baseAddress!, start: start)
         }
@@ -163,6 +165,10 @@ public struct TreeEnsemble: Sendable {
             done = addBlocks(rows, width: width, count: count, into: acc)
         }
         guard done < count else { return }
+        if walksLanes {
+            for r in done..<count { acc[r] = lanes.sum(rows + r * width, start: acc[r]) }
+            return
+        }
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * featureCount) { keys in
             for r in done..<count {
                 RowKeys.fill(keys.baseAddress!, from: rows + r * width, count: featureCount)
@@ -173,7 +179,6 @@ public struct TreeEnsemble: Sendable {
 
     private func walk(_ keys: UnsafePointer<UInt32>, start: Float) -> Float {
         guard treeCount > 0 else { return start }  // no trees: nothing to add (and no group roots)
-        if walksLanes { return lanes.sum(keys: keys, start: start) }
         return splits.withUnsafeBufferPointer { sp in
             rights.withUnsafeBufferPointer { rt in
                 values.withUnsafeBufferPointer { v in

@@ -89,8 +89,18 @@ struct TreeLanes: Sendable {
         nodes = []; leaves = []; groups = []; open = []; columns = []; columnIndex = []
     }
 
-    /// `start` plus every tree's leaf value for the row whose keys (`RowKeys`) are `keys`, in tree order.
-    func sum(keys: UnsafePointer<UInt32>, start: Float) -> Float {
+    /// `start` plus every tree's leaf value for `row` (Float32 features, NaN for missing), in tree order.
+    func sum(_ row: UnsafePointer<Float>, start: Float) -> Float {
+        withModel { fs_tree_lanes_f32($0, row, start) }
+    }
+
+    /// The same for a row of Double features, each rounded to Float32 first (XGBoost's input type).
+    func sum(_ row: UnsafePointer<Double>, start: Float) -> Float {
+        withModel { fs_tree_lanes_f64($0, row, start) }
+    }
+
+    @inline(__always)
+    private func withModel(_ body: (UnsafePointer<fs_lanes_model>) -> Float) -> Float {
         nodes.withUnsafeBufferPointer { n in
             leaves.withUnsafeBufferPointer { l in
                 groups.withUnsafeBufferPointer { g in
@@ -98,7 +108,7 @@ struct TreeLanes: Sendable {
                         var model = fs_lanes_model(nodes: n.baseAddress, leaves: l.baseAddress, groups: g.baseAddress,
                                                    group_count: Int32(g.count), columns: c.baseAddress,
                                                    column_count: Int32(c.count))
-                        return fs_tree_lanes(&model, keys, start)
+                        return body(&model)
                     }
                 }
             }

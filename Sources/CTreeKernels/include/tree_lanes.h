@@ -15,9 +15,10 @@
  * row left (threshold INT32_MAX) down to the leftmost slot under it, which holds its value.
  *
  * Splits compare keys: the walk's (tree_walk.h: order-preserving unsigned keys, two columns per
- * feature) with the sign bit flipped, so that a signed compare orders them; a row goes right when
- * key >= threshold. Splits name their column by its index in `columns`, the key columns the
- * ensemble uses, so that up to 32 of them fit in four registers and need no gather.
+ * feature, which differ only for a missing value) with the sign bit flipped, so that a signed
+ * compare orders them; a row goes right when key >= threshold. Splits name their column by its
+ * index in `columns`, the key columns the ensemble uses, whose keys are computed from the row once
+ * and, up to 32 of them, held in four registers: no gather for them.
  */
 typedef struct {
     /* In int32s from `nodes`: the group's thresholds (8 per position), then its columns (as many). */
@@ -40,9 +41,12 @@ typedef struct {
 } fs_lanes_model;
 
 /*
- * acc plus each tree's leaf value for the row whose column keys (tree_walk.h) are `keys`, added in
- * Float32 in tree order. Only call when fs_tree_block_available() returned 1 (AVX2).
+ * acc plus each tree's leaf value for `row` (Float32 features, NaN for missing), added in Float32 in
+ * tree order. Only call when fs_tree_block_available() returned 1 (AVX2).
  */
-float fs_tree_lanes(const fs_lanes_model *model, const uint32_t *keys, float acc);
+float fs_tree_lanes_f32(const fs_lanes_model *model, const float *row, float acc);
+
+/* The same for a row of Double features, each rounded to Float32 first (XGBoost's input type). */
+float fs_tree_lanes_f64(const fs_lanes_model *model, const double *row, float acc);
 
 #endif
