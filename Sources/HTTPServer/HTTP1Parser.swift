@@ -130,9 +130,12 @@ struct HTTP1Parser {
 
     private mutating func finish(body: [UInt8], consumed: Int) -> Event {
         var h = head.take()!
-        h.request.body = body
+        var body = body
+        // Swaps, not assignments: the request moves into `completed` (which holds the empty one
+        // takeRequest left) instead of being copied and the copy's source destroyed.
+        swap(&h.request.body, &body)
         reset()
-        completed = h.request
+        swap(&completed, &h.request)
         return .request(keepAlive: h.keepAlive, consumed: consumed)
     }
 
