@@ -96,9 +96,8 @@ struct HTTP1Parser {
             switch scanHead(input) {
             case .needMore: return .needMore(sendContinue: false)
             case .error(let status, let message): return .error(status: status, message: message)
-            case .head(let h):
-                head = h
-                if case .length(let n) = h.framing, n > limits.maxBodyBytes {
+            case .parsed:
+                if case .length(let n) = head?.framing, n > limits.maxBodyBytes {
                     return .error(status: 413, message: "Request body of \(n) bytes exceeds the limit of "
                                   + "\(limits.maxBodyBytes) bytes")
                 }
@@ -229,9 +228,11 @@ struct HTTP1Parser {
 
     // MARK: head
 
+    /// What scanning for a head found. A parsed head goes straight into `head` rather than into
+    /// this result: an enum carrying the whole request is copied through every switch on it.
     private enum HeadResult {
         case needMore
-        case head(Head)
+        case parsed
         case error(HTTPStatus, String)
     }
 
@@ -290,7 +291,7 @@ struct HTTP1Parser {
     }
 
     /// Parses a complete head (request line + fields + the final CRLF CRLF), which starts at `start`
-    /// in the input and whose line ends scanHead noted in `lineEnds`.
+    /// in the input and whose line ends scanHead noted in `lineEnds`, into `head`.
     private mutating func parseHead(_ h: UnsafeRawBufferPointer, start: Int, totalLength: Int) -> HeadResult {
         do throws(HeadError) {
             let ends = lineEnds.offsets
@@ -301,8 +302,9 @@ struct HTTP1Parser {
             let facts = try parseFields(h, from: lineEnd + 1, lineEnds: UnsafeBufferPointer(rebasing: ends[1...]),
                                         headStart: start, minor: minor, into: &request.headers)
             let framing = try Self.framing(facts, minor: minor)
-            return .head(Head(request: request, framing: framing, keepAlive: facts.keepAlive,
-                              expectContinue: facts.expectContinue, length: totalLength))
+            head = Head(request: request, framing: framing, keepAlive: facts.keepAlive,
+                        expectContinue: facts.expectContinue, length: totalLength)
+            return .parsed
         } catch {
             return .error(error.status, error.message)
         }
