@@ -50,6 +50,9 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     private var text: [UInt8] = []
     private var fields: [Field] = []
+    /// The first Content-Type, X-Request-Id and traceparent fields (-1: none), noted as fields are
+    /// added: the request path looks each up on every request, and an index beats a scan.
+    private var contentTypeAt: Int32 = -1, requestIDAt: Int32 = -1, traceparentAt: Int32 = -1
 
     public init() {}
 
@@ -75,6 +78,21 @@ public struct HTTPHeaders: Sendable, Sequence {
         text.append(contentsOf: value)
         fields.append(Field(nameStart: Int32(start), nameCount: Int32(name.count),
                             valueStart: Int32(start + name.count), valueCount: Int32(value.count)))
+        note(name)
+    }
+
+    /// Notes the field just added if it is the first of a name looked up by index.
+    @inline(__always)
+    private mutating func note(_ name: UnsafeRawBufferPointer) {
+        guard name.count == 11 || name.count == 12 else { return }
+        let at = Int32(fields.count - 1)
+        if contentTypeAt < 0 && HTTPHeaders.equalsIgnoringCase(name, "content-type") {
+            contentTypeAt = at
+        } else if requestIDAt < 0 && HTTPHeaders.equalsIgnoringCase(name, "x-request-id") {
+            requestIDAt = at
+        } else if traceparentAt < 0 && HTTPHeaders.equalsIgnoringCase(name, "traceparent") {
+            traceparentAt = at
+        }
     }
 
     /// Keeps a copy of `bytes` (a request's header block) for fields to point into with
@@ -86,9 +104,13 @@ public struct HTTPHeaders: Sendable, Sequence {
     }
 
     /// A field whose name and value lie in what `keep` copied (offsets into the kept text).
+    @inline(__always)
     mutating func addField(name: Range<Int>, value: Range<Int>) {
         fields.append(Field(nameStart: Int32(name.lowerBound), nameCount: Int32(name.count),
                             valueStart: Int32(value.lowerBound), valueCount: Int32(value.count)))
+        if name.count == 11 || name.count == 12 {
+            text.withUnsafeBytes { note(UnsafeRawBufferPointer(rebasing: $0[name])) }
+        }
     }
 
     public var count: Int { fields.count }
@@ -97,6 +119,7 @@ public struct HTTPHeaders: Sendable, Sequence {
     mutating func removeAll() {
         text.removeAll(keepingCapacity: true)
         fields.removeAll(keepingCapacity: true)
+        contentTypeAt = -1; requestIDAt = -1; traceparentAt = -1
     }
 
     /// The first value of `name`, or nil.
@@ -114,7 +137,19 @@ public struct HTTPHeaders: Sendable, Sequence {
     /// request path looks up Content-Type, X-Request-Id and traceparent).
     /// `name` is lowercase letters, digits and dashes (compared eight bytes at a time).
     public func withValue<R>(named name: StaticString, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
-        text.withUnsafeBytes { all in
+        let n = name.utf8CodeUnitCount
+        if n == 11 || n == 12 {
+            let wanted = UnsafeRawBufferPointer(start: name.utf8Start, count: n)
+            let at = HTTPHeaders.equalsIgnoringCase(wanted, "content-type") ? contentTypeAt
+                : HTTPHeaders.equalsIgnoringCase(wanted, "x-request-id") ? requestIDAt
+                : HTTPHeaders.equalsIgnoringCase(wanted, "traceparent") ? traceparentAt : -2
+            if at != -2 {
+                guard at >= 0 else { return body(nil) }
+                let f = fields[Int(at)]
+                return text.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[Int(f.valueStart)..<Int(f.valueStart + f.valueCount)])) }
+            }
+        }
+        return text.withUnsafeBytes { all in
             let n = name.utf8CodeUnitCount
             for f in fields where Int(f.nameCount) == n {
                 let start = Int(f.nameStart), value = Int(f.valueStart)
