@@ -72,8 +72,15 @@ extension TransactionDecoder {
                 scale = k &- fractionStart
                 guard scale > 0 else { return nil }
             }
-            guard intDigits &+ scale <= 19, k == n || !JSONNumber.continuesNumber(p[k]),
-                  let d = JSONNumber.toDouble(m, -scale) else { return nil }
+            guard intDigits &+ scale <= 19, k == n || !JSONNumber.continuesNumber(p[k]) else { return nil }
+            let d: Double
+            if m < 1 << 53 && scale <= 22 {
+                d = Double(m) / JSONNumber.exactPowerOfTen(scale)  // toDouble's first case, without the call
+            } else if let exact = JSONNumber.toDouble(m, -scale) {
+                d = exact
+            } else {
+                return nil
+            }
             i = k
             return negative ? -d : d
         }

@@ -216,7 +216,7 @@ public struct JSONNumber: Sendable, Equatable {
 
     /// 10^k for k in 0...22, every one exact in a Double. A switch of literals becomes a constant
     /// table: no lazily initialised global to check on each call.
-    @inline(__always) static func exactPowerOfTen(_ k: Int) -> Double {
+    @inlinable @inline(__always) public static func exactPowerOfTen(_ k: Int) -> Double {
         switch k {
         case 0: return 1e0
         case 1: return 1e1

@@ -136,6 +136,35 @@ final class OnlineFeaturesTests: XCTestCase {
         XCTAssertEqual(t.withUTF8 { CivilTime.parse(UnsafeRawBufferPointer($0))?.hour }, 2)
     }
 
+    /// The straight-line reader of `YYYY-MM-DD HH:MM:SS` takes what the general one takes and gives
+    /// the same time, and leaves everything else to it.
+    func testTheHandbookFormReadsAsEveryFormDoes() {
+        var texts = ["2018-04-01 00:00:00", "2020-02-29 23:59:59", "2019-02-29 00:00:00", "2018-04-31 12:00:00",
+                     "2018-13-01 00:00:00", "2018-00-10 00:00:00", "2018-04-00 00:00:00", "2018-04-01 24:00:00",
+                     "2018-04-01 23:60:00", "2018-04-01 23:59:60", "2018-04-01T00:00:00", "2018/04/01 00:00:00",
+                     "2018-04-01 00:00:0a", "0000-01-01 00:00:00", "9999-12-31 23:59:59", "2100-02-29 00:00:00",
+                     "2000-02-29 00:00:00", "2018-04-01 00:00:00Z"]
+        var g = SplitMix64(seed: 42)
+        for _ in 0..<5_000 {
+            let y = Int.random(in: 1900...2100, using: &g), mo = Int.random(in: 0...13, using: &g)
+            let d = Int.random(in: 0...32, using: &g), h = Int.random(in: 0...24, using: &g)
+            let mi = Int.random(in: 0...60, using: &g), s = Int.random(in: 0...60, using: &g)
+            func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+            texts.append("\(y)-\(two(mo))-\(two(d)) \(two(h)):\(two(mi)):\(two(s))")
+        }
+        var fast = 0
+        for text in texts {
+            let bytes = Array(text.utf8)
+            let (quick, general) = bytes.withUnsafeBytes { (CivilTime.parseHandbookForm($0), CivilTime.parseAnyForm($0)) }
+            if let quick {
+                XCTAssertEqual(quick, general, text)
+                fast += 1
+            }
+            XCTAssertEqual(bytes.withUnsafeBytes { CivilTime.parse($0) }, general, text)
+        }
+        XCTAssertGreaterThan(fast, 1_000)
+    }
+
     func testWithOnlineFeaturesTheRawFieldsAreRequiredAndTheWindowsAreNotRead() {
         let names = ["tx_amount", "tx_during_weekend", "tx_during_night"] + OnlineFeatures.columns
         let decoder = TransactionDecoder(featureNames: names, onlineFeatures: true)
