@@ -352,7 +352,7 @@ struct HTTP1Parser {
             query = ""
         }
 
-        return HTTPRequest(method: method, path: path, query: query, version: (1, minor), headers: HTTPHeaders())
+        return HTTPRequest(method: method, path: path, query: query, version: HTTPVersion(1, minor), headers: HTTPHeaders())
     }
 
     /// The header fields from `start` on (their LFs at `lineEnds`, input offsets of a head that

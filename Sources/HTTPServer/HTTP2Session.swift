@@ -275,7 +275,7 @@ final class HTTP2Session {
     /// Hands a complete stream to the dispatcher, or answers it with `instead` (a limit's error).
     private func dispatch(_ id: Int32, _ stream: Stream, instead: HTTPResponse? = nil) {
         let tooLarge = if case .bodyTooLarge = stream.phase { true } else { false }
-        var request = HTTPRequest(method: stream.method, path: stream.path, query: stream.query, version: (2, 0),
+        var request = HTTPRequest(method: stream.method, path: stream.path, query: stream.query, version: HTTPVersion(2, 0),
                                   headers: stream.headers, body: stream.body)
         request.receivedMs = stream.startedMs
         let limit = instead ?? (tooLarge ? HTTPResponse.detail(.contentTooLarge, "Request body larger than \(config.maxBodyBytes) bytes") : nil)

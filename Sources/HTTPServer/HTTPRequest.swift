@@ -5,8 +5,8 @@ public struct HTTPRequest: Sendable {
     public var path: String
     /// The query string after `?`, empty if none.
     public var query: String
-    /// 1.0 or 1.1 as (major, minor); HTTP/2 requests report (2, 0).
-    public var version: (major: Int, minor: Int)
+    /// 1.0 or 1.1; HTTP/2 requests report 2.0.
+    public var version: HTTPVersion
     public var headers: HTTPHeaders
     public var body: [UInt8]
     /// The id the server made for a request whose client sent no usable `X-Request-Id` (0 when it
@@ -25,7 +25,7 @@ public struct HTTPRequest: Sendable {
         return RequestID(generated: generatedID)
     }
 
-    public init(method: HTTPMethod, path: String, query: String = "", version: (major: Int, minor: Int) = (1, 1),
+    public init(method: HTTPMethod, path: String, query: String = "", version: HTTPVersion = HTTPVersion(1, 1),
                 headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.method = method
         self.path = path
@@ -33,6 +33,18 @@ public struct HTTPRequest: Sendable {
         self.version = version
         self.headers = headers
         self.body = body
+    }
+}
+
+/// An HTTP version, major and minor. A struct, not a tuple: a tuple field makes every copy and
+/// destroy of a request go through the runtime's generic tuple witnesses.
+public struct HTTPVersion: Sendable, Equatable {
+    public var major: Int
+    public var minor: Int
+
+    public init(_ major: Int, _ minor: Int) {
+        self.major = major
+        self.minor = minor
     }
 }
 

@@ -108,14 +108,16 @@ struct HeadWriter {
     }
 
     /// `v` (not negative) in decimal.
+    @inline(__always)
     mutating func decimal(_ v: Int) {
         var digits = 1, rest = v / 10
         while rest > 0 { digits += 1; rest /= 10 }
-        var x = v
-        for k in stride(from: digits - 1, through: 0, by: -1) {
+        var x = v, k = digits
+        repeat {
+            k -= 1
             base[count + k] = UInt8(48 + x % 10)
             x /= 10
-        }
+        } while k > 0
         count += digits
     }
 }

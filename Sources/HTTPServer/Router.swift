@@ -18,7 +18,20 @@ public struct Router: Sendable {
     /// Exact paths with their length in UTF-8 bytes and their handlers per method. A list, not a
     /// dictionary: for the few dozen routes a server has, comparing lengths and then bytes costs a
     /// fraction of hashing the request's path.
-    private var routes: [(path: String, length: Int, candidates: [(method: HTTPMethod, target: Target)])] = []
+    private var routes: [Route] = []
+
+    /// Structs, not tuples: a tuple element makes every copy go through the runtime's generic
+    /// tuple witnesses.
+    private struct Candidate {
+        let method: HTTPMethod
+        let target: Target
+    }
+
+    private struct Route {
+        let path: String
+        let length: Int
+        var candidates: [Candidate]
+    }
     /// Routes that match every path under a prefix (e.g. `/v2/models/`), tried when no exact path does.
     private var prefixes: [(prefix: String, target: Target)] = []
     /// How the server's own answers (a limit's 413, a timeout's 408) look under a prefix whose
@@ -38,15 +51,15 @@ public struct Router: Sendable {
 
     private mutating func add(_ path: String, _ method: HTTPMethod, _ target: Target) {
         if let i = routes.firstIndex(where: { $0.path == path }) {
-            routes[i].candidates.append((method, target))
+            routes[i].candidates.append(Candidate(method: method, target: target))
         } else {
-            routes.append((path, path.utf8.count, [(method, target)]))
+            routes.append(Route(path: path, length: path.utf8.count, candidates: [Candidate(method: method, target: target)]))
         }
     }
 
     /// The handlers for exactly `path`, nil if it has none.
     @inline(__always)
-    private func candidates(_ path: String) -> [(method: HTTPMethod, target: Target)]? {
+    private func candidates(_ path: String) -> [Candidate]? {
         let length = path.utf8.count
         for r in routes where r.length == length && r.path == path { return r.candidates }
         return nil

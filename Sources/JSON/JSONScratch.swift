@@ -46,12 +46,14 @@ public struct JSONScratch: TextOutputStream {
         if v < 0 { take(1).pointee = UInt8(ascii: "-") }
         var x = v.magnitude, digits = 1, power: UInt64 = 10
         while digits < 20 && x >= power { digits &+= 1; power = power &* 10 }
-        let end = take(digits) + digits
-        for k in 1...digits {
+        x = v.magnitude
+        var at = take(digits) + digits
+        repeat {  // a plain loop: a ClosedRange here went through its unspecialised Index witnesses
             let q = x / 10
-            end[-k] = UInt8(truncatingIfNeeded: x &- q &* 10) &+ 48
+            at -= 1
+            at.pointee = UInt8(truncatingIfNeeded: x &- q &* 10) &+ 48
             x = q
-        }
+        } while x != 0
     }
 
     /// As `JSONWriter.double`: Python's shortest repr, `null` when not finite.
