@@ -128,15 +128,13 @@ extension TransactionDecoder {
         return guessText.withUnsafeBytes { text in
             guesses.withUnsafeBufferPointer { guessList in
                 var next = 0  // the guess for the next key (the general path's order of guesses)
-                var first = true
-                while true {
-                    if c.take(UInt8(ascii: "}")) {
-                        c.skipSpace()
-                        return c.atEnd
-                    }
-                    if !first && !c.take(UInt8(ascii: ",")) { return false }
-                    first = false
+                c.skipSpace()
+                if c.byte == UInt8(ascii: "}") {
+                    c.i &+= 1
                     c.skipSpace()
+                    return c.atEnd
+                }
+                while true {
                     // The key: the guess, compared in place, or any plain key looked up.
                     let code: Int
                     if next < guessList.count, c.byte == UInt8(ascii: "\""), case let g = guessList[next],
@@ -151,7 +149,11 @@ extension TransactionDecoder {
                         code = known
                         if guessIndex[code] >= 0 { next = Int(guessIndex[code]) &+ 1 }
                     }
-                    guard c.take(UInt8(ascii: ":")) else { return false }
+                    if c.byte != UInt8(ascii: ":") {
+                        c.skipSpace()
+                        guard c.byte == UInt8(ascii: ":") else { return false }
+                    }
+                    c.i &+= 1
                     c.skipSpace()
                     switch code {
                     case TransactionDecoder.ignored:
@@ -184,6 +186,18 @@ extension TransactionDecoder {
                         seen[slot] = true
                         row[slot] = v
                         if slot == amountSlot { transaction.amount = v }
+                    }
+                    // After a value: a comma and the next member, or the end of the object (and of the body).
+                    c.skipSpace()
+                    if c.byte == UInt8(ascii: ",") {
+                        c.i &+= 1
+                        c.skipSpace()
+                    } else if c.byte == UInt8(ascii: "}") {
+                        c.i &+= 1
+                        c.skipSpace()
+                        return c.atEnd
+                    } else {
+                        return false
                     }
                 }
             }
