@@ -67,6 +67,8 @@ struct HTTP1Parser {
 
     init(limits: Limits) {
         self.limits = limits
+        // Field offsets are kept as Int32 (HTTPHeaders).
+        precondition(limits.maxHeaderBytes < Int(Int32.max), "maxHeaderBytes must be below 2 GiB")
         lineEnds = LineEnds(capacity: limits.maxHeaderCount + 1)
     }
 
@@ -365,10 +367,12 @@ struct HTTP1Parser {
         // The header block is copied once; each field is two ranges into the copy.
         let base = headers.keep(UnsafeRawBufferPointer(rebasing: h[start...])) - start
         var p = start
+        // Offsets below are within a head of at most maxHeaderBytes: wrapping arithmetic cannot wrap.
         for end in lineEnds {
-            let lf = end - headStart
-            let field = UnsafeRawBufferPointer(rebasing: h[p..<(lf - 1)])
-            p = lf + 1
+            let lf = end &- headStart
+            let fieldStart = p
+            let field = UnsafeRawBufferPointer(rebasing: h[p..<(lf &- 1)])
+            p = lf &+ 1
             if field[0] == 0x20 || field[0] == 0x09 {
                 throw HeadError(400, "Obsolete line folding (obs-fold) is not accepted")
             }
@@ -394,13 +398,11 @@ struct HTTP1Parser {
             guard HTTP1Parser.isFieldValue(field, vs..<ve) else {
                 throw HeadError(400, "Invalid character in header field value")
             }
-            guard headers.count < limits.maxHeaderCount else {
-                throw HeadError(431, "More than \(limits.maxHeaderCount) header fields")
-            }
+            // At most maxHeaderCount fields: scanHead refuses a head of more lines (431).
             let name = UnsafeRawBufferPointer(rebasing: field[0..<colon])
             let value = UnsafeRawBufferPointer(rebasing: field[vs..<ve])
-            let lineStart = base + (lf - 1 - field.count)
-            headers.addField(name: lineStart..<(lineStart + colon), value: (lineStart + vs)..<(lineStart + ve))
+            let lineStart = base &+ fieldStart
+            headers.addField(name: lineStart..<(lineStart &+ colon), value: (lineStart &+ vs)..<(lineStart &+ ve))
 
             // Known fields compared in place, by length first: no Strings on the request path.
             switch colon {

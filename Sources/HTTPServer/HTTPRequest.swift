@@ -116,10 +116,12 @@ public struct HTTPHeaders: Sendable, Sequence {
     }
 
     /// A field whose name and value lie in what `keep` copied (offsets into the kept text).
+    /// (The parser's heads are below 2 GiB: the offsets fit Int32.)
     @inline(__always)
     mutating func addField(name: Range<Int>, value: Range<Int>) {
-        fields.append(Field(nameStart: Int32(name.lowerBound), nameCount: Int32(name.count),
-                            valueStart: Int32(value.lowerBound), valueCount: Int32(value.count)))
+        fields.append(Field(nameStart: Int32(truncatingIfNeeded: name.lowerBound), nameCount: Int32(truncatingIfNeeded: name.count),
+                            valueStart: Int32(truncatingIfNeeded: value.lowerBound),
+                            valueCount: Int32(truncatingIfNeeded: value.count)))
         if name.count == 11 || name.count == 12 {
             text.withUnsafeBytes { note(UnsafeRawBufferPointer(rebasing: $0[name])) }
         }

@@ -190,6 +190,7 @@ struct Serve: ParsableCommand {
                               ("--http2-settings-ack-timeout-ms", http2SettingsAckTimeoutMs)] {
             check(value > 0, "\(name) must be positive, got \(value)")
         }
+        check(maxHeaderBytes <= 1 << 30, "--max-header-bytes must be at most 1073741824 (1 GiB), got \(maxHeaderBytes)")
         check((0...1).contains(accessLogSampleRate),
               "--access-log-sample-rate must be between 0 and 1, got \(accessLogSampleRate)")
         check(Logger.Level(rawValue: logLevel) != nil,

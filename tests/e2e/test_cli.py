@@ -62,6 +62,9 @@ def test_invalid_option_values_are_rejected():
     out = subprocess.run([binary(), "serve", "--threshold", "1.5"], capture_output=True, text=True, timeout=30)
     assert out.returncode != 0
     assert "--threshold must be between 0 and 1" in out.stderr
+    out = subprocess.run([binary(), "serve", "--max-header-bytes", str(2**31)], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0
+    assert "--max-header-bytes must be at most 1073741824 (1 GiB), got 2147483648" in out.stderr
 
 
 def test_check_model_scores_the_validation_rows(tmp_path):
