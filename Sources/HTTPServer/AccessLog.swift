@@ -12,8 +12,10 @@ public final class AccessLog: Sendable {
     let threshold: UInt64
     let sampleAll: Bool
 
-    public init(sampleRate: Double, fd: Int32 = 1) {
-        self.sampleRate = min(1, max(0, sampleRate.isNaN ? 0 : sampleRate))
+    /// The sampled lines are at level info: `infoShown: false` (a log level above info) keeps only
+    /// the 5xx lines, at level error.
+    public init(sampleRate: Double, infoShown: Bool = true, fd: Int32 = 1) {
+        self.sampleRate = infoShown ? min(1, max(0, sampleRate.isNaN ? 0 : sampleRate)) : 0
         self.fd = fd
         sampleAll = self.sampleRate >= 1
         threshold = sampleAll ? .max : UInt64(self.sampleRate * 18_446_744_073_709_551_616.0)

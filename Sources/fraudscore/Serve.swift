@@ -134,7 +134,7 @@ struct Serve: ParsableCommand {
     var logLevel = "info"
     @Option(help: """
         Share of requests logged as JSON lines on stdout, 0 to 1 (1 logs every request; every 5xx is logged \
-        regardless). Lines carry the request id, traceparent, method, path, status and timing, never a \
+        regardless). These lines are at level info: with --log-level warning or above, only the 5xx are. Lines carry the request id, traceparent, method, path, status and timing, never a \
         body, query or transaction field.
         """)
     var accessLogSampleRate = 0.01
@@ -271,7 +271,8 @@ struct Serve: ParsableCommand {
         config.maxRequestsPerConnection = maxRequestsPerConnection
         config.drainTimeoutMs = drainTimeoutMs
         config.drainAcceptGraceMs = drainAcceptGraceMs
-        config.accessLog = AccessLog(sampleRate: accessLogSampleRate)
+        config.accessLog = AccessLog(sampleRate: accessLogSampleRate,
+                                     infoShown: (Logger.Level(rawValue: logLevel) ?? .info) <= .info)
         config.enableH2C = !noH2c
         config.tlsHandshakeTimeoutMs = tlsHandshakeTimeoutMs
         config.probePort = probePort

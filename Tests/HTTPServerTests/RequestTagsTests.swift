@@ -51,5 +51,10 @@ final class RequestTagsTests: XCTestCase {
         XCTAssertEqual(AccessLog(sampleRate: 0).threshold, 0)
         XCTAssertEqual(AccessLog(sampleRate: .nan).threshold, 0)
         XCTAssertEqual(AccessLog(sampleRate: 0.5).threshold, 1 << 63)
+        // A log level above info: no sampled (info) lines, only the 5xx ones.
+        let warning = AccessLog(sampleRate: 1, infoShown: false)
+        XCTAssertFalse(warning.sampleAll)
+        XCTAssertEqual(warning.threshold, 0)
+        XCTAssertEqual(warning.sampleRate, 0)
     }
 }
