@@ -51,7 +51,14 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-import numpy as np
+# The same bytes on every x86-64 machine: OpenBLAS picks its kernels by CPU (AVX-512 ones where it
+# can), and their different summation order moves the logistic regression's last bits, and with
+# them lr_pipeline.onnx and the golden probabilities. Its Haswell (AVX2) kernels on one thread run
+# everywhere and give one answer. Set before numpy loads OpenBLAS.
+os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
