@@ -9,17 +9,19 @@ public enum IOResult: Equatable, Sendable {
     case eof
 }
 
-/// read(2) on a non-blocking descriptor; EAGAIN becomes `.wouldBlock`, 0 becomes `.eof`.
+/// recv(2) on a non-blocking socket; EAGAIN becomes `.wouldBlock`, 0 becomes `.eof`.
+/// recv, not read: read(2) goes through the VFS layer (access checks, fsnotify) on every call,
+/// which recv(2) skips.
 @inlinable
 public func nonBlockingRead(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> IOResult {
     while true {
-        let n = read(fd, buffer.baseAddress, buffer.count)
+        let n = recv(fd, buffer.baseAddress, buffer.count, 0)
         if n > 0 { return .bytes(n) }
         if n == 0 { return .eof }
         let e = errno
         if e == EINTR { continue }
         if e == EAGAIN || e == EWOULDBLOCK { return .wouldBlock }
-        throw SystemError(call: "read", errno: e)
+        throw SystemError(call: "recv", errno: e)
     }
 }
 
