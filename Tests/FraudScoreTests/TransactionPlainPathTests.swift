@@ -1,4 +1,5 @@
 @testable import FraudScore
+import Support
 import XCTest
 
 /// The decoder's one-pass plain path takes the requests clients send and gives exactly what the
@@ -87,5 +88,57 @@ final class TransactionPlainPathTests: XCTestCase {
             handbook.replacingOccurrences(of: "55.48", with: "55.48e0"), handbook.replacingOccurrences(of: "\"tx_amount\"", with: "\"tx_Amount\""),
         ]
         for json in bodies { assertBothPathsAgree(json) }
+    }
+    /// The plain path passes a separator like the first member's in one compare: bodies whose
+    /// separators change from member to member (longer, shorter, other whitespace, none) must
+    /// still decode as the general path decodes them, or be refused alike.
+    func testSeparatorsThatChangeFromMemberToMember() {
+        let members = handbook.dropFirst().dropLast().components(separatedBy: ", ")
+        let commas = [",", ", ", ",\n  ", ",\n    ", ",\n", " , ", ",\t", ",\r\n  ", ",\n  \n  ", " ,", ",  "]
+        let colons = [":", ": ", " : ", ":  ", ":\t", ":\n"]
+        var generator = SplitMix64(seed: 20261208)
+        for _ in 0..<400 {
+            var json = "{"
+            for (k, member) in members.enumerated() {
+                let colon = colons[Int(generator.next() % UInt64(colons.count))]
+                json += member.replacingOccurrences(of: "\": ", with: "\"" + colon)
+                if k + 1 < members.count { json += commas[Int(generator.next() % UInt64(commas.count))] }
+            }
+            json += generator.next() % 2 == 0 ? "}" : "  }\n"
+            assertBothPathsAgree(json)
+        }
+        // The same separator every time is the plain path's.
+        for comma in commas {
+            let json = "{" + members.joined(separator: comma) + "}"
+            for decoder in decoders() { XCTAssertTrue(plainTakes(json, decoder), json) }
+        }
+    }
+
+    /// `tx_datetime` is scanned eight bytes at a time: a byte that ends or spoils the string at
+    /// any position of a chunk must be found there.
+    func testEveryStringByteAtEveryPositionOfAChunk() {
+        let specials: [UInt8] = [0x22, 0x5C, 0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xFF, 0x20, 0x7E, 0x21, 0x5B, 0x5D]
+        for position in 0..<19 {
+            for special in specials {
+                var bytes = Array(#"{"transaction_id": 7, "tx_datetime": "2018-08-08 00:51:58", "tx_amount": 3}"#.utf8)
+                let start = bytes.firstIndex(of: UInt8(ascii: "2"))!  // the date's first digit
+                bytes[start + position] = special
+                let json = String(decoding: bytes, as: UTF8.self)
+                guard json.utf8.elementsEqual(bytes) else {  // not UTF-8: the general path's alone
+                    for decoder in decoders() {
+                        let refused = bytes.withUnsafeBytes { body in
+                            var row = [Double](repeating: 0, count: features.count)
+                            var transaction = TransactionDecoder.Transaction()
+                            return row.withUnsafeMutableBufferPointer {
+                                decoder.decode(body, into: $0, transaction: &transaction, plainPath: true)
+                            }
+                        }
+                        XCTAssertNotNil(refused, "byte \(special) at \(position)")
+                    }
+                    continue
+                }
+                assertBothPathsAgree(json)
+            }
+        }
     }
 }
