@@ -116,6 +116,9 @@ final class Connection {
     func onWritable(date: [UInt8], nowMs: UInt64) {
         // A TLS read that had to write first (handshake, session tickets) is retried now.
         if let tls, tls.readWantsWritable { readPending = true }
+        // Edge-triggered epoll reports EPOLLOUT with every EPOLLIN: with nothing left to write or
+        // read, the turn `onReadable` just had has done all there is.
+        guard pendingOutput > 0 || readPending else { return }
         drive(date: date, nowMs: nowMs)
     }
 
@@ -288,6 +291,11 @@ final class Connection {
         while case .http1 = state {
             if awaiting != nil { return .handler }
             guard pendingOutput < Connection.outputHighWater else { return .output }
+            guard inStart < inEnd else {
+                // No byte to parse (a request's bytes stay in the input until it is whole).
+                if peerClosed { beginClosing(.finished) }
+                return .input
+            }
             let event = input.withUnsafeBytes { parser.parse(UnsafeRawBufferPointer(rebasing: $0[inStart..<inEnd])) }
             switch event {
             case .needMore(let sendContinue):
@@ -319,12 +327,13 @@ final class Connection {
     }
 
     /// Encodes an answer; the last one a connection may carry, or one during a drain, closes it.
-    private func answerHTTP1(_ response: HTTPResponse, _ record: RequestRecord, _ framing: HTTP1Framing, date: [UInt8]) {
+    private func answerHTTP1(_ response: consuming HTTPResponse, _ record: RequestRecord, _ framing: HTTP1Framing, date: [UInt8]) {
         let keepAlive = framing.clientKeepAlive && !draining && requestsServed < config.maxRequestsPerConnection
         let outputBefore = output.count
         ResponseEncoder.encode(response, into: &output, date: date, server: dispatcher.serverLine,
                                keepAlive: keepAlive, http10: framing.http10, omitBody: framing.omitBody, tags: record.tags)
         dispatcher.finish(record, status: response.reportedStatus ?? response.status, bytesOut: output.count - outputBefore)
+        if response.bodyIsSpare { SpareBytes.give(&response.body) }
         if !keepAlive, case .http1 = state { beginClosing(.finished) }
     }
 
@@ -407,7 +416,7 @@ final class Connection {
             lastProgressMs = nowMs
         }
         if outStart == output.count {
-            output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
+            if outStart > 0 { output.removeAll(keepingCapacity: output.capacity <= 1 << 20) }
             outStart = 0
             if case .closing(let reason) = state { startLinger(reason, nowMs: nowMs) }
         }

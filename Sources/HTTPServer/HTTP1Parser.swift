@@ -36,13 +36,14 @@ struct HTTP1Parser {
     }
 
     /// A parsed head: the request, how its body is framed, what its fields said about the
-    /// connection, and how many bytes it took. Kept small: it is copied once per request.
+    /// connection, and how many bytes it took. Stored in place (not an Optional): the request
+    /// moves out by a swap, with no copy of the head.
     private struct Head {
-        var request: HTTPRequest
-        var framing: Framing
-        var keepAlive: Bool
-        var expectContinue: Bool
-        var length: Int
+        var request = HTTPRequest(method: .GET, path: "")
+        var framing = Framing.none
+        var keepAlive = false
+        var expectContinue = false
+        var length = 0
     }
 
     let limits: Limits
@@ -52,7 +53,9 @@ struct HTTP1Parser {
     /// found once, by the scan for its end, not again by the field parser.
     /// Room for the request line and `maxHeaderCount` fields.
     private let lineEnds: LineEnds
-    private var head: Head?
+    private var head = Head()
+    /// `head` holds the current request's parsed head.
+    private var headParsed = false
     private var continueSent = false
     // Chunked body state; `bodyConsumed` counts input bytes already decoded into `body`.
     private var chunkState = ChunkState.size
@@ -73,8 +76,8 @@ struct HTTP1Parser {
     }
 
     /// True when part of a request has been seen (deadlines then apply to it).
-    var isInsideRequest: Bool { head != nil || scanned > 0 }
-    var hasHead: Bool { head != nil }
+    var isInsideRequest: Bool { headParsed || scanned > 0 }
+    var hasHead: Bool { headParsed }
 
     /// The request of the last `.request` event, moved out (call once per event).
     mutating func takeRequest() -> HTTPRequest {
@@ -94,19 +97,20 @@ struct HTTP1Parser {
     }
 
     mutating func parse(_ input: UnsafeRawBufferPointer) -> Event {
-        if head == nil {
+        if !headParsed {
             switch scanHead(input) {
             case .needMore: return .needMore(sendContinue: false)
             case .error(let status, let message): return .error(status: status, message: message)
             case .parsed:
-                if case .length(let n) = head?.framing, n > limits.maxBodyBytes {
+                if case .length(let n) = head.framing, n > limits.maxBodyBytes {
                     return .error(status: 413, message: "Request body of \(n) bytes exceeds the limit of "
                                   + "\(limits.maxBodyBytes) bytes")
                 }
             }
         }
+        guard headParsed else { return .needMore(sendContinue: false) }
         // Only the framing fields are read here: binding the whole head would copy its request.
-        guard let framing = head?.framing, let headLength = head?.length else { return .needMore(sendContinue: false) }
+        let framing = head.framing, headLength = head.length
         switch framing {
         case .none:
             return finish(body: [], consumed: headLength)
@@ -124,25 +128,25 @@ struct HTTP1Parser {
     }
 
     private mutating func takeContinue() -> Bool {
-        guard head?.expectContinue == true, !continueSent else { return false }
+        guard headParsed, head.expectContinue, !continueSent else { return false }
         continueSent = true
         return true
     }
 
     private mutating func finish(body: [UInt8], consumed: Int) -> Event {
-        var h = head.take()!
         var body = body
-        // Swaps, not assignments: the request moves into `completed` (which holds the empty one
-        // takeRequest left) instead of being copied and the copy's source destroyed.
-        swap(&h.request.body, &body)
+        // Swaps, not assignments: the request moves into `completed`, and `head` gets the empty
+        // one takeRequest left there, instead of being copied and the copy's source destroyed.
+        swap(&head.request.body, &body)
+        swap(&completed, &head.request)
+        let keepAlive = head.keepAlive
         reset()
-        swap(&completed, &h.request)
-        return .request(keepAlive: h.keepAlive, consumed: consumed)
+        return .request(keepAlive: keepAlive, consumed: consumed)
     }
 
     private mutating func reset() {
         scanned = 0
-        head = nil
+        headParsed = false
         continueSent = false
         chunkState = .size
         body = []
@@ -304,8 +308,12 @@ struct HTTP1Parser {
             let facts = try parseFields(h, from: lineEnd + 1, lineEnds: UnsafeBufferPointer(rebasing: ends[1...]),
                                         headStart: start, minor: minor, into: &request.headers)
             let framing = try Self.framing(facts, minor: minor)
-            head = Head(request: request, framing: framing, keepAlive: facts.keepAlive,
-                        expectContinue: facts.expectContinue, length: totalLength)
+            swap(&head.request, &request)
+            head.framing = framing
+            head.keepAlive = facts.keepAlive
+            head.expectContinue = facts.expectContinue
+            head.length = totalLength
+            headParsed = true
             return .parsed
         } catch {
             return .error(error.status, error.message)
