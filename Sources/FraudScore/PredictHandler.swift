@@ -45,9 +45,11 @@ struct PredictHandler: Sendable {
             if let shadow = app.shadow {
                 shadow.offer(request, transactionID: transaction.transactionID, served: serving, probability: p)
             }
-            var w = JSONWriter(capacity: 160)
+            var w = JSONWriter(bytes: SpareBytes.take(capacity: 160))
             serving.writePrediction(id: transaction.transactionID, probability: p, into: &w)
-            return HTTPResponse(status: 200, body: w.bytes)
+            var response = HTTPResponse(status: 200, body: w.bytes)
+            response.bodyIsSpare = true
+            return response
         }
         // The error is thrown out here: withUnsafeTemporaryAllocation's closure cannot throw a typed one.
         guard let scored else { throw .fields(.unprocessableContent, invalid ?? []) }

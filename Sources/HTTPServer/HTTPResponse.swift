@@ -11,6 +11,9 @@ public struct HTTPResponse: Sendable {
     /// The status the request metrics and the access log count this answer under, when the wire
     /// status does not tell (a gRPC error travels in a 200); nil: `status`.
     public var reportedStatus: HTTPStatus? = nil
+    /// The body's storage is this response's alone (built for it, e.g. from `SpareBytes.take`):
+    /// once written, the event loop keeps it as its thread's spare for the next response.
+    public var bodyIsSpare = false
 
     public init(status: HTTPStatus, contentType: String = "application/json", headers: [(String, String)] = [],
                 body: [UInt8] = []) {

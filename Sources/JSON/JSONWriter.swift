@@ -10,6 +10,11 @@ public struct JSONWriter {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Appends to `bytes` (e.g. an empty buffer from `SpareBytes.take`).
+    public init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
     public mutating func raw(_ s: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }

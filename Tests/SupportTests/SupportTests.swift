@@ -74,3 +74,56 @@ final class Base64Tests: XCTestCase {
         XCTAssertEqual(Base64.encode([0xFB, 0xFF, 0xBF]), "+/+/")
     }
 }
+
+final class SpareBytesTests: XCTestCase {
+    /// A buffer given back is the next one taken on the same thread: same storage, emptied.
+    func testAGivenBufferIsTakenNextEmptiedOnItsThreadOnly() {
+        var first = SpareBytes.take(capacity: 100)
+        XCTAssertTrue(first.isEmpty)
+        XCTAssertGreaterThanOrEqual(first.capacity, 100)
+        first.append(contentsOf: [1, 2, 3])
+        let storage = first.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        SpareBytes.give(&first)
+        XCTAssertEqual(first.capacity, 0, "the storage moved into the spare")
+
+        // Another thread has its own spare (none yet): it gets fresh storage.
+        let other = onAnotherThread { SpareBytes.take(capacity: 10).withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } }
+        XCTAssertNotEqual(other, storage)
+
+        var again = SpareBytes.take(capacity: 50)
+        XCTAssertTrue(again.isEmpty)
+        XCTAssertEqual(again.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }, storage)
+        // Taken once: the thread has no spare left.
+        let next = SpareBytes.take(capacity: 50)
+        XCTAssertNotEqual(next.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }, storage)
+        again.append(9)
+        XCTAssertEqual(again, [9])
+    }
+
+    /// A spare smaller than asked for grows; one above the limit is not kept.
+    func testSizes() {
+        var small = SpareBytes.take(capacity: 8)
+        SpareBytes.give(&small)
+        XCTAssertGreaterThanOrEqual(SpareBytes.take(capacity: 4096).capacity, 4096)
+
+        var large = [UInt8](repeating: 1, count: SpareBytes.maxKeptCapacity + 1)
+        SpareBytes.give(&large)
+        XCTAssertEqual(large.count, SpareBytes.maxKeptCapacity + 1, "too large to keep: left as it was")
+        XCTAssertLessThan(SpareBytes.take(capacity: 1).capacity, SpareBytes.maxKeptCapacity)
+    }
+}
+
+/// Runs `body` on a new thread and waits for its result.
+private func onAnotherThread(_ body: @escaping @Sendable () -> UInt) -> UInt {
+    final class Box: @unchecked Sendable {
+        var value: UInt = 0
+        let done = DispatchSemaphore(value: 0)
+    }
+    let box = Box()
+    Thread.detachNewThread {
+        box.value = body()
+        box.done.signal()
+    }
+    box.done.wait()
+    return box.value
+}
