@@ -11,7 +11,7 @@ struct PredictHandler: Sendable {
     /// 415 unless the body is JSON (or has no Content-Type).
     @inline(__always)
     static func checkContentType(_ request: HTTPRequest) throws(APIError) {
-        if !request.headers.withValue(named: "content-type", { $0 == nil || PredictHandler.isJSON($0!) }) {
+        if !request.headers.withValue(of: .contentType, { $0 == nil || PredictHandler.isJSON($0!) }) {
             let contentType = request.headers["content-type"] ?? ""
             throw .fields(.unsupportedMediaType, [ValidationError(
                 type: .unsupportedMediaType, loc: .header("content-type"),

@@ -147,8 +147,28 @@ public struct HTTPHeaders: Sendable, Sequence {
         return name.withUTF8 { withValue(bytes: UnsafeRawBufferPointer($0), body) }
     }
 
+    /// The fields the request path reads on every request, found by index (no name compare).
+    public enum IndexedField: Sendable {
+        case contentType, requestID, traceparent
+    }
+
+    /// Calls `body` with the bytes of the first Content-Type, X-Request-Id or traceparent field
+    /// (nil if absent).
+    @inline(__always)
+    public func withValue<R>(of field: IndexedField, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+        let at: Int32
+        switch field {
+        case .contentType: at = contentTypeAt
+        case .requestID: at = requestIDAt
+        case .traceparent: at = traceparentAt
+        }
+        guard at >= 0 else { return body(nil) }
+        let f = fields[Int(at)]
+        return text.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[Int(f.valueStart)..<Int(f.valueStart + f.valueCount)])) }
+    }
+
     /// As `withValue(_:_:)` for a name known at compile time: no String, no extra closures (the
-    /// request path looks up Content-Type, X-Request-Id and traceparent).
+    /// three names of `IndexedField` are found by index).
     /// `name` is lowercase letters, digits and dashes (compared eight bytes at a time).
     public func withValue<R>(named name: StaticString, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
         let n = name.utf8CodeUnitCount

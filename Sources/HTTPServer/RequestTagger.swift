@@ -28,11 +28,11 @@ final class RequestTagger {
         var tags = RequestTags()
         if let headers {
             // Strings only for ids that are there.
-            if let id = headers.withValue(named: "x-request-id", { $0.map { String(decoding: $0, as: UTF8.self) } }),
+            if let id = headers.withValue(of: .requestID, { $0.map { String(decoding: $0, as: UTF8.self) } }),
                RequestTags.isSaneID(id) {
                 tags.clientID = id
             }
-            if let tp = headers.withValue(named: "traceparent", { $0.map { String(decoding: $0, as: UTF8.self) } }),
+            if let tp = headers.withValue(of: .traceparent, { $0.map { String(decoding: $0, as: UTF8.self) } }),
                RequestTags.isValidTraceparent(tp) {
                 tags.traceparent = tp
             }

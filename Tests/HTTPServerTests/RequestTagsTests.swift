@@ -34,6 +34,23 @@ final class RequestTagsTests: XCTestCase {
         XCTAssertEqual(RequestTags(generatedID: 0xAB).id, "00000000000000ab")
     }
 
+    /// The id written into a response head is the id the logs show: sixteen lowercase hex digits
+    /// of the generated number, for every nibble value in every position.
+    func testTheHeadCarriesTheLoggedId() {
+        var generator = SplitMix64(seed: 7)
+        let values: [UInt64] = [0, 1, 0x9, 0xA, 0xF, 0x10, 0xFEDC_BA98_7654_3210, 0x0123_4567_89AB_CDEF, .max, 1 << 63]
+            + (0..<2000).map { _ in generator.next() }
+        for v in values {
+            let tags = RequestTags(generatedID: v)
+            var written: [UInt8] = []
+            tags.appendID(into: &written)
+            let expected = String(v, radix: 16)
+            XCTAssertEqual(String(decoding: written, as: UTF8.self),
+                           String(repeating: "0", count: 16 - expected.utf8.count) + expected)
+            XCTAssertEqual(String(decoding: written, as: UTF8.self), tags.id)
+        }
+    }
+
     func testLogLineIsOneJSONObjectWithMillisecondsToThreeDecimals() {
         var line = LogLine(level: "info", logger: "t", message: "say \"hi\"")
         line.field("path", "/a\nb")

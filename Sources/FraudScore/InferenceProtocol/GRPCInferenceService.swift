@@ -200,7 +200,7 @@ struct GRPCInferenceService: Sendable {
         if request.method != .POST {
             return .detail(.methodNotAllowed, "gRPC calls are POST", headers: [("Allow", "POST")])
         }
-        let grpc = request.headers.withValue(named: "content-type") { v in
+        let grpc = request.headers.withValue(of: .contentType) { v in
             guard let v, v.count >= 16 else { return false }
             return v.prefix(16).elementsEqual("application/grpc".utf8)
                 && (v.count == 16 || v[16] == UInt8(ascii: "+") || v[16] == UInt8(ascii: ";"))
