@@ -116,9 +116,10 @@ final class Connection {
     func onWritable(date: [UInt8], nowMs: UInt64) {
         // A TLS read that had to write first (handshake, session tickets) is retried now.
         if let tls, tls.readWantsWritable { readPending = true }
-        // Edge-triggered epoll reports EPOLLOUT with every EPOLLIN: with nothing left to write or
-        // read, the turn `onReadable` just had has done all there is.
-        guard pendingOutput > 0 || readPending else { return }
+        // Edge-triggered epoll reports EPOLLOUT with every EPOLLIN: with nothing left to read and
+        // nothing to write but what waits for the loop's flush, the turn `onReadable` just had
+        // has done all there is.
+        guard readPending || (pendingOutput > 0 && !deferredOutput) else { return }
         drive(date: date, nowMs: nowMs)
     }
 
