@@ -47,7 +47,9 @@ public final class HTTPServer: Sendable {
 
     public func start() throws {
         let count = config.threads > 0 ? config.threads : HTTPServer.defaultThreadCount
-        if certificates != nil { cepoll_ignore_sigpipe() }
+        // A write to a pipe or FIFO whose reader has gone (a shadow record sink on a FIFO, a TLS
+        // write inside libssl) must fail with EPIPE, not end the process.
+        cepoll_ignore_sigpipe()
         var listeners: [ListeningSocket] = []
         var probeListeners: [ListeningSocket] = []
         do {

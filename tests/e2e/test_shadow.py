@@ -145,6 +145,17 @@ def test_a_stalled_sink_drops_counted_records_and_never_a_request(start_server, 
     assert all(set(json.loads(line)) == RECORD_KEYS for line in lines)
 
 
+def test_a_reader_leaving_a_fifo_sink_cannot_end_the_server(start_server, tmp_path):
+    # A FIFO's reader can close between the sink's open() and its write(): the write must fail with
+    # EPIPE (a sink error, its records counted as dropped), not raise SIGPIPE, whose default action
+    # ends the process. The server ignores SIGPIPE from the start, TLS or not: the kernel's own
+    # record of the process says so (SigIgn, one bit per signal, SIGPIPE = 13).
+    server = serve_with_shadow(start_server, "--shadow-records", str(tmp_path / "records.jsonl"))
+    status = open(f"/proc/{server.proc.pid}/status").read()
+    ignored = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigIgn:")), 16)
+    assert ignored & (1 << (13 - 1)), status
+
+
 def test_a_sink_stuck_at_shutdown_does_not_hold_the_exit(start_server, tmp_path):
     fifo = tmp_path / "never-read.fifo"
     os.mkfifo(fifo)
