@@ -8,7 +8,7 @@ from pathlib import Path
 COLUMNS = ["HTTPServer", "FraudScore", "JSON", "Models", "ModelStore"]
 STEPS = [
     (0, "EventLoop: epoll_wait reports the socket readable"),
-    (0, "Connection: read(2) / TLSStream; state sniffing → http1 | http2"),
+    (0, "Connection: recv(2) / TLSStream; state sniffing → http1 | http2"),
     (0, "HTTP1Parser (or HTTP2Session via nghttp2) → HTTPRequest"),
     (0, "RequestDispatcher: request id, in flight +1, Router.resolve"),
     (1, "PredictHandler: content type, body limits"),
