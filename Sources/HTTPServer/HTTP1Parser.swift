@@ -108,8 +108,8 @@ struct HTTP1Parser {
                 }
             }
         }
-        guard headParsed else { return .needMore(sendContinue: false) }
-        // Only the framing fields are read here: binding the whole head would copy its request.
+        // Here the head is parsed. Only its framing fields are read: binding the whole head would
+        // copy its request.
         let framing = head.framing, headLength = head.length
         switch framing {
         case .none:

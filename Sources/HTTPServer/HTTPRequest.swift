@@ -96,14 +96,12 @@ public struct HTTPHeaders: Sendable, Sequence {
     /// Notes the field just added if it is the first of a name looked up by index.
     @inline(__always)
     private mutating func note(_ name: UnsafeRawBufferPointer) {
-        guard name.count == 11 || name.count == 12 else { return }
         let at = Int32(fields.count - 1)
-        if contentTypeAt < 0 && HTTPHeaders.equalsIgnoringCase(name, "content-type") {
-            contentTypeAt = at
-        } else if requestIDAt < 0 && HTTPHeaders.equalsIgnoringCase(name, "x-request-id") {
-            requestIDAt = at
-        } else if traceparentAt < 0 && HTTPHeaders.equalsIgnoringCase(name, "traceparent") {
-            traceparentAt = at
+        switch IndexedField(name: name) {
+        case .contentType? where contentTypeAt < 0: contentTypeAt = at
+        case .requestID? where requestIDAt < 0: requestIDAt = at
+        case .traceparent? where traceparentAt < 0: traceparentAt = at
+        default: break
         }
     }
 
@@ -150,6 +148,21 @@ public struct HTTPHeaders: Sendable, Sequence {
     /// The fields the request path reads on every request, found by index (no name compare).
     public enum IndexedField: Sendable {
         case contentType, requestID, traceparent
+
+        /// The indexed field `name` names (any case), or nil.
+        @inline(__always)
+        init?(name: UnsafeRawBufferPointer) {
+            guard name.count == 11 || name.count == 12 else { return nil }
+            if HTTPHeaders.equalsIgnoringCase(name, "content-type") {
+                self = .contentType
+            } else if HTTPHeaders.equalsIgnoringCase(name, "x-request-id") {
+                self = .requestID
+            } else if HTTPHeaders.equalsIgnoringCase(name, "traceparent") {
+                self = .traceparent
+            } else {
+                return nil
+            }
+        }
     }
 
     /// Calls `body` with the bytes of the first Content-Type, X-Request-Id or traceparent field
@@ -171,17 +184,8 @@ public struct HTTPHeaders: Sendable, Sequence {
     /// three names of `IndexedField` are found by index).
     /// `name` is lowercase letters, digits and dashes (compared eight bytes at a time).
     public func withValue<R>(named name: StaticString, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
-        let n = name.utf8CodeUnitCount
-        if n == 11 || n == 12 {
-            let wanted = UnsafeRawBufferPointer(start: name.utf8Start, count: n)
-            let at = HTTPHeaders.equalsIgnoringCase(wanted, "content-type") ? contentTypeAt
-                : HTTPHeaders.equalsIgnoringCase(wanted, "x-request-id") ? requestIDAt
-                : HTTPHeaders.equalsIgnoringCase(wanted, "traceparent") ? traceparentAt : -2
-            if at != -2 {
-                guard at >= 0 else { return body(nil) }
-                let f = fields[Int(at)]
-                return text.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[Int(f.valueStart)..<Int(f.valueStart + f.valueCount)])) }
-            }
+        if let field = IndexedField(name: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)) {
+            return withValue(of: field, body)
         }
         return text.withUnsafeBytes { all in
             let n = name.utf8CodeUnitCount

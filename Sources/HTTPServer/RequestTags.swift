@@ -1,3 +1,4 @@
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,23 +22,10 @@ struct RequestTags {
             var id = clientID
             id.withUTF8 { body(UnsafeRawBufferPointer($0)) }
         } else {
-            var digits = (RequestTags.hex8(UInt32(truncatingIfNeeded: generatedID >> 32)),
-                          RequestTags.hex8(UInt32(truncatingIfNeeded: generatedID)))
+            var digits = (Hex.lowerDigits(UInt32(truncatingIfNeeded: generatedID >> 32)),
+                          Hex.lowerDigits(UInt32(truncatingIfNeeded: generatedID)))
             withUnsafeBytes(of: &digits) { body($0) }
         }
-    }
-
-    /// `v` as eight lowercase hex digits, most significant first, in the bytes of the result as
-    /// they lie in memory (all eight at once: each nibble spread to a byte, then made ASCII).
-    @inline(__always)
-    static func hex8(_ v: UInt32) -> UInt64 {
-        var x = UInt64(v)
-        x = (x | x << 16) & 0x0000_FFFF_0000_FFFF
-        x = (x | x << 8) & 0x00FF_00FF_00FF_00FF
-        x = (x | x << 4) & 0x0F0F_0F0F_0F0F_0F0F  // byte k: nibble k from the least significant
-        x = x.byteSwapped                           // byte k: nibble k from the most significant
-        let letters = ((x &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101  // 1 where >= 10
-        return (x &+ 0x3030_3030_3030_3030 &+ letters &* 39).littleEndian   // "0"+n, or "a"+n-10
     }
 
     func appendID(into out: inout [UInt8]) {
